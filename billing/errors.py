@@ -1,0 +1,71 @@
+"""Typed errors. Each carries the sentence an operator sees; handlers/errors.py renders them in one place."""
+
+from __future__ import annotations
+
+
+class BillingError(Exception):
+    """An expected failure with a message that is safe to show an operator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadQuery(BillingError):
+    """The operator's input could not be understood."""
+
+
+class CustomerNotFound(BillingError):
+    def __init__(self, query: str, tried: list[str]) -> None:
+        super().__init__(f"No customer matches `{query}` (tried: {', '.join(tried)}).")
+        self.query = query
+        self.tried = tried
+
+
+class ObjectNotFound(BillingError):
+    def __init__(self, object_id: str) -> None:
+        super().__init__(f"Stripe has no object `{object_id}`.")
+        self.object_id = object_id
+
+
+class StripeUnavailable(BillingError):
+    """Stripe answered with an error or did not answer; nothing was changed by the bot."""
+
+    def __init__(self, detail: str, request_id: str | None = None) -> None:
+        super().__init__(f"Stripe did not complete the request: {detail}")
+        self.detail = detail
+        self.request_id = request_id
+
+
+class StripeRefused(BillingError):
+    """Stripe refused a write (card declined, amount too high, invalid state)."""
+
+    def __init__(self, detail: str, code: str | None = None, request_id: str | None = None) -> None:
+        super().__init__(f"Stripe refused: {detail}")
+        self.detail = detail
+        self.code = code
+        self.request_id = request_id
+
+
+class NotAuthorized(BillingError):
+    pass
+
+
+class ChannelNotAllowed(BillingError):
+    pass
+
+
+class ActionExpired(BillingError):
+    pass
+
+
+class ActionAlreadyTaken(BillingError):
+    """Another click (or operator) already ran or is running this action."""
+
+
+class PreconditionFailed(BillingError):
+    """Stripe's state changed since the action was planned; nothing was done."""
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message is one line naming the variable."""

@@ -1,0 +1,88 @@
+"""What billing/ needs from Stripe, as a Protocol: StripeGateway implements it, tests pass fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol
+
+from billing.models import (
+    BillingRecords,
+    Charge,
+    Customer,
+    Dispute,
+    Event,
+    Invoice,
+    PortalConfiguration,
+    PortalSession,
+    Refund,
+    Subscription,
+)
+
+
+class BillingGateway(Protocol):
+    @property
+    def livemode(self) -> bool:
+        """True when the configured key moves real money."""
+        ...
+
+    # --- identity -----------------------------------------------------------------------------
+    def find_customers_by_email(self, email: str) -> list[Customer]:
+        """customers.list(email=…): exact and immediately consistent (search lags up to a minute)."""
+        ...
+
+    def search_customers(self, query: str) -> list[Customer]:
+        """customers.search with a query already in Stripe's search language."""
+        ...
+
+    def get_customer(self, customer_id: str) -> Customer: ...
+
+    def customer_id_for(self, object_id: str) -> str:
+        """The customer behind a sub_/in_/ch_/pi_ ID. Raises ObjectNotFound."""
+        ...
+
+    # --- one customer's state (at most 2 sequential rounds in all, independent requests in parallel)
+    def load_billing_records(self, customer: Customer) -> BillingRecords: ...
+
+    # --- re-reads just before a money action --------------------------------------------------
+    def get_subscription(self, subscription_id: str) -> Subscription: ...
+
+    def get_charge(self, charge_id: str) -> Charge: ...
+
+    def get_invoice(self, invoice_id: str) -> Invoice: ...
+
+    # --- writes: every one takes an idempotency key ------------------------------------------
+    def cancel_subscription(
+        self, subscription_id: str, *, at_period_end: bool, idempotency_key: str, comment: str | None = None
+    ) -> Subscription: ...
+
+    def refund_charge(
+        self,
+        charge_id: str,
+        *,
+        amount: int,
+        reason: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Refund: ...
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice: ...
+
+    def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession: ...
+
+    def list_portal_configurations(self) -> list[PortalConfiguration]: ...
+
+    # --- account-wide listing for the digest and plan mix: 100 a page, never a request per customer
+    def iter_subscriptions(
+        self, *, status: str = "all", created_gte: datetime | None = None
+    ) -> Iterator[tuple[Subscription, Customer]]: ...
+
+    def iter_invoices(
+        self, *, status: str | None = None, created_gte: datetime | None = None
+    ) -> Iterator[Invoice]: ...
+
+    def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...
+
+    def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]: ...
+
+    def iter_charges(self, *, created_gte: datetime | None = None) -> Iterator[Charge]: ...

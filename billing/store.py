@@ -1,0 +1,271 @@
+"""SQLite state (sqlite-utils): audit log, cases, pending actions, digest runs. Numbered migrations.
+
+The audit log is append-only from the bot's side: Store has no method that updates or deletes it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from billing.clock import Clock, SystemClock
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_cases_and_audit(db: sqlite_utils.Database) -> None:
+    db["cases"].create(  # type: ignore[union-attr]
+        {
+            "id": str,
+            "customer_id": str,
+            "query": str,
+            "matched_on": str,
+            "suggested_bucket": str,
+            "bucket": str,
+            "bucket_by": str,
+            "channel": str,
+            "message_ts": str,
+            "thread_ts": str,
+            "status": str,
+            "opened_by": str,
+            "acted_by": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"id", "status", "created_at"},
+        defaults={"status": "open"},
+    )
+    db["cases"].create_index(["customer_id"])  # type: ignore[union-attr]
+    db["audit_log"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "event": str,
+            "case_id": str,
+            "customer_id": str,
+            "stripe_ids": str,
+            "stripe_request_id": str,
+            "outcome": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"at", "event"},
+    )
+    db["audit_log"].create_index(["case_id"])  # type: ignore[union-attr]
+    db["audit_log"].create_index(["customer_id"])  # type: ignore[union-attr]
+    db["audit_log"].create_index(["at"])  # type: ignore[union-attr]
+
+
+@migration
+def m002_pending_actions(db: sqlite_utils.Database) -> None:
+    db["pending_actions"].create(  # type: ignore[union-attr]
+        {
+            "nonce": str,
+            "case_id": str,
+            "kind": str,
+            "requested_by": str,
+            "customer_id": str,
+            "target_ids": str,
+            "amount": int,
+            "currency": str,
+            "params": str,
+            "summary": str,
+            "status": str,
+            "created_at": str,
+            "expires_at": str,
+            "claimed_by": str,
+            "claimed_at": str,
+            "finished_at": str,
+            "idempotency_key": str,
+            "result": str,
+            "last_error": str,
+            "attempts": int,
+        },
+        pk="nonce",
+        not_null={"nonce", "case_id", "kind", "status", "created_at", "expires_at"},
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["pending_actions"].create_index(["case_id"])  # type: ignore[union-attr]
+
+
+@migration
+def m003_digest_runs_and_gaps(db: sqlite_utils.Database) -> None:
+    db["digest_runs"].create(  # type: ignore[union-attr]
+        {"channel": str, "day": str, "posted_at": str, "message_ts": str, "summary": str},
+        pk=("channel", "day"),
+    )
+    db["case_gaps"].create(  # type: ignore[union-attr]
+        {"case_id": str, "gap": str, "at": str},
+        pk=("case_id", "gap"),
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(9).replace('-', 'x').replace('_', 'y')}"
+
+
+class Store:
+    """One SQLite file shared by the listeners' threads; writes are serialised by a lock."""
+
+    def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        self.db = sqlite_utils.Database(connection)
+        if self.path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self._lock = threading.RLock()
+        self.migrate()
+
+    # --- migrations ---------------------------------------------------------------------------
+    def migrate(self) -> None:
+        with self._lock:
+            applied = self.applied_migrations()
+            for name, fn in MIGRATIONS:
+                if name in applied:
+                    continue
+                with self.transaction():
+                    fn(self.db)
+                    self.db["_migrations"].insert(  # type: ignore[union-attr]
+                        {"name": name, "applied_at": _iso(self.clock.now())}, pk="name"
+                    )
+
+    def applied_migrations(self) -> set[str]:
+        if "_migrations" not in self.db.table_names():
+            return set()
+        return {row["name"] for row in self.db["_migrations"].rows}  # type: ignore[union-attr]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE: the write lock is taken up front, so a claim cannot interleave with another."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def now_iso(self) -> str:
+        return _iso(self.clock.now())
+
+    # --- audit (append-only) ------------------------------------------------------------------
+    def audit(
+        self,
+        event: str,
+        *,
+        actor: str | None,
+        case_id: str | None = None,
+        customer_id: str | None = None,
+        stripe_ids: list[str] | None = None,
+        stripe_request_id: str | None = None,
+        outcome: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> int:
+        with self._lock:
+            table = self.db["audit_log"]
+            table.insert(  # type: ignore[union-attr]
+                {
+                    "at": self.now_iso(),
+                    "actor": actor,
+                    "event": event,
+                    "case_id": case_id,
+                    "customer_id": customer_id,
+                    "stripe_ids": json.dumps(stripe_ids or []),
+                    "stripe_request_id": stripe_request_id,
+                    "outcome": outcome,
+                    "detail": json.dumps(detail or {}, default=str, sort_keys=True),
+                }
+            )
+            return int(table.last_pk)  # type: ignore[union-attr, arg-type]
+
+    def audit_rows(
+        self, *, since: datetime | None = None, customer_id: str | None = None, case_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(_iso(since))
+        if customer_id:
+            clauses.append("customer_id = ?")
+            params.append(customer_id)
+        if case_id:
+            clauses.append("case_id = ?")
+            params.append(case_id)
+        where = " and ".join(clauses) or None
+        rows = self.db["audit_log"].rows_where(where, params, order_by="id")  # type: ignore[union-attr]
+        return [dict(row) for row in rows]
+
+    # --- cases --------------------------------------------------------------------------------
+    def open_case(
+        self,
+        *,
+        customer_id: str,
+        query: str,
+        matched_on: str,
+        suggested_bucket: str | None,
+        opened_by: str,
+    ) -> str:
+        case_id = new_id("case")
+        now = self.now_iso()
+        with self._lock:
+            self.db["cases"].insert(  # type: ignore[union-attr]
+                {
+                    "id": case_id,
+                    "customer_id": customer_id,
+                    "query": query,
+                    "matched_on": matched_on,
+                    "suggested_bucket": suggested_bucket,
+                    "status": "open",
+                    "opened_by": opened_by,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        return case_id
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None:
+        rows = list(self.db["cases"].rows_where("id = ?", [case_id]))  # type: ignore[union-attr]
+        return dict(rows[0]) if rows else None
+
+    def update_case(self, case_id: str, **fields: Any) -> None:
+        with self._lock:
+            self.db["cases"].update(case_id, {**fields, "updated_at": self.now_iso()})  # type: ignore[union-attr]
+
+    # --- product gaps -------------------------------------------------------------------------
+    def record_gap(self, case_id: str, gap: str) -> None:
+        with self._lock:
+            self.db["case_gaps"].insert(  # type: ignore[union-attr]
+                {"case_id": case_id, "gap": gap, "at": self.now_iso()}, ignore=True
+            )
+
+    def gap_counts(self) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "select gap, count(distinct case_id) from case_gaps group by gap order by 2 desc, 1"
+        ).fetchall()
+        return [(str(gap), int(count)) for gap, count in rows]

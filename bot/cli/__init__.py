@@ -1,0 +1,37 @@
+"""`billing-bot`: one module per subcommand; each has register(subparsers) and sets `handler`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from billing.errors import BillingError, ConfigError
+from bot.cli import audit, demo, lookup, reports, run, sandbox
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="billing-bot",
+        description="Billing Ops: a Slack chat-ops bot for customers' Stripe billing problems.",
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (run, sandbox, lookup, reports, audit, demo):
+        module.register(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as error:
+        print(f"billing-bot: {error}", file=sys.stderr)
+        return 2
+    except BillingError as error:
+        print(f"billing-bot: {error.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

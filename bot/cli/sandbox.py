@@ -1,0 +1,16 @@
+"""`billing-bot sandbox` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subcommands.add_parser("sandbox", help="(not yet available)")
+    parser.set_defaults(handler=_not_yet)
+
+
+def _not_yet(args: argparse.Namespace) -> int:
+    print("billing-bot sandbox: not yet available", file=sys.stderr)
+    return 1

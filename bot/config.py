@@ -1,0 +1,211 @@
+"""Settings: the only reader of the environment (and of an optional `.env`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from billing.errors import ConfigError
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+STRIPE_KEY = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]+$")
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting is documented in `.env.example`. Secrets are SecretStr and never printed."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    stripe_api_key: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_max_retries: int = Field(default=2, ge=0, le=5)
+    stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=80)
+
+    billing_db: Path = Path("./billing-ops.db")
+    billing_operators: CommaList = Field(default_factory=list)
+    billing_channels: CommaList = Field(default_factory=list)
+    billing_allow_live: bool = False
+    billing_refund_approval_above: Decimal | None = None
+    billing_main_currency: str = "usd"
+    billing_identity_metadata_key: str = "github"
+    billing_redact_digest: bool = True
+
+    digest_channel: str | None = None
+    digest_time: time = time(9, 0)
+    digest_tz: str = "UTC"
+
+    # --- parsing -----------------------------------------------------------------------------
+
+    @field_validator("billing_operators", "billing_channels", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("billing_operators")
+    @classmethod
+    def _operator_ids(cls, value: list[str]) -> list[str]:
+        for user_id in value:
+            if not SLACK_USER_ID.match(user_id):
+                raise ValueError(f"expected Slack user IDs like U0123ABCD, got {user_id!r}")
+        return value
+
+    @field_validator("billing_channels")
+    @classmethod
+    def _channel_ids(cls, value: list[str]) -> list[str]:
+        for channel_id in value:
+            if not SLACK_CHANNEL_ID.match(channel_id):
+                raise ValueError(f"expected Slack channel IDs like C0123ABCD, got {channel_id!r}")
+        return value
+
+    @field_validator("digest_channel")
+    @classmethod
+    def _digest_channel_id(cls, value: str | None) -> str | None:
+        if value and not SLACK_CHANNEL_ID.match(value):
+            raise ValueError(f"expected a Slack channel ID like C0123ABCD, got {value!r}")
+        return value or None
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+            if not match or int(match[1]) > 23 or int(match[2]) > 59:
+                raise ValueError(f"expected HH:MM (24-hour), got {value!r}")
+            return time(int(match[1]), int(match[2]))
+        return value
+
+    @field_validator("digest_tz")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"expected an IANA time zone like Europe/Berlin, got {value!r}") from None
+        return value
+
+    @field_validator("billing_main_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{3}", value):
+            raise ValueError(f"expected a three-letter ISO currency code, got {value!r}")
+        return value.lower()
+
+    @field_validator("billing_refund_approval_above", mode="before")
+    @classmethod
+    def _amount(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(f"expected an amount like 100 or 49.99, got {value!r}") from None
+        if amount < 0:
+            raise ValueError("expected a positive amount")
+        return amount
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("stripe_api_key")
+    @classmethod
+    def _stripe_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not STRIPE_KEY.match(value.get_secret_value()):
+            # Never echo the value: it may be a real secret pasted into the wrong variable.
+            raise ValueError("expected a Stripe secret or restricted key (sk_test_…, rk_test_…, sk_live_…)")
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("expected a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("expected an app-level token starting with xapp-")
+        return value
+
+    @model_validator(mode="after")
+    def _live_keys_need_consent(self) -> Settings:
+        if self.stripe_live and not self.billing_allow_live:
+            raise ValueError(
+                "STRIPE_API_KEY is a live key; set BILLING_ALLOW_LIVE=true to run against live money"
+            )
+        return self
+
+    # --- derived -----------------------------------------------------------------------------
+
+    @property
+    def stripe_live(self) -> bool:
+        key = self.stripe_api_key
+        return key is not None and "_live_" in key.get_secret_value()[:8]
+
+    @property
+    def digest_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.digest_tz)
+
+    def is_operator(self, user_id: str) -> bool:
+        return user_id in self.billing_operators
+
+    def require(self, *names: str) -> None:
+        """Stop with one line naming the first setting a command needs and does not have."""
+        for name in names:
+            if getattr(self, name.lower()) in (None, "", []):
+                raise ConfigError(f"{name.upper()} is not set: {_NEEDED_FOR.get(name.upper(), 'required')}")
+
+
+_NEEDED_FOR = {
+    "SLACK_BOT_TOKEN": "expected the bot token (xoxb-…) from the Slack app's OAuth page",
+    "SLACK_SIGNING_SECRET": "expected the signing secret from the Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "expected an app-level token (xapp-…) with connections:write for Socket Mode",
+    "STRIPE_API_KEY": "expected a Stripe key (rk_test_… recommended; see README)",
+    "BILLING_CHANNELS": "expected comma-separated channel IDs where cards may be posted",
+    "BILLING_OPERATORS": "expected comma-separated Slack user IDs allowed to take money actions",
+    "DIGEST_CHANNEL": "expected the channel ID the daily digest is posted to",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; turn pydantic's report into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name} is invalid: {message}") from None

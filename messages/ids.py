@@ -1,0 +1,55 @@
+"""Action IDs and button values, shared by the builders (messages/) and the listeners (handlers/)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ActionId(StrEnum):
+    # card: classification
+    CLASSIFY = "billing.classify"  # value: ButtonValue with bucket
+    OPEN_CANDIDATE = "billing.open_candidate"  # shared-email list: open one customer
+    RETRY_LOOKUP = "billing.retry_lookup"
+    OPEN_DASHBOARD = "billing.open_dashboard"  # link button; acked and ignored
+    # card: actions per bucket
+    CANCEL_DUPLICATE = "billing.cancel_duplicate"
+    CANCEL_AT_PERIOD_END = "billing.cancel_at_period_end"
+    REFUND_CHARGE = "billing.refund_charge"
+    RETRY_PAYMENT = "billing.retry_payment"
+    PORTAL_LINK = "billing.portal_link"
+    EXPLAIN_BILLING = "billing.explain_billing"
+    KEEP_BOTH = "billing.keep_both"
+    NO_ACTION = "billing.no_action"
+    RECLASSIFY = "billing.reclassify"
+    # second click
+    CONFIRM = "billing.confirm"
+    BACK = "billing.back"
+    # digest
+    INVESTIGATE = "billing.investigate"
+
+
+class CallbackId(StrEnum):
+    MESSAGE_SHORTCUT = "billing_investigate_message"
+    GLOBAL_SHORTCUT = "billing_lookup"
+    LOOKUP_MODAL = "billing_lookup_modal"
+    REFUND_MODAL = "billing_refund_modal"
+
+
+class ButtonValue(BaseModel):
+    """What a button carries: identifiers the server re-checks, never amounts it would trust."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case: str | None = Field(default=None, max_length=40)
+    nonce: str | None = Field(default=None, max_length=40)
+    bucket: str | None = Field(default=None, max_length=40)
+    target: str | None = Field(default=None, max_length=80)  # a Stripe ID or a lookup query
+
+    def encode(self) -> str:
+        return self.model_dump_json(exclude_none=True)
+
+    @classmethod
+    def decode(cls, raw: str) -> ButtonValue:
+        return cls.model_validate_json(raw)
