@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from billing.clock import Clock, SystemClock
+from billing.lookup import LookupService
 from billing.ports import BillingGateway
 from billing.store import Store
 from bot.config import Settings
@@ -16,6 +17,7 @@ class Services:
     gateway: BillingGateway
     store: Store
     clock: Clock
+    lookup: LookupService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -30,4 +32,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
     )
-    return Services(settings=settings, gateway=gateway, store=Store(settings.billing_db, clock), clock=clock)
+    return Services(
+        settings=settings,
+        gateway=gateway,
+        store=Store(settings.billing_db, clock),
+        clock=clock,
+        lookup=LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key),
+    )

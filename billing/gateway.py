@@ -1,0 +1,1 @@
+"""StripeGateway: the only module that imports stripe. Implements billing.ports.BillingGateway."""
