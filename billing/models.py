@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -269,8 +269,9 @@ class Event(Model):
     type: str
     created: datetime
     object_id: str | None = None
-    object: dict[str, object] = Field(default_factory=dict)
-    previous_attributes: dict[str, object] = Field(default_factory=dict)
+    # Event payloads vary by type; kept as plain JSON data (never card or key material).
+    data_object: dict[str, Any] = Field(default_factory=dict)
+    previous_attributes: dict[str, Any] = Field(default_factory=dict)
 
 
 class BillingRecords(Model):
