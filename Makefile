@@ -1,15 +1,30 @@
-# `make test` is the README's test command; .ci/run calls it too.
-PY ?= python
+# The README's two commands. Both create ./.venv on first use, so a fresh machine needs only python3.
+VENV ?= .venv
+BIN := $(VENV)/bin
 
-.PHONY: install test lint typecheck
-install:
-	$(PY) -m pip install -q -e '.[dev]'
+.PHONY: demo test install lint typecheck bench
 
-lint:
-	ruff check bot handlers billing messages tests bench
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
 
-typecheck:
-	mypy
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
 
-test: install lint typecheck
-	$(PY) -m pytest
+# The main job on embedded defaults: a lookup against the bundled, demo-seeded Stripe sandbox.
+demo: install
+	$(BIN)/billing-bot lookup jane@example.com --sandbox
+
+lint: install
+	$(BIN)/ruff check bot handlers billing messages tests bench
+	$(BIN)/ruff format --check bot handlers billing messages tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+# What CI runs (.ci/run calls this target).
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/digest_bench.py
