@@ -46,6 +46,8 @@ class ButtonValue(BaseModel):
     nonce: str | None = Field(default=None, max_length=40)
     bucket: str | None = Field(default=None, max_length=40)
     target: str | None = Field(default=None, max_length=80)  # a Stripe ID or a lookup query
+    # The operator's own words (a query, or a message's text for the shortcut), for Retry and Open.
+    text: str | None = Field(default=None, max_length=1500)
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)

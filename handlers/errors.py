@@ -1,0 +1,43 @@
+"""The one error handler: typed errors become their message; anything else a reference ID + logged traceback."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from billing.errors import BillingError
+from bot.services import Services
+from handlers.middleware import operator_for
+from messages.errors import billing_error_text, unexpected_error_text
+
+log = logging.getLogger(__name__)
+
+
+def new_reference() -> str:
+    """Short enough to read aloud, unique enough to find in the log."""
+    return f"ref-{secrets.token_hex(3)}"
+
+
+def register(app: App, services: Services) -> None:
+    app.error(handle_error)
+
+
+def handle_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
+    if isinstance(error, BillingError):
+        text = billing_error_text(error.message)
+    else:
+        reference = new_reference()
+        # The traceback names code and types, not settings; tokens live in SecretStr and never reach it.
+        log.error(
+            "%s: unhandled error in a %s request", reference, body.get("type") or "command", exc_info=error
+        )
+        text = unexpected_error_text(reference)
+    try:
+        operator_for(body, client, respond).tell(text)
+    except Exception:
+        log.exception("could not tell the operator about an error")

@@ -1,0 +1,50 @@
+"""The lookup modal's submission: keep the modal open with a status, then post the card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.services import Services
+from handlers.commands import retry_value
+from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
+from handlers.middleware import operator_for
+from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK, status_modal
+from messages.format import channel_mention, clip
+from messages.ids import CallbackId
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(CallbackId.LOOKUP_MODAL.value)
+    def lookup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        query = submitted_query(view)
+        if not query:
+            ack(response_action="errors", errors={LOOKUP_INPUT_BLOCK: "Enter an email, Stripe ID or name."})
+            return
+        ack(response_action="update", view=status_modal(f"Looking up `{clip(query, 200)}`…"))
+        handle_lookup_submission(services, client, body, query)
+
+
+def submitted_query(view: dict[str, Any]) -> str:
+    values = view.get("state", {}).get("values", {})
+    raw = values.get(LOOKUP_INPUT_BLOCK, {}).get(LOOKUP_INPUT_ACTION, {}).get("value") or ""
+    return " ".join(str(raw).split())
+
+
+def handle_lookup_submission(services: Services, client: WebClient, body: dict[str, Any], query: str) -> None:
+    operator = operator_for(body, client, None)
+    destination = first_billing_channel(services)
+    if destination is None:
+        operator.tell(allowed_channels_text(services))
+        return
+    posted = LookupFlow(services, client).run(
+        operator,
+        query=query,
+        destination=destination,
+        find=lambda: services.lookup.lookup(query),
+        retry=retry_value(query),
+    )
+    if posted is not None:
+        operator.tell(f"Posted in {channel_mention(posted.channel)}.")

@@ -1,0 +1,340 @@
+"""The customer card and the candidates card: pure Block Kit builders over billing's models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from billing.models import Anomaly, AnomalyKind, Bucket, Charge, Invoice, Price, Subscription
+from billing.money import format_money
+from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, dashboard_url
+from messages.format import SECTION_TEXT_LIMIT, channel_mention, clip, code, day, escape, link, minute, plural
+from messages.ids import ActionId, ButtonValue, CallbackId
+
+MAX_SUBSCRIPTIONS = 10
+MAX_INVOICES = 5
+MAX_CHARGES = 5
+MAX_CANDIDATES = 20
+HEADER_LIMIT = 150
+TEST_MODE_BANNER = ":test_tube: *TEST MODE* · Stripe test data, no real money moves."
+
+
+# --- customer card ----------------------------------------------------------------------------
+
+
+def customer_card(
+    snapshot: CustomerSnapshot,
+    *,
+    case_id: str,
+    decision_blocks: list[Block] | None = None,
+    acted_note: str | None = None,
+) -> list[Block]:
+    """The card posted for one customer; `decision_blocks` replace the classification buttons."""
+    blocks: list[Block] = [HeaderBlock(text=clip(snapshot.customer.display_name(), HEADER_LIMIT))]
+    if not snapshot.livemode:
+        blocks.append(_context(TEST_MODE_BANNER))
+    blocks += [
+        _section(_customer_text(snapshot)),
+        _context(_provenance_text(snapshot, case_id)),
+        DividerBlock(),
+        _section(_subscriptions_text(snapshot)),
+        _section(_invoices_text(snapshot)),
+        _section(_payments_text(snapshot)),
+        DividerBlock(),
+        _section(_anomalies_text(snapshot.anomalies)),
+        _section(_suggestion_text(snapshot)),
+    ]
+    blocks += decision_blocks if decision_blocks is not None else classification_blocks(snapshot, case_id)
+    if acted_note:
+        blocks.append(_context(acted_note))
+    return blocks
+
+
+def card_text(snapshot: CustomerSnapshot) -> str:
+    """Notification / screen-reader fallback for the card."""
+    customer = snapshot.customer
+    return f"Billing card: {customer.display_name()} ({customer.id})"
+
+
+def classification_blocks(snapshot: CustomerSnapshot, case_id: str) -> list[Block]:
+    """One actions block per bucket: Slack rejects repeated action_ids inside one block."""
+    blocks: list[Block] = [_section("*Classify this case* (nothing changes in Stripe yet):")]
+    for bucket in Bucket:
+        button = ButtonElement(
+            text=bucket.label,
+            action_id=ActionId.CLASSIFY.value,
+            value=ButtonValue(case=case_id, bucket=bucket.value).encode(),
+            style="primary" if bucket == snapshot.suggestion else None,
+        )
+        blocks.append(ActionsBlock(block_id=f"classify.{bucket.value}", elements=[button]))
+    return blocks
+
+
+def source_note(permalink: str | None, channel_id: str) -> Block:
+    """Shown above a card posted away from the message it investigates."""
+    where = link(permalink, "this message") if permalink else "a message"
+    return _context(f":link: Investigating {where} in {channel_mention(channel_id)}")
+
+
+def _customer_text(snapshot: CustomerSnapshot) -> str:
+    customer = snapshot.customer
+    url = dashboard_url(customer.id, livemode=snapshot.livemode)
+    lines = [
+        "*CUSTOMER*",
+        f"*Name:* {escape(customer.name or '—')}",
+        f"*Email:* {escape(customer.email or '—')}",
+        f"*Stripe ID:* {code(customer.id)} · {link(url, 'Stripe Dashboard')}",
+        f"*Created:* {day(customer.created)}",
+    ]
+    return "\n".join(lines)
+
+
+def _provenance_text(snapshot: CustomerSnapshot, case_id: str) -> str:
+    matched = escape(snapshot.matched_on) if snapshot.matched_on else "—"
+    return f"Matched on: {matched} · Case {code(case_id)} · As of {minute(snapshot.taken_at)}"
+
+
+def _subscriptions_text(snapshot: CustomerSnapshot) -> str:
+    duplicates = _duplicate_ids(snapshot.anomalies)
+    subscriptions = sorted(snapshot.records.subscriptions, key=lambda sub: sub.created, reverse=True)
+    current = [sub for sub in subscriptions if sub.status != "canceled"]
+    ended = [sub for sub in subscriptions if sub.status == "canceled"]
+    lines = ["*BILLING STATE*", "*Subscriptions*"]
+    lines += [_subscription_line(sub, sub.id in duplicates) for sub in current[:MAX_SUBSCRIPTIONS]]
+    if not current:
+        lines.append("No active subscriptions.")
+    if ended:
+        lines.append("*Canceled*")
+        lines += [_canceled_line(sub) for sub in ended[:MAX_SUBSCRIPTIONS]]
+    hidden = max(0, len(current) - MAX_SUBSCRIPTIONS) + max(0, len(ended) - MAX_SUBSCRIPTIONS)
+    if hidden:
+        lines.append(_more_line(hidden, snapshot))
+    return "\n".join(lines)
+
+
+def _subscription_line(sub: Subscription, is_duplicate: bool) -> str:
+    period_end = sub.current_period_end
+    parts = [
+        f"• {code(sub.id)} *{escape(_plan_name(sub))}* × {sub.quantity}",
+        f"{sub.period_amount().format()}{_per_period(sub)}",
+        sub.status,
+    ]
+    if period_end is not None:
+        verb = "cancels" if sub.cancel_at_period_end else "renews"
+        parts.append(f"{verb} {day(period_end)}")
+    if sub.cancel_at_period_end:
+        parts.append("cancel at period end")
+    line = " — ".join(parts)
+    return line + " :warning: *duplicate*" if is_duplicate else line
+
+
+def _canceled_line(sub: Subscription) -> str:
+    ended = sub.ended_at or sub.canceled_at
+    when = f" — ended {day(ended)}" if ended else ""
+    return f"• {code(sub.id)} {escape(_plan_name(sub))} — canceled{when}"
+
+
+def _plan_name(sub: Subscription) -> str:
+    names = [_price_name(item.price) for item in sub.items]
+    return ", ".join(dict.fromkeys(names)) or "(no items)"
+
+
+def _price_name(price: Price) -> str:
+    return price.product_name or price.nickname or price.product_id
+
+
+def _per_period(sub: Subscription) -> str:
+    if not sub.items or sub.items[0].price.interval is None:
+        return ""
+    price = sub.items[0].price
+    if price.interval_count == 1:
+        return f" / {price.interval}"
+    return f" / {price.interval_count} {price.interval}s"
+
+
+def _invoices_text(snapshot: CustomerSnapshot) -> str:
+    invoices = sorted(snapshot.records.invoices, key=lambda invoice: invoice.created, reverse=True)
+    lines = ["*Invoices*" + (f" (latest {MAX_INVOICES})" if len(invoices) > MAX_INVOICES else "")]
+    lines += [_invoice_line(invoice) for invoice in invoices[:MAX_INVOICES]]
+    if not invoices:
+        lines.append("No invoices.")
+    hidden = max(0, len(invoices) - MAX_INVOICES)
+    if hidden or snapshot.records.has_more_invoices:
+        lines.append(_more_line(hidden, snapshot, open_ended=snapshot.records.has_more_invoices))
+    return "\n".join(lines)
+
+
+def _invoice_line(invoice: Invoice) -> str:
+    number = escape(invoice.number) if invoice.number else "(no number)"
+    status = invoice.status or "unknown"
+    return f"• {code(invoice.id)} {number} — {status} — {invoice.total().format()} — {day(invoice.created)}"
+
+
+def _payments_text(snapshot: CustomerSnapshot) -> str:
+    charges = sorted(snapshot.records.charges, key=lambda charge: charge.created, reverse=True)
+    lines = ["*Payments*" + (f" (latest {MAX_CHARGES})" if len(charges) > MAX_CHARGES else "")]
+    lines += [_charge_line(charge) for charge in charges[:MAX_CHARGES]]
+    if not charges:
+        lines.append("No payments.")
+    hidden = max(0, len(charges) - MAX_CHARGES)
+    if hidden or snapshot.records.has_more_charges:
+        lines.append(_more_line(hidden, snapshot, open_ended=snapshot.records.has_more_charges))
+    card = snapshot.customer.default_payment_method
+    lines.append(f"*Default payment method:* {card.label() if card else 'none on file'}")
+    return "\n".join(lines)
+
+
+def _charge_line(charge: Charge) -> str:
+    parts = [f"• {code(charge.id)} {charge.money().format()}", charge.status, day(charge.created)]
+    if charge.amount_refunded:
+        parts.append(f"refunded {format_money(charge.amount_refunded, charge.currency)}")
+    if charge.disputed:
+        parts.append(":rotating_light: disputed")
+    if charge.status == "failed" and (charge.failure_message or charge.failure_code):
+        parts.append(escape(charge.failure_message or charge.failure_code or ""))
+    return " — ".join(parts)
+
+
+def _more_line(hidden: int, snapshot: CustomerSnapshot, *, open_ended: bool = False) -> str:
+    url = dashboard_url(snapshot.customer.id, livemode=snapshot.livemode)
+    count = f"{hidden}+" if open_ended else str(hidden)
+    return f"…and {count} more in the {link(url, 'Stripe Dashboard')}"
+
+
+def _anomalies_text(anomalies: Sequence[Anomaly]) -> str:
+    if not anomalies:
+        return "*ANOMALIES*\nNone found."
+    lines = ["*ANOMALIES*"]
+    for anomaly in anomalies:
+        ids = ", ".join(code(object_id) for object_id in anomaly.object_ids)
+        lines.append(f"• :warning: {escape(anomaly.summary)}" + (f" ({ids})" if ids else ""))
+    return "\n".join(lines)
+
+
+def _duplicate_ids(anomalies: Sequence[Anomaly]) -> set[str]:
+    return {
+        object_id
+        for anomaly in anomalies
+        if anomaly.kind == AnomalyKind.DUPLICATE_SUBSCRIPTIONS
+        for object_id in anomaly.object_ids
+    }
+
+
+def _suggestion_text(snapshot: CustomerSnapshot) -> str:
+    if snapshot.suggestion is None:
+        return "*SUGGESTED:* no suggestion; classify by hand."
+    reason = f" — {escape(snapshot.suggestion_reason)}" if snapshot.suggestion_reason else ""
+    return f"*SUGGESTED:* {snapshot.suggestion.label}{reason}"
+
+
+# --- candidates card --------------------------------------------------------------------------
+
+
+def candidates_card(result: LookupResult) -> list[Block]:
+    """Several customers share the identifier: list them with an Open button each."""
+    shown = result.candidates[:MAX_CANDIDATES]
+    intro = (
+        f"*{len(result.candidates)} customers match* {code(escape(result.query))}"
+        f" (matched on {escape(result.matched_on)}). Open the one this is about:"
+    )
+    blocks: list[Block] = [_section(intro)]
+    blocks += [_candidate_block(candidate, result.query) for candidate in shown]
+    hidden = len(result.candidates) - len(shown)
+    if hidden:
+        blocks.append(_context(f"…and {hidden} more; narrow the search with a Stripe ID."))
+    return blocks
+
+
+def candidates_text(result: LookupResult) -> str:
+    return f"{len(result.candidates)} customers match {result.query}"
+
+
+def _candidate_block(candidate: CustomerCandidate, query: str) -> Block:
+    customer = candidate.customer
+    text = (
+        f"*{escape(customer.display_name())}* · {escape(customer.email or '—')}\n"
+        f"{code(customer.id)} · created {day(customer.created)}"
+        f" · {plural(candidate.subscription_count, 'subscription')}"
+    )
+    button = ButtonElement(
+        text="Open",
+        action_id=ActionId.OPEN_CANDIDATE.value,
+        value=ButtonValue(target=customer.id, text=clip(query, 200)).encode(),
+    )
+    return SectionBlock(
+        block_id=f"candidate.{customer.id}", text=MarkdownTextObject(text=text), accessory=button
+    )
+
+
+# --- usage ------------------------------------------------------------------------------------
+
+
+def usage_text() -> str:
+    return "\n".join(
+        [
+            "*Usage:* `/billing QUERY` — look up a customer by email, Stripe ID"
+            " (`cus_…`, `sub_…`, `in_…`, `ch_…`, `pi_…`), name, or `github:handle`.",
+            "Reports: `/billing digest`, `/billing plans`, `/billing portal-check`.",
+            "Or use the *Investigate billing* message shortcut on a customer's message.",
+        ]
+    )
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT))])
+
+
+# --- lookup modal -----------------------------------------------------------------------------
+
+LOOKUP_INPUT_BLOCK = "lookup.query"
+LOOKUP_INPUT_ACTION = "query"
+
+
+def lookup_modal() -> View:
+    """The global shortcut's search form."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.LOOKUP_MODAL.value,
+        title="Billing lookup",
+        submit="Look up",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id=LOOKUP_INPUT_BLOCK,
+                label="Customer",
+                hint="Email, Stripe ID (cus_, sub_, in_, ch_, pi_), name, or github:handle",
+                element=PlainTextInputElement(action_id=LOOKUP_INPUT_ACTION, max_length=200),
+            )
+        ],
+    )
+
+
+def status_modal(text: str, blocks: Sequence[Block] | None = None) -> View:
+    """What the lookup modal shows while working and afterwards (posted, or what went wrong)."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.LOOKUP_MODAL.value,
+        title="Billing lookup",
+        close="Close",
+        blocks=list(blocks) if blocks else [_section(text)],
+    )
