@@ -58,6 +58,8 @@ class Customer(Model):
     metadata: dict[str, str] = Field(default_factory=dict)
     default_payment_method: CardSummary | None = None
     test_clock: str | None = None
+    # Live subscriptions counted from the lookup listing (expand=subscriptions); None when not fetched.
+    subscription_count: int | None = None
 
     def display_name(self) -> str:
         return self.name or self.email or self.id
@@ -285,6 +287,8 @@ class BillingRecords(Model):
     disputes: list[Dispute] = Field(default_factory=list)
     has_more_invoices: bool = False
     has_more_charges: bool = False
+    # Account-wide, fetched in the same parallel round: whether customers can cancel on their own.
+    portal_configurations: list[PortalConfiguration] = Field(default_factory=list)
 
 
 class Bucket(StrEnum):
