@@ -1,0 +1,612 @@
+"""Churn-risk digest: risk signals over listed Stripe data, ranked by the money at stake.
+
+`DigestBuilder` is pure: feed it subscriptions, failed invoices, disputes and churn events in any order
+and it keeps only the at-risk rows plus per-currency aggregates. `collect_digest` is the small runner that
+streams those from the gateway (listing only, 100 a page), so memory stays flat as the account grows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from billing.models import (
+    CardSummary,
+    Customer,
+    Dispute,
+    Event,
+    Model,
+    Price,
+    Subscription,
+    SubscriptionItem,
+)
+from billing.money import Money, totals_by_currency
+from billing.ports import BillingGateway
+
+FAILED_RENEWAL_STATUSES = ("past_due", "unpaid")
+INCOMPLETE_CHECKOUT_WINDOW = timedelta(hours=23)  # Stripe expires an incomplete subscription after 23h
+FAILED_INVOICE_WINDOW = timedelta(hours=24)
+CANCELLATION_HORIZON = timedelta(days=14)
+TRIAL_HORIZON = timedelta(days=3)
+# Disputes stay open for weeks; older ones are long decided, so the listing needs no further history.
+DISPUTE_LOOKBACK = timedelta(days=180)
+# Events are kept 30 days; a longer gap since the last digest cannot be read back anyway.
+MAX_LOOKBACK = timedelta(days=30)
+
+# A duplicate rule takes one customer's live subscriptions and returns groups of duplicates.
+DuplicateRule = Callable[[list[Subscription]], list[list[Subscription]]]
+
+
+class RiskSection(StrEnum):
+    FAILED_RENEWAL = "failed_renewal"
+    INCOMPLETE_CHECKOUT = "incomplete_checkout"
+    SCHEDULED_CANCELLATION = "scheduled_cancellation"
+    TRIAL_ENDING = "trial_ending"
+    CARD_EXPIRING = "card_expiring"
+    OPEN_DISPUTE = "open_dispute"
+    DUPLICATE = "duplicate"
+    CHURNED = "churned"
+
+    @property
+    def label(self) -> str:
+        return SECTION_LABELS[self]
+
+
+SECTION_LABELS: dict[RiskSection, str] = {
+    RiskSection.FAILED_RENEWAL: "Failed renewals",
+    RiskSection.INCOMPLETE_CHECKOUT: "Incomplete checkouts",
+    RiskSection.SCHEDULED_CANCELLATION: "Scheduled cancellations (next 14 days)",
+    RiskSection.TRIAL_ENDING: "Trials ending within 3 days, no payment method",
+    RiskSection.CARD_EXPIRING: "Cards expiring before the next renewal",
+    RiskSection.OPEN_DISPUTE: "Open disputes",
+    RiskSection.DUPLICATE: "Duplicate active subscriptions",
+    RiskSection.CHURNED: "Churned since the last digest",
+}
+
+# Rows in these sections are money that may still be saved; churned is already lost, disputes are one-off.
+RECURRING_SECTIONS = frozenset(RiskSection) - {RiskSection.CHURNED, RiskSection.OPEN_DISPUTE}
+
+
+class RiskRow(Model):
+    section: RiskSection
+    customer_id: str
+    customer_name: str | None = None
+    customer_email: str | None = None
+    object_id: str
+    # MRR of the subscription at risk; for disputes and stray invoices, the amount itself.
+    at_stake: Money
+    detail: str = ""
+    # The same subscription in two sections is counted once in the totals.
+    dedupe_key: str = ""
+
+
+class DigestTotals(Model):
+    at_risk: dict[str, Money] = Field(default_factory=dict)
+    churned: dict[str, Money] = Field(default_factory=dict)
+    disputed: dict[str, Money] = Field(default_factory=dict)
+    customers: int = 0
+
+
+class Digest(Model):
+    generated_at: datetime
+    since: datetime
+    rows: list[RiskRow]
+    totals: DigestTotals
+    previous: DigestTotals | None = None
+
+    @property
+    def quiet(self) -> bool:
+        return not self.rows
+
+    def section(self, section: RiskSection) -> list[RiskRow]:
+        return [row for row in self.rows if row.section == section]
+
+    def sections(self) -> list[tuple[RiskSection, list[RiskRow]]]:
+        return [(section, rows) for section in RiskSection if (rows := self.section(section))]
+
+    def change(self) -> dict[str, Money]:
+        """At-risk MRR now minus at the previous digest, per currency (a currency may appear or vanish)."""
+        before = self.previous.at_risk if self.previous else {}
+        codes = sorted(set(before) | set(self.totals.at_risk))
+        return {
+            code: Money(
+                amount=_amount(self.totals.at_risk.get(code)) - _amount(before.get(code)), currency=code
+            )
+            for code in codes
+        }
+
+
+def _amount(money: Money | None) -> int:
+    return money.amount if money else 0
+
+
+def rank_key(main_currency: str) -> Callable[[RiskRow], tuple[int, str, int, str]]:
+    """Biggest first within a currency; amounts in different currencies are never compared."""
+
+    def key(row: RiskRow) -> tuple[int, str, int, str]:
+        currency = row.at_stake.currency
+        return (0 if currency == main_currency else 1, currency, -row.at_stake.amount, row.object_id)
+
+    return key
+
+
+# --- raw event payloads -------------------------------------------------------------------------
+
+
+def _get(mapping: object, *path: str) -> Any:
+    value: Any = mapping
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _id_of(value: object) -> str | None:
+    """Stripe fields hold either an ID or the expanded object."""
+    if isinstance(value, str):
+        return value
+    found = _get(value, "id")
+    return found if isinstance(found, str) else None
+
+
+def _timestamp(value: object) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+
+def price_from_event(raw: Mapping[str, Any] | None) -> Price | None:
+    if not isinstance(raw, Mapping) or not raw.get("id"):
+        return None
+    recurring = raw.get("recurring") or {}
+    return Price(
+        id=str(raw["id"]),
+        product_id=_id_of(raw.get("product")) or "",
+        product_name=_get(raw, "product", "name"),
+        nickname=raw.get("nickname"),
+        unit_amount=raw.get("unit_amount"),
+        currency=str(raw.get("currency") or "usd"),
+        interval=recurring.get("interval"),
+        interval_count=int(recurring.get("interval_count") or 1),
+    )
+
+
+def items_from_event(raw_items: object, *, fallback_moment: datetime) -> list[SubscriptionItem]:
+    items = []
+    for raw in _get(raw_items, "data") or []:
+        price = price_from_event(raw.get("price") or raw.get("plan"))
+        if price is None:
+            continue
+        items.append(
+            SubscriptionItem(
+                id=str(raw.get("id") or ""),
+                price=price,
+                quantity=int(raw.get("quantity") or 1),
+                current_period_start=_timestamp(raw.get("current_period_start")) or fallback_moment,
+                current_period_end=_timestamp(raw.get("current_period_end")) or fallback_moment,
+            )
+        )
+    return items
+
+
+def subscription_from_event(event: Event) -> Subscription | None:
+    """The subscription an event carries, in our model; None if the payload is not one."""
+    raw = event.data_object
+    customer_id = _id_of(raw.get("customer"))
+    if raw.get("object") not in (None, "subscription") or not raw.get("id") or not customer_id:
+        return None
+    details = raw.get("cancellation_details") or {}
+    return Subscription(
+        id=str(raw["id"]),
+        customer_id=customer_id,
+        status=raw.get("status") or "canceled",
+        created=_timestamp(raw.get("created")) or event.created,
+        currency=str(raw.get("currency") or "usd"),
+        items=items_from_event(raw.get("items"), fallback_moment=event.created),
+        cancel_at_period_end=bool(raw.get("cancel_at_period_end")),
+        canceled_at=_timestamp(raw.get("canceled_at")),
+        ended_at=_timestamp(raw.get("ended_at")),
+        cancellation_reason=_get(details, "reason"),
+        cancellation_feedback=_get(details, "feedback"),
+        cancellation_comment=_get(details, "comment"),
+    )
+
+
+class FailedInvoice(Model):
+    invoice_id: str
+    customer_id: str
+    subscription_id: str | None = None
+    amount_remaining: Money
+    attempt_count: int = 0
+
+
+def failed_invoice_from_event(event: Event) -> FailedInvoice | None:
+    raw = event.data_object
+    customer_id = _id_of(raw.get("customer"))
+    if not raw.get("id") or not customer_id:
+        return None
+    # Newer API versions moved the subscription under parent.subscription_details.
+    subscription_id = _id_of(raw.get("subscription")) or _id_of(
+        _get(raw, "parent", "subscription_details", "subscription")
+    )
+    return FailedInvoice(
+        invoice_id=str(raw["id"]),
+        customer_id=customer_id,
+        subscription_id=subscription_id,
+        amount_remaining=Money(
+            amount=int(raw.get("amount_remaining") or raw.get("amount_due") or 0),
+            currency=str(raw.get("currency") or "usd"),
+        ),
+        attempt_count=int(raw.get("attempt_count") or 0),
+    )
+
+
+# --- the spill: live subscriptions on disk, for rules that need a customer's full set -----------
+
+
+class SubscriptionSpill:
+    """Live subscriptions written to a temporary SQLite file while streaming.
+
+    Duplicate detection needs every live subscription of a customer together, and Stripe lists them in
+    creation order across all customers. Holding them in memory would grow with the account; on disk it
+    does not, and afterwards only customers with two or more are read back.
+    """
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="billing-spill-")
+        self._db = sqlite3.connect(str(Path(self._dir.name) / "spill.db"))
+        self._db.execute("create table subs (customer_id text, subscription text, customer text)")
+        self._pending: list[tuple[str, str, str]] = []
+
+    def add(self, subscription: Subscription, customer: Customer) -> None:
+        self._pending.append(
+            (customer.id, subscription.model_dump_json(), customer.model_dump_json(exclude={"metadata"}))
+        )
+        if len(self._pending) >= 500:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("insert into subs values (?, ?, ?)", self._pending)
+        self._pending.clear()
+
+    def customers_with_several(self) -> Iterator[tuple[Customer, list[Subscription]]]:
+        self._flush()
+        self._db.execute("create index subs_customer on subs (customer_id)")
+        several = self._db.execute(
+            "select customer_id from subs group by customer_id having count(*) > 1 order by customer_id"
+        ).fetchall()
+        for (customer_id,) in several:
+            rows = self._db.execute(
+                "select subscription, customer from subs where customer_id = ? order by rowid", [customer_id]
+            ).fetchall()
+            subscriptions = [Subscription.model_validate_json(row[0]) for row in rows]
+            yield Customer.model_validate_json(rows[0][1]), subscriptions
+
+    def close(self) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+    def __enter__(self) -> SubscriptionSpill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --- the pure builder ---------------------------------------------------------------------------
+
+
+def _payment_method(subscription: Subscription, customer: Customer) -> CardSummary | None:
+    return subscription.default_payment_method or customer.default_payment_method
+
+
+def _cancellation_note(subscription: Subscription) -> str:
+    parts = [
+        part
+        for part in (
+            subscription.cancellation_feedback,
+            subscription.cancellation_reason,
+            subscription.cancellation_comment and f"“{subscription.cancellation_comment}”",
+        )
+        if part
+    ]
+    return " · ".join(parts)
+
+
+def _date(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+class DigestBuilder:
+    """Accumulates at-risk rows; everything else it is shown is dropped at once."""
+
+    def __init__(
+        self,
+        *,
+        now: datetime,
+        since: datetime,
+        duplicate_rule: DuplicateRule,
+        main_currency: str = "usd",
+    ) -> None:
+        self.now = now
+        self.since = since
+        self.duplicate_rule = duplicate_rule
+        self.main_currency = main_currency
+        self.rows: list[RiskRow] = []
+        self._failed_invoices: dict[str, FailedInvoice] = {}  # by subscription (or invoice) id
+        self._names: dict[str, Customer | None] = {}  # customers shown without a subscription row yet
+
+    # -- feeds ---------------------------------------------------------------------------------
+    def add_failed_invoice(self, invoice: FailedInvoice) -> None:
+        self._failed_invoices.setdefault(invoice.subscription_id or invoice.invoice_id, invoice)
+        self._names.setdefault(invoice.customer_id, None)
+
+    def add_dispute(self, dispute: Dispute, customer_id: str | None) -> None:
+        if not dispute.is_open:
+            return
+        due = f"{dispute.status.replace('_', ' ')}"
+        reason = f" · {dispute.reason.replace('_', ' ')}" if dispute.reason else ""
+        self._add(
+            RiskSection.OPEN_DISPUTE,
+            customer_id or "",
+            None,
+            object_id=dispute.id,
+            at_stake=Money(amount=dispute.amount, currency=dispute.currency),
+            detail=f"{due}{reason}",
+        )
+        if customer_id:
+            self._names.setdefault(customer_id, None)
+
+    def add_churn(self, subscription: Subscription) -> None:
+        ended = subscription.ended_at or subscription.canceled_at
+        if ended is not None and not self.since <= ended <= self.now:
+            return
+        note = _cancellation_note(subscription) or "no reason given"
+        self._add(
+            RiskSection.CHURNED,
+            subscription.customer_id,
+            None,
+            object_id=subscription.id,
+            at_stake=subscription.monthly_recurring_revenue(),
+            detail=note,
+        )
+        self._names.setdefault(subscription.customer_id, None)
+
+    def add_subscription(self, subscription: Subscription, customer: Customer) -> None:
+        """One subscription of any status; only risky ones leave a trace."""
+        if customer.id in self._names:
+            self._names[customer.id] = customer
+        mrr = subscription.monthly_recurring_revenue()
+        status = subscription.status
+        failed = self._failed_invoices.pop(subscription.id, None)
+        if status in FAILED_RENEWAL_STATUSES or failed is not None:
+            attempts = (
+                f" · invoice {failed.invoice_id} failed ({failed.attempt_count} attempts)" if failed else ""
+            )
+            self._add(
+                RiskSection.FAILED_RENEWAL, customer.id, customer, subscription.id, mrr, f"{status}{attempts}"
+            )
+        if status == "incomplete" and subscription.created >= self.now - INCOMPLETE_CHECKOUT_WINDOW:
+            expires = subscription.created + INCOMPLETE_CHECKOUT_WINDOW
+            self._add(
+                RiskSection.INCOMPLETE_CHECKOUT, customer.id, customer, subscription.id, mrr,
+                f"incomplete · expires {expires:%Y-%m-%d %H:%M} UTC",
+            )  # fmt: skip
+        if status == "incomplete_expired" and self._expired_since_last(subscription):
+            self._add(RiskSection.INCOMPLETE_CHECKOUT, customer.id, customer, subscription.id, mrr, "expired")
+        if not subscription.is_live:
+            return
+        self._scheduled_cancellation(subscription, customer, mrr)
+        self._trial_without_card(subscription, customer, mrr)
+        self._card_expiring(subscription, customer, mrr)
+
+    def _expired_since_last(self, subscription: Subscription) -> bool:
+        expired_at = subscription.ended_at or subscription.created + INCOMPLETE_CHECKOUT_WINDOW
+        return self.since <= expired_at <= self.now
+
+    def _scheduled_cancellation(self, subscription: Subscription, customer: Customer, mrr: Money) -> None:
+        ends = subscription.cancel_at
+        if ends is None and subscription.cancel_at_period_end:
+            ends = subscription.current_period_end
+        if ends is None or not self.now <= ends <= self.now + CANCELLATION_HORIZON:
+            return
+        note = _cancellation_note(subscription)
+        detail = f"ends {_date(ends)}" + (f" · {note}" if note else "")
+        self._add(RiskSection.SCHEDULED_CANCELLATION, customer.id, customer, subscription.id, mrr, detail)
+
+    def _trial_without_card(self, subscription: Subscription, customer: Customer, mrr: Money) -> None:
+        trial_end = subscription.trial_end
+        if subscription.status != "trialing" or trial_end is None:
+            return
+        if not self.now <= trial_end <= self.now + TRIAL_HORIZON or _payment_method(subscription, customer):
+            return
+        detail = f"trial ends {_date(trial_end)}"
+        self._add(RiskSection.TRIAL_ENDING, customer.id, customer, subscription.id, mrr, detail)
+
+    def _card_expiring(self, subscription: Subscription, customer: Customer, mrr: Money) -> None:
+        card = _payment_method(subscription, customer)
+        renewal = subscription.current_period_end
+        if card is None or renewal is None or subscription.cancel_at_period_end or subscription.cancel_at:
+            return
+        if card.expires_before(renewal):
+            detail = f"{card.label()} · renews {_date(renewal)}"
+            self._add(RiskSection.CARD_EXPIRING, customer.id, customer, subscription.id, mrr, detail)
+
+    def add_customer_subscriptions(self, customer: Customer, subscriptions: list[Subscription]) -> None:
+        """A customer's live subscriptions together, for the duplicate rule."""
+        for group in self.duplicate_rule(subscriptions):
+            if len(group) < 2:
+                continue
+            # Keep the oldest; the rest are what the customer pays twice for.
+            extras = sorted(group, key=lambda sub: (sub.created, sub.id))[1:]
+            for extra in extras:
+                kept = sorted(group, key=lambda sub: (sub.created, sub.id))[0]
+                detail = f"duplicates {kept.id}"
+                self._add(
+                    RiskSection.DUPLICATE,
+                    customer.id,
+                    customer,
+                    extra.id,
+                    extra.monthly_recurring_revenue(),
+                    detail,
+                )
+
+    # -- result --------------------------------------------------------------------------------
+    def _add(
+        self,
+        section: RiskSection,
+        customer_id: str,
+        customer: Customer | None,
+        object_id: str,
+        at_stake: Money,
+        detail: str,
+    ) -> None:
+        self.rows.append(
+            RiskRow(
+                section=section,
+                customer_id=customer_id,
+                customer_name=customer.name if customer else None,
+                customer_email=customer.email if customer else None,
+                object_id=object_id,
+                at_stake=at_stake,
+                detail=detail,
+                dedupe_key=object_id,
+            )
+        )
+
+    def _stray_invoice_rows(self) -> None:
+        """Failed invoices whose subscription was never seen live (one-off invoices, ended subscriptions)."""
+        for invoice in self._failed_invoices.values():
+            detail = f"invoice failed ({invoice.attempt_count} attempts)"
+            self._add(
+                RiskSection.FAILED_RENEWAL,
+                invoice.customer_id,
+                None,
+                invoice.invoice_id,
+                invoice.amount_remaining,
+                detail,
+            )
+        self._failed_invoices.clear()
+
+    def _with_names(self, row: RiskRow) -> RiskRow:
+        if row.customer_name or row.customer_email:
+            return row
+        customer = self._names.get(row.customer_id)
+        if customer is None:
+            return row
+        return row.model_copy(update={"customer_name": customer.name, "customer_email": customer.email})
+
+    def build(self, previous: DigestTotals | None = None) -> Digest:
+        self._stray_invoice_rows()
+        key = rank_key(self.main_currency)
+        rows = [self._with_names(row) for row in sorted(self.rows, key=lambda row: key(row))]
+        ordered = [row for section in RiskSection for row in rows if row.section == section]
+        return Digest(
+            generated_at=self.now,
+            since=self.since,
+            rows=ordered,
+            totals=digest_totals(ordered),
+            previous=previous,
+        )
+
+
+def digest_totals(rows: Iterable[RiskRow]) -> DigestTotals:
+    rows = list(rows)
+    at_risk: dict[str, Money] = {}
+    seen: set[str] = set()
+    recurring = []
+    for row in rows:
+        if row.section in RECURRING_SECTIONS and row.dedupe_key not in seen:
+            seen.add(row.dedupe_key)
+            recurring.append(row.at_stake)
+    at_risk = totals_by_currency(recurring)
+    return DigestTotals(
+        at_risk=at_risk,
+        churned=totals_by_currency(row.at_stake for row in rows if row.section == RiskSection.CHURNED),
+        disputed=totals_by_currency(row.at_stake for row in rows if row.section == RiskSection.OPEN_DISPUTE),
+        customers=len({row.customer_id for row in rows if row.customer_id}),
+    )
+
+
+# --- the runner: listing from the gateway -------------------------------------------------------
+
+LIVE_LISTING_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused")
+
+
+def stream_subscriptions(
+    gateway: BillingGateway, *, now: datetime, since: datetime
+) -> Iterator[tuple[Subscription, Customer]]:
+    """Every subscription the digest can act on, by status, with `created` bounds where they help."""
+    for status in LIVE_LISTING_STATUSES:
+        yield from gateway.iter_subscriptions(status=status)
+    yield from gateway.iter_subscriptions(status="incomplete", created_gte=now - INCOMPLETE_CHECKOUT_WINDOW)
+    # An incomplete subscription expires 23h after it was created, so ones expiring since `since` are younger.
+    yield from gateway.iter_subscriptions(
+        status="incomplete_expired", created_gte=since - INCOMPLETE_CHECKOUT_WINDOW
+    )
+
+
+def dispute_customer(gateway: BillingGateway, dispute: Dispute) -> str | None:
+    # Disputes name a charge, not a customer; one lookup per *open* dispute (a handful), never per customer.
+    explicit = getattr(dispute, "customer_id", None)
+    if isinstance(explicit, str):
+        return explicit
+    object_id = dispute.charge_id or dispute.payment_intent_id
+    if not object_id:
+        return None
+    try:
+        return gateway.customer_id_for(object_id)
+    except Exception:  # a missing customer only loses the name, never the dispute row
+        return None
+
+
+def collect_digest(
+    gateway: BillingGateway,
+    *,
+    now: datetime,
+    since: datetime | None,
+    duplicate_rule: DuplicateRule,
+    previous: DigestTotals | None = None,
+    main_currency: str = "usd",
+    progress: Callable[[int], None] | None = None,
+) -> Digest:
+    since = max(since or now - timedelta(days=1), now - MAX_LOOKBACK)
+    builder = DigestBuilder(now=now, since=since, duplicate_rule=duplicate_rule, main_currency=main_currency)
+    for event in gateway.iter_events(
+        types=["invoice.payment_failed"], created_gte=now - FAILED_INVOICE_WINDOW
+    ):
+        if invoice := failed_invoice_from_event(event):
+            builder.add_failed_invoice(invoice)
+    for dispute in gateway.iter_disputes(created_gte=now - DISPUTE_LOOKBACK):
+        if dispute.is_open:
+            builder.add_dispute(dispute, dispute_customer(gateway, dispute))
+    for event in gateway.iter_events(types=["customer.subscription.deleted"], created_gte=since):
+        if churned := subscription_from_event(event):
+            builder.add_churn(churned)
+    with SubscriptionSpill() as spill:
+        for count, (subscription, customer) in enumerate(
+            stream_subscriptions(gateway, now=now, since=since), 1
+        ):
+            builder.add_subscription(subscription, customer)
+            if subscription.is_live:
+                spill.add(subscription, customer)
+            if progress and count % 100 == 0:
+                progress(count)
+        for customer, subscriptions in spill.customers_with_several():
+            builder.add_customer_subscriptions(customer, subscriptions)
+    return builder.build(previous)
+
+
+def summary_json(totals: DigestTotals) -> str:
+    return json.dumps(totals.model_dump(mode="json"), sort_keys=True)
+
+
+def summary_from_json(raw: str | None) -> DigestTotals | None:
+    return DigestTotals.model_validate_json(raw) if raw else None
