@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -269,3 +269,132 @@ class Store:
             "select gap, count(distinct case_id) from case_gaps group by gap order by 2 desc, 1"
         ).fetchall()
         return [(str(gap), int(count)) for gap, count in rows]
+
+    def case_gaps(self, case_id: str) -> list[str]:
+        rows = self.db["case_gaps"].rows_where("case_id = ?", [case_id], order_by="at, gap")
+        return [str(row["gap"]) for row in rows]
+
+    def close_case(self, case_id: str, *, actor: str, resolution: str) -> bool:
+        """Mark the case acted on exactly once; False if another click got there first."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "update cases set status = 'acted', acted_by = ?, updated_at = ? "
+                "where id = ? and status != 'acted'",
+                [actor, self.now_iso(), case_id],
+            )
+            return cursor.rowcount == 1
+
+    # --- pending actions (first click stores, second click claims) ------------------------------
+    def create_pending(
+        self,
+        *,
+        case_id: str,
+        kind: str,
+        requested_by: str,
+        customer_id: str,
+        target_ids: list[str],
+        amount: int | None,
+        currency: str | None,
+        params: dict[str, Any],
+        summary: str,
+        ttl: timedelta,
+    ) -> str:
+        nonce = new_id("pa")
+        now = self.clock.now()
+        with self._lock:
+            self.db["pending_actions"].insert(  # type: ignore[union-attr]
+                {
+                    "nonce": nonce,
+                    "case_id": case_id,
+                    "kind": kind,
+                    "requested_by": requested_by,
+                    "customer_id": customer_id,
+                    "target_ids": json.dumps(target_ids),
+                    "amount": amount,
+                    "currency": currency,
+                    "params": json.dumps(params, sort_keys=True),
+                    "summary": summary,
+                    "status": "pending",
+                    "created_at": _iso(now),
+                    "expires_at": _iso(now + ttl),
+                    "idempotency_key": f"billing-ops:{nonce}",
+                    "result": json.dumps({}),
+                    "attempts": 0,
+                }
+            )
+        return nonce
+
+    def get_pending(self, nonce: str) -> dict[str, Any] | None:
+        rows = list(self.db["pending_actions"].rows_where("nonce = ?", [nonce]))
+        if not rows:
+            return None
+        row = dict(rows[0])
+        for field in ("target_ids", "params", "result"):
+            row[field] = json.loads(row[field] or ("[]" if field == "target_ids" else "{}"))
+        return row
+
+    def claim_pending(self, nonce: str, *, actor: str, stale_after: timedelta) -> bool:
+        """pending -> running in one statement; a 'running' row whose claimer vanished may be re-claimed.
+
+        The case must still be open: a no-op resolution or another action may have closed it.
+        """
+        now = self.clock.now()
+        with self.transaction():
+            cursor = self.db.execute(
+                "update pending_actions set status = 'running', claimed_by = ?, claimed_at = ?, "
+                "attempts = attempts + 1 "
+                "where nonce = ? and ("
+                "  (status = 'pending' and expires_at > ?)"
+                "  or (status = 'running' and claimed_at <= ?)"
+                ") and not exists (select 1 from cases where cases.id = pending_actions.case_id "
+                "  and cases.status = 'acted')",
+                [actor, _iso(now), nonce, _iso(now), _iso(now - stale_after)],
+            )
+            return cursor.rowcount == 1
+
+    def save_pending_progress(self, nonce: str, result: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.execute(
+                "update pending_actions set result = ? where nonce = ? and status = 'running'",
+                [json.dumps(result, sort_keys=True), nonce],
+            )
+
+    def finish_pending(self, nonce: str, *, result: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.execute(
+                "update pending_actions set status = 'done', finished_at = ?, result = ?, last_error = null "
+                "where nonce = ? and status = 'running'",
+                [self.now_iso(), json.dumps(result, sort_keys=True), nonce],
+            )
+
+    def release_pending(self, nonce: str, *, error: str, result: dict[str, Any]) -> None:
+        """Back to pending after a Stripe error, so the operator can confirm again."""
+        with self.transaction():
+            self.db.execute(
+                "update pending_actions set status = 'pending', claimed_by = null, claimed_at = null, "
+                "last_error = ?, result = ? where nonce = ? and status = 'running'",
+                [error, json.dumps(result, sort_keys=True), nonce],
+            )
+
+    def fail_pending(self, nonce: str, *, error: str) -> None:
+        """Terminal: Stripe's state no longer matches the plan, so confirming again would not help."""
+        with self.transaction():
+            self.db.execute(
+                "update pending_actions set status = 'failed', finished_at = ?, last_error = ? "
+                "where nonce = ? and status = 'running'",
+                [self.now_iso(), error, nonce],
+            )
+
+    def cancel_pending(self, nonce: str) -> bool:
+        """The operator clicked Back: only a pending (never a running) action can be withdrawn."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "update pending_actions set status = 'cancelled', finished_at = ? "
+                "where nonce = ? and status = 'pending'",
+                [self.now_iso(), nonce],
+            )
+            return cursor.rowcount == 1
+
+    def pending_for_case(self, case_id: str) -> list[dict[str, Any]]:
+        rows = self.db["pending_actions"].rows_where("case_id = ?", [case_id], order_by="created_at")
+        return [dict(row) for row in rows]

@@ -1,0 +1,890 @@
+"""Triage decisions and safe money actions: ladder -> plan -> claim -> re-verify -> execute.
+
+The first click stores a PendingAction and shows its exact effect; the second click claims it atomically,
+re-reads every target from Stripe, and calls Stripe with an idempotency key derived from the nonce, so a
+double click, a Slack retry, a restart or a race moves money at most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import Field
+
+from billing.clock import Clock
+from billing.errors import (
+    ActionAlreadyTaken,
+    ActionExpired,
+    BillingError,
+    NotAuthorized,
+    PreconditionFailed,
+    StripeRefused,
+    StripeUnavailable,
+)
+from billing.models import (
+    LIVE_SUBSCRIPTION_STATUSES,
+    Bucket,
+    Charge,
+    Invoice,
+    Model,
+    PortalConfiguration,
+    PortalSession,
+    Refund,
+    Subscription,
+)
+from billing.money import Money, format_money
+from billing.ports import BillingGateway
+from billing.snapshot import CustomerSnapshot
+from billing.store import Store
+
+PENDING_TTL = timedelta(minutes=10)
+# A 'running' claim older than this belongs to a process that died mid-action; the same idempotency key
+# makes a re-run replay Stripe's original answer instead of moving money again.
+STALE_CLAIM = timedelta(minutes=2)
+
+
+class ActionKind(StrEnum):
+    CANCEL_AND_REFUND = "cancel_and_refund"  # duplicate: cancel the newer one now, refund its charge
+    CANCEL_AT_PERIOD_END = "cancel_at_period_end"
+    REFUND = "refund"
+    RETRY_PAYMENT = "retry_payment"
+    PORTAL_LINK = "portal_link"
+    EXPLAIN_BILLING = "explain_billing"
+    KEEP_BOTH = "keep_both"
+    NO_ACTION = "no_action"
+
+    @property
+    def moves_money(self) -> bool:
+        return self in MONEY_ACTIONS
+
+
+MONEY_ACTIONS = frozenset(
+    {
+        ActionKind.CANCEL_AND_REFUND,
+        ActionKind.CANCEL_AT_PERIOD_END,
+        ActionKind.REFUND,
+        ActionKind.RETRY_PAYMENT,
+    }
+)
+NO_CHANGE_ACTIONS = frozenset({ActionKind.EXPLAIN_BILLING, ActionKind.KEEP_BOTH, ActionKind.NO_ACTION})
+
+
+class Option(Model):
+    """One button of a bucket's ladder: what it does and the Stripe object it targets."""
+
+    kind: ActionKind
+    target: str | None = None
+
+
+class Step(Model):
+    name: str  # "cancel", "refund", "pay": part of the idempotency key
+    object_id: str
+    amount: int | None = None
+    at_period_end: bool = False
+
+
+class Plan(Model):
+    kind: ActionKind
+    customer_id: str
+    steps: list[Step]
+    amount: int | None = None
+    currency: str | None = None
+    summary: str
+
+    @property
+    def target_ids(self) -> list[str]:
+        return [step.object_id for step in self.steps]
+
+    @property
+    def refund_amount(self) -> Money | None:
+        for step in self.steps:
+            if step.name == "refund" and step.amount and self.currency:
+                return Money(amount=step.amount, currency=self.currency)
+        return None
+
+
+class Case(Model):
+    id: str
+    customer_id: str
+    matched_on: str = ""
+    suggested_bucket: Bucket | None = None
+    bucket: Bucket | None = None
+    bucket_by: str | None = None
+    status: str
+    channel: str | None = None
+    message_ts: str | None = None
+    acted_by: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Case:
+        return cls.model_validate({key: value for key, value in row.items() if value is not None})
+
+
+class PendingAction(Model):
+    nonce: str
+    case_id: str
+    kind: ActionKind
+    requested_by: str
+    customer_id: str
+    target_ids: list[str]
+    amount: int | None = None
+    currency: str | None = None
+    summary: str
+    steps: list[Step]
+    needs_second_operator: bool = False
+    status: str
+    expires_at: datetime
+    claimed_by: str | None = None
+    last_error: str | None = None
+    attempts: int = 0
+    progress: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PendingAction:
+        params = row["params"]
+        return cls(
+            nonce=row["nonce"],
+            case_id=row["case_id"],
+            kind=ActionKind(row["kind"]),
+            requested_by=row["requested_by"],
+            customer_id=row["customer_id"],
+            target_ids=row["target_ids"],
+            amount=row["amount"],
+            currency=row["currency"],
+            summary=row["summary"],
+            steps=[Step.model_validate(step) for step in params.get("steps", [])],
+            needs_second_operator=bool(params.get("needs_second_operator")),
+            status=row["status"],
+            expires_at=datetime.fromisoformat(row["expires_at"]),
+            claimed_by=row["claimed_by"],
+            last_error=row["last_error"],
+            attempts=row["attempts"] or 0,
+            progress=row["result"],
+        )
+
+
+class ActionOutcome(Model):
+    """What was done, for the card's final state and the handoff."""
+
+    kind: ActionKind
+    case_id: str
+    actor: str
+    requested_by: str | None = None
+    nonce: str | None = None
+    refund: Refund | None = None
+    subscription: Subscription | None = None
+    invoice: Invoice | None = None
+    portal: PortalSession | None = None
+    request_ids: list[str] = Field(default_factory=list)
+
+
+class PortalCheck(Model):
+    """A portal session, or the reason the portal cannot do what this bucket needs."""
+
+    configuration_id: str | None = None
+    missing_features: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    outcome: ActionOutcome | None = None
+
+
+@dataclass(frozen=True)
+class ActionPolicy:
+    operators: Collection[str]
+    refund_approval_above: Decimal | None = None
+    main_currency: str = "usd"
+
+    def is_operator(self, user_id: str) -> bool:
+        return user_id in self.operators
+
+    def refund_needs_second_operator(self, refund: Money | None) -> bool:
+        """Above the threshold in the main currency. Without exchange rates a refund in any other
+        currency cannot be compared, so once a threshold is set every such refund needs a second operator."""
+        if refund is None or self.refund_approval_above is None:
+            return False
+        if refund.currency != self.main_currency.lower():
+            return True
+        return refund.major() > self.refund_approval_above
+
+
+class SnapshotSource(Protocol):
+    def snapshot(self, customer_id: str, *, matched_on: str) -> CustomerSnapshot: ...
+
+
+# --- the ladder per bucket (pure) -------------------------------------------------------------------
+
+
+def ladder(bucket: Bucket, snapshot: CustomerSnapshot) -> list[Option]:
+    """The bucket's actions, safest and most reversible first; actions without a target are left out."""
+    duplicate = newer_duplicate(snapshot)
+    live = cancellable_subscription(snapshot)
+    invoice = open_invoice(snapshot)
+    charge = latest_refundable_charge(snapshot)
+    candidates: dict[Bucket, list[tuple[ActionKind, str | None]]] = {
+        Bucket.DUPLICATE: [
+            (ActionKind.CANCEL_AT_PERIOD_END, duplicate.id if duplicate else None),
+            (ActionKind.CANCEL_AND_REFUND, duplicate.id if duplicate else None),
+            (ActionKind.KEEP_BOTH, ""),
+        ],
+        Bucket.TEAM: [(ActionKind.EXPLAIN_BILLING, ""), (ActionKind.PORTAL_LINK, "")],
+        Bucket.FAILED_PAYMENT: [
+            (ActionKind.PORTAL_LINK, ""),
+            (ActionKind.RETRY_PAYMENT, invoice.id if invoice else None),
+        ],
+        Bucket.MISSING_SELF_SERVE: [
+            (ActionKind.PORTAL_LINK, ""),
+            (ActionKind.CANCEL_AT_PERIOD_END, live.id if live else None),
+        ],
+        Bucket.PRODUCT_FAILURE: [
+            (ActionKind.CANCEL_AT_PERIOD_END, live.id if live else None),
+            (ActionKind.REFUND, charge.id if charge else None),
+            (ActionKind.NO_ACTION, ""),
+        ],
+    }
+    return [
+        Option(kind=kind, target=target or None) for kind, target in candidates[bucket] if target is not None
+    ]
+
+
+def live_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
+    return [sub for sub in snapshot.records.subscriptions if sub.status in LIVE_SUBSCRIPTION_STATUSES]
+
+
+def newer_duplicate(snapshot: CustomerSnapshot) -> Subscription | None:
+    """The newest live subscription that shares a product with an older live one."""
+    live = sorted(live_subscriptions(snapshot), key=lambda sub: (sub.created, sub.id))
+    for index in range(len(live) - 1, 0, -1):
+        if any(older.product_ids & live[index].product_ids for older in live[:index]):
+            return live[index]
+    return None
+
+
+def cancellable_subscription(snapshot: CustomerSnapshot) -> Subscription | None:
+    candidates = [sub for sub in live_subscriptions(snapshot) if not sub.cancel_at_period_end]
+    return max(candidates, key=lambda sub: sub.created, default=None)
+
+
+def open_invoice(snapshot: CustomerSnapshot) -> Invoice | None:
+    candidates = [inv for inv in snapshot.records.invoices if inv.status == "open" and inv.amount_remaining]
+    return max(candidates, key=lambda inv: inv.created, default=None)
+
+
+def latest_refundable_charge(snapshot: CustomerSnapshot) -> Charge | None:
+    candidates = [charge for charge in snapshot.records.charges if charge.refundable_amount > 0]
+    return max(candidates, key=lambda charge: charge.created, default=None)
+
+
+def charge_for_subscription(snapshot: CustomerSnapshot, subscription_id: str) -> Charge | None:
+    """The refundable charge that paid the subscription's newest paid invoice."""
+    paid = [
+        inv
+        for inv in snapshot.records.invoices
+        if inv.subscription_id == subscription_id and inv.status == "paid" and inv.amount_paid
+    ]
+    for invoice in sorted(paid, key=lambda inv: inv.created, reverse=True):
+        for charge in snapshot.records.charges:
+            if charge.payment_intent_id in invoice.payment_intent_ids and charge.refundable_amount > 0:
+                return charge
+    return None
+
+
+# --- planning: the exact effect of the first click (pure) ------------------------------------------
+
+
+def card_label(charge: Charge) -> str:
+    if charge.card is None:
+        return "the original payment method"
+    return f"{charge.card.brand.title()} •••• {charge.card.last4}"
+
+
+def plan_action(
+    kind: ActionKind, target: str, snapshot: CustomerSnapshot, *, amount: int | None = None
+) -> Plan:
+    """Turn a button (kind + target ID) into the steps it will run; raises PreconditionFailed when the
+    target is not this customer's or not in a state the action applies to."""
+    customer_id = snapshot.customer.id
+    if kind is ActionKind.CANCEL_AND_REFUND:
+        sub = _live_subscription(snapshot, target)
+        charge = charge_for_subscription(snapshot, sub.id)
+        steps = [Step(name="cancel", object_id=sub.id)]
+        if charge is None:
+            summary = f"Cancel {sub.id} now? (no paid charge to refund)"
+            return Plan(kind=kind, customer_id=customer_id, steps=steps, summary=summary)
+        steps.append(Step(name="refund", object_id=charge.id, amount=charge.refundable_amount))
+        money = format_money(charge.refundable_amount, charge.currency)
+        summary = f"Refund {money} of {charge.id} to {card_label(charge)} and cancel {sub.id} now?"
+        return Plan(
+            kind=kind,
+            customer_id=customer_id,
+            steps=steps,
+            amount=charge.refundable_amount,
+            currency=charge.currency,
+            summary=summary,
+        )
+    if kind is ActionKind.CANCEL_AT_PERIOD_END:
+        sub = _live_subscription(snapshot, target)
+        if sub.cancel_at_period_end:
+            raise PreconditionFailed(f"{sub.id} is already set to cancel at the end of its period.")
+        ends = sub.current_period_end
+        when = f"at the end of its period ({ends:%Y-%m-%d})" if ends else "at the end of its period"
+        summary = f"Cancel {sub.id} {when}? No refund; the customer keeps access until then."
+        step = Step(name="cancel", object_id=sub.id, at_period_end=True)
+        return Plan(kind=kind, customer_id=customer_id, steps=[step], summary=summary)
+    if kind is ActionKind.REFUND:
+        charge = _refundable_charge(snapshot, target)
+        refund = charge.refundable_amount if amount is None else amount
+        if not 0 < refund <= charge.refundable_amount:
+            limit = format_money(charge.refundable_amount, charge.currency)
+            raise PreconditionFailed(
+                f"The refund must be more than zero and at most {limit} for {charge.id}."
+            )
+        money = format_money(refund, charge.currency)
+        of_what = "" if refund == charge.amount else f" (of {format_money(charge.amount, charge.currency)})"
+        summary = f"Refund {money}{of_what} of {charge.id} to {card_label(charge)}?"
+        step = Step(name="refund", object_id=charge.id, amount=refund)
+        return Plan(
+            kind=kind,
+            customer_id=customer_id,
+            steps=[step],
+            amount=refund,
+            currency=charge.currency,
+            summary=summary,
+        )
+    if kind is ActionKind.RETRY_PAYMENT:
+        invoice = next((inv for inv in snapshot.records.invoices if inv.id == target), None)
+        if invoice is None or invoice.status != "open":
+            raise PreconditionFailed(f"{target} is not an open invoice of this customer.")
+        card = snapshot.customer.default_payment_method
+        method = f"{card.brand.title()} •••• {card.last4}" if card else "the default payment method"
+        money = format_money(invoice.amount_remaining, invoice.currency)
+        summary = f"Charge {money} for invoice {invoice.id} to {method} now?"
+        step = Step(name="pay", object_id=invoice.id, amount=invoice.amount_remaining)
+        return Plan(
+            kind=kind,
+            customer_id=customer_id,
+            steps=[step],
+            amount=invoice.amount_remaining,
+            currency=invoice.currency,
+            summary=summary,
+        )
+    raise ValueError(f"{kind} moves no money and needs no plan")
+
+
+def _live_subscription(snapshot: CustomerSnapshot, subscription_id: str) -> Subscription:
+    for sub in live_subscriptions(snapshot):
+        if sub.id == subscription_id:
+            return sub
+    raise PreconditionFailed(f"{subscription_id} is not a live subscription of this customer.")
+
+
+def _refundable_charge(snapshot: CustomerSnapshot, charge_id: str) -> Charge:
+    for charge in snapshot.records.charges:
+        if charge.id == charge_id and charge.refundable_amount > 0:
+            return charge
+    raise PreconditionFailed(f"{charge_id} is not a refundable charge of this customer.")
+
+
+# --- re-verification just before Stripe is called (pure over fresh reads) -------------------------
+
+
+def verify_subscription(sub: Subscription, *, customer_id: str, at_period_end: bool) -> None:
+    if sub.customer_id != customer_id:
+        raise PreconditionFailed(f"{sub.id} no longer belongs to this customer; nothing was changed.")
+    if sub.status not in LIVE_SUBSCRIPTION_STATUSES:
+        raise PreconditionFailed(f"{sub.id} is now {sub.status}; nothing was changed.")
+    if at_period_end and sub.cancel_at_period_end:
+        raise PreconditionFailed(f"{sub.id} is already set to cancel at period end; nothing was changed.")
+
+
+def verify_charge(charge: Charge, *, customer_id: str, amount: int) -> None:
+    if charge.customer_id is not None and charge.customer_id != customer_id:
+        raise PreconditionFailed(f"{charge.id} no longer belongs to this customer; nothing was changed.")
+    if amount > charge.refundable_amount:
+        already = format_money(charge.amount_refunded, charge.currency)
+        raise PreconditionFailed(
+            f"{charge.id} has {already} refunded already and only "
+            f"{format_money(charge.refundable_amount, charge.currency)} left; nothing was changed."
+        )
+
+
+def verify_invoice(invoice: Invoice, *, customer_id: str) -> None:
+    if invoice.customer_id != customer_id:
+        raise PreconditionFailed(f"{invoice.id} no longer belongs to this customer; nothing was changed.")
+    if invoice.status != "open":
+        raise PreconditionFailed(f"{invoice.id} is now {invoice.status}; nothing was charged.")
+
+
+def idempotency_key(nonce: str, step: str, generation: int) -> str:
+    """Stable across retries of an uncertain call; a new generation only after Stripe definitively refused,
+    because Stripe would otherwise replay the refusal forever."""
+    key = f"billing-ops:{nonce}:{step}"
+    return key if generation == 0 else f"{key}:{generation}"
+
+
+# --- product gaps: what the product or website should fix so the ticket never happens ---------------
+
+BUCKET_GAPS: dict[Bucket, str] = {
+    Bucket.DUPLICATE: "No duplicate-subscription guard at checkout",
+    Bucket.TEAM: "Seat-based pricing is not explained at checkout or on the invoice",
+    Bucket.FAILED_PAYMENT: "No in-app prompt to update a failed or expiring card",
+    Bucket.MISSING_SELF_SERVE: "No self-serve cancel / manage-billing link in account settings",
+    Bucket.PRODUCT_FAILURE: "A product failure turned into a billing ticket",
+}
+
+
+# --- portal ----------------------------------------------------------------------------------------
+
+PORTAL_FEATURES_NEEDED: dict[Bucket, list[str]] = {
+    Bucket.FAILED_PAYMENT: ["payment_method_update"],
+    Bucket.MISSING_SELF_SERVE: ["subscription_cancel"],
+    Bucket.TEAM: ["invoice_history"],
+}
+PORTAL_FEATURE_GAPS: dict[str, str] = {
+    "payment_method_update": "Customer portal does not let customers update their payment method",
+    "subscription_cancel": "Customer portal does not let customers cancel their subscription",
+    "invoice_history": "Customer portal does not show invoice history",
+}
+
+
+def portal_configuration(configs: list[PortalConfiguration]) -> PortalConfiguration | None:
+    active = [config for config in configs if config.active]
+    return next((config for config in active if config.is_default), active[0] if active else None)
+
+
+def missing_portal_features(bucket: Bucket | None, config: PortalConfiguration | None) -> list[str]:
+    needed = PORTAL_FEATURES_NEEDED.get(bucket, []) if bucket else []
+    if config is None:
+        return needed or ["portal_configuration"]
+    return [feature for feature in needed if not getattr(config, feature)]
+
+
+# --- the service -----------------------------------------------------------------------------------
+
+
+class ActionService:
+    def __init__(
+        self,
+        gateway: BillingGateway,
+        store: Store,
+        snapshots: SnapshotSource,
+        clock: Clock,
+        policy: ActionPolicy,
+    ) -> None:
+        self.gateway = gateway
+        self.store = store
+        self.snapshots = snapshots
+        self.clock = clock
+        self.policy = policy
+
+    # --- cases -------------------------------------------------------------------------------------
+    def case(self, case_id: str) -> Case:
+        row = self.store.get_case(case_id)
+        if row is None:
+            raise ActionExpired("This card's case is unknown to the bot (was the database reset?).")
+        return Case.from_row(row)
+
+    def open_case(self, case_id: str) -> Case:
+        case = self.case(case_id)
+        if case.status == "acted":
+            who = f" by <@{case.acted_by}>" if case.acted_by else ""
+            raise ActionAlreadyTaken(f"This case was already handled{who}; look the customer up again.")
+        return case
+
+    def snapshot(self, case: Case) -> CustomerSnapshot:
+        return self.snapshots.snapshot(case.customer_id, matched_on=case.matched_on)
+
+    def _require_operator(self, actor: str, case: Case, what: str) -> None:
+        if not self.policy.is_operator(actor):
+            self.store.audit(
+                "not_authorized",
+                actor=actor,
+                case_id=case.id,
+                customer_id=case.customer_id,
+                outcome="denied",
+                detail={"attempted": what},
+            )
+            raise NotAuthorized(
+                "Only billing operators (BILLING_OPERATORS) can do that; nothing was changed."
+            )
+
+    def classify(self, case_id: str, bucket: Bucket, actor: str) -> Case:
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, f"classify:{bucket}")
+        self.store.update_case(case_id, bucket=bucket.value, bucket_by=actor, status="classified")
+        self.store.audit(
+            "classified",
+            actor=actor,
+            case_id=case_id,
+            customer_id=case.customer_id,
+            outcome="ok",
+            detail={
+                "bucket": bucket.value,
+                "suggested": case.suggested_bucket.value if case.suggested_bucket else None,
+                "agrees_with_suggestion": case.suggested_bucket == bucket,
+            },
+        )
+        return self.case(case_id)
+
+    def reclassify(self, case_id: str, actor: str) -> Case:
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, "reclassify")
+        self.store.update_case(case_id, bucket=None, bucket_by=None, status="open")
+        self.store.audit(
+            "reclassify_requested",
+            actor=actor,
+            case_id=case_id,
+            customer_id=case.customer_id,
+            detail={"previous_bucket": case.bucket.value if case.bucket else None},
+        )
+        return self.case(case_id)
+
+    # --- first click -------------------------------------------------------------------------------
+    def request(
+        self,
+        case_id: str,
+        kind: ActionKind,
+        target: str,
+        actor: str,
+        *,
+        amount: int | None = None,
+        snapshot: CustomerSnapshot | None = None,
+    ) -> PendingAction:
+        """Store the action and its exact effect; nothing is sent to Stripe."""
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, f"request:{kind}")
+        snapshot = snapshot or self.snapshot(case)
+        if snapshot.customer.id != case.customer_id:
+            raise PreconditionFailed("The snapshot is for another customer; nothing was changed.")
+        plan = plan_action(kind, target, snapshot, amount=amount)
+        needs_second = self.policy.refund_needs_second_operator(plan.refund_amount)
+        nonce = self.store.create_pending(
+            case_id=case_id,
+            kind=kind.value,
+            requested_by=actor,
+            customer_id=case.customer_id,
+            target_ids=plan.target_ids,
+            amount=plan.amount,
+            currency=plan.currency,
+            params={
+                "steps": [step.model_dump() for step in plan.steps],
+                "needs_second_operator": needs_second,
+                "bucket": case.bucket.value if case.bucket else None,
+            },
+            summary=plan.summary,
+            ttl=PENDING_TTL,
+        )
+        self.store.audit(
+            "action_requested",
+            actor=actor,
+            case_id=case_id,
+            customer_id=case.customer_id,
+            stripe_ids=plan.target_ids,
+            outcome="pending",
+            detail={
+                "nonce": nonce,
+                "kind": kind.value,
+                "amount": plan.amount,
+                "currency": plan.currency,
+                "summary": plan.summary,
+                "needs_second_operator": needs_second,
+            },
+        )
+        return self.pending(nonce)
+
+    def pending(self, nonce: str) -> PendingAction:
+        row = self.store.get_pending(nonce)
+        if row is None:
+            raise ActionExpired(
+                "This confirmation is unknown (expired or never existed); nothing was changed."
+            )
+        return PendingAction.from_row(row)
+
+    def back(self, nonce: str, actor: str) -> Case:
+        """Withdraw a pending action and return to the bucket's options."""
+        pending = self.pending(nonce)
+        case = self.open_case(pending.case_id)
+        self._require_operator(actor, case, "back")
+        if self.store.cancel_pending(nonce):
+            self.store.audit(
+                "action_withdrawn",
+                actor=actor,
+                case_id=case.id,
+                customer_id=case.customer_id,
+                stripe_ids=pending.target_ids,
+                outcome="cancelled",
+                detail={"nonce": nonce, "kind": pending.kind.value},
+            )
+        else:
+            self._explain_unclaimable(self.pending(nonce))
+        return case
+
+    # --- second click ------------------------------------------------------------------------------
+    def confirm(self, nonce: str, actor: str) -> ActionOutcome:
+        pending = self.pending(nonce)
+        case = self.case(pending.case_id)
+        self._require_operator(actor, case, f"confirm:{pending.kind}")
+        if pending.needs_second_operator and actor == pending.requested_by:
+            self.store.audit(
+                "approval_required",
+                actor=actor,
+                case_id=case.id,
+                customer_id=case.customer_id,
+                stripe_ids=pending.target_ids,
+                outcome="denied",
+                detail={"nonce": nonce},
+            )
+            raise NotAuthorized(
+                "This refund is above the approval threshold: another operator must click Confirm. "
+                "Nothing was changed."
+            )
+        if not self.store.claim_pending(nonce, actor=actor, stale_after=STALE_CLAIM):
+            self._explain_unclaimable(self.pending(nonce))
+        pending = self.pending(nonce)
+        self.store.audit(
+            "action_confirmed",
+            actor=actor,
+            case_id=case.id,
+            customer_id=case.customer_id,
+            stripe_ids=pending.target_ids,
+            outcome="running",
+            detail={"nonce": nonce, "kind": pending.kind.value, "attempt": pending.attempts},
+        )
+        return self._run_claimed(pending, case, actor)
+
+    def _explain_unclaimable(self, pending: PendingAction) -> None:
+        case = self.case(pending.case_id)
+        if pending.status == "done":
+            raise ActionAlreadyTaken(f"Already done by <@{pending.claimed_by}>; nothing else was changed.")
+        if pending.status == "running":
+            raise ActionAlreadyTaken(f"In progress: <@{pending.claimed_by}> confirmed it a moment ago.")
+        if case.status == "acted":
+            raise ActionAlreadyTaken(
+                f"This case was already handled by <@{case.acted_by}>; nothing was changed."
+            )
+        if pending.status == "cancelled":
+            raise ActionExpired("This action was withdrawn (Back); nothing was changed.")
+        if pending.status == "failed":
+            raise ActionExpired(f"This action can no longer run: {pending.last_error}")
+        raise ActionExpired(
+            "This confirmation expired after 10 minutes; nothing was changed. Choose the action again."
+        )
+
+    def _run_claimed(self, pending: PendingAction, case: Case, actor: str) -> ActionOutcome:
+        progress: dict[str, Any] = {
+            "completed": dict(pending.progress.get("completed", {})),
+            "in_flight": pending.progress.get("in_flight"),
+            "generation": dict(pending.progress.get("generation", {})),
+        }
+        try:
+            self._reverify(pending, progress)
+            outcome = self._execute(pending, actor, progress)
+        except (StripeUnavailable, StripeRefused) as error:
+            self.store.release_pending(pending.nonce, error=error.message, result=progress)
+            self._audit_failure(pending, case, actor, error, retryable=True)
+            raise
+        except PreconditionFailed as error:
+            self.store.fail_pending(pending.nonce, error=error.message)
+            self._audit_failure(pending, case, actor, error, retryable=False)
+            raise
+        except Exception as error:
+            # Unknown outcome: keep the key generation so a retry replays rather than repeats.
+            self.store.release_pending(
+                pending.nonce, error=f"unexpected error: {type(error).__name__}", result=progress
+            )
+            self._audit_failure(pending, case, actor, error, retryable=True)
+            raise
+        self.store.finish_pending(pending.nonce, result=progress)
+        self.store.close_case(case.id, actor=actor, resolution=pending.kind.value)
+        self._record_bucket_gap(case)
+        self.store.audit(
+            "action_succeeded",
+            actor=actor,
+            case_id=case.id,
+            customer_id=case.customer_id,
+            stripe_ids=_outcome_ids(outcome),
+            stripe_request_id=",".join(outcome.request_ids) or None,
+            outcome="success",
+            detail={
+                "nonce": pending.nonce,
+                "kind": pending.kind.value,
+                "amount": pending.amount,
+                "currency": pending.currency,
+                "requested_by": pending.requested_by,
+                "confirmed_by": actor,
+            },
+        )
+        return outcome
+
+    def _audit_failure(
+        self, pending: PendingAction, case: Case, actor: str, error: Exception, *, retryable: bool
+    ) -> None:
+        message = (
+            error.message if isinstance(error, BillingError) else f"unexpected error: {type(error).__name__}"
+        )
+        self.store.audit(
+            "action_failed",
+            actor=actor,
+            case_id=case.id,
+            customer_id=case.customer_id,
+            stripe_ids=pending.target_ids,
+            stripe_request_id=getattr(error, "request_id", None),
+            outcome="error_retryable" if retryable else "error_final",
+            detail={"nonce": pending.nonce, "kind": pending.kind.value, "error": message},
+        )
+
+    def _reverify(self, pending: PendingAction, progress: dict[str, Any]) -> None:
+        """Re-read each target not yet done. A step whose earlier call has an unknown outcome is left to the
+        idempotency key: Stripe replays it if it ran, and runs it once if it did not."""
+        for step in pending.steps:
+            if step.name in progress["completed"] or step.name == progress["in_flight"]:
+                continue
+            if step.name == "cancel":
+                sub = self.gateway.get_subscription(step.object_id)
+                verify_subscription(sub, customer_id=pending.customer_id, at_period_end=step.at_period_end)
+            elif step.name == "refund":
+                charge = self.gateway.get_charge(step.object_id)
+                verify_charge(charge, customer_id=pending.customer_id, amount=step.amount or 0)
+            elif step.name == "pay":
+                invoice = self.gateway.get_invoice(step.object_id)
+                verify_invoice(invoice, customer_id=pending.customer_id)
+
+    def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
+        results: dict[str, Any] = {}
+        for step in pending.steps:
+            generation = int(progress["generation"].get(step.name, 0))
+            key = idempotency_key(pending.nonce, step.name, generation)
+            progress["in_flight"] = step.name
+            self.store.save_pending_progress(pending.nonce, progress)
+            try:
+                results[step.name] = self._call(step, pending, actor, key)
+            except StripeRefused:
+                progress["in_flight"] = None
+                progress["generation"][step.name] = generation + 1
+                raise
+            progress["completed"][step.name] = {"id": results[step.name].id, "key": key}
+            progress["in_flight"] = None
+            self.store.save_pending_progress(pending.nonce, progress)
+        return ActionOutcome(
+            kind=pending.kind,
+            case_id=pending.case_id,
+            actor=actor,
+            requested_by=pending.requested_by,
+            nonce=pending.nonce,
+            refund=results.get("refund"),
+            subscription=results.get("cancel"),
+            invoice=results.get("pay"),
+            request_ids=[rid for result in results.values() if (rid := _request_id(result))],
+        )
+
+    def _call(
+        self, step: Step, pending: PendingAction, actor: str, key: str
+    ) -> Refund | Subscription | Invoice:
+        if step.name == "cancel":
+            return self.gateway.cancel_subscription(
+                step.object_id,
+                at_period_end=step.at_period_end,
+                idempotency_key=key,
+                comment=f"billing-ops case {pending.case_id}",
+            )
+        if step.name == "refund":
+            return self.gateway.refund_charge(
+                step.object_id,
+                amount=step.amount or 0,
+                reason="duplicate"
+                if pending.kind is ActionKind.CANCEL_AND_REFUND
+                else "requested_by_customer",
+                metadata={
+                    "billing_ops_case": pending.case_id,
+                    "billing_ops_nonce": pending.nonce,
+                    "requested_by": pending.requested_by,
+                    "confirmed_by": actor,
+                },
+                idempotency_key=key,
+            )
+        if step.name == "pay":
+            return self.gateway.pay_invoice(step.object_id, idempotency_key=key)
+        raise ValueError(f"unknown step {step.name}")
+
+    # --- choices that move no money ----------------------------------------------------------------
+    def resolve_without_change(self, case_id: str, kind: ActionKind, actor: str) -> ActionOutcome:
+        if kind not in NO_CHANGE_ACTIONS:
+            raise ValueError(f"{kind} changes billing; it needs request + confirm")
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, str(kind))
+        self._close(case, actor, kind)
+        self.store.audit(
+            "resolved_without_change",
+            actor=actor,
+            case_id=case_id,
+            customer_id=case.customer_id,
+            outcome="success",
+            detail={"kind": kind.value, "bucket": case.bucket.value if case.bucket else None},
+        )
+        return ActionOutcome(kind=kind, case_id=case_id, actor=actor)
+
+    def _close(self, case: Case, actor: str, kind: ActionKind) -> None:
+        if not self.store.close_case(case.id, actor=actor, resolution=kind.value):
+            self.open_case(case.id)  # raises with who handled it
+            raise ActionAlreadyTaken("This case was already handled.")
+        self._record_bucket_gap(case)
+
+    def _record_bucket_gap(self, case: Case) -> None:
+        if case.bucket is not None:
+            self.store.record_gap(case.id, BUCKET_GAPS[case.bucket])
+
+    def portal_link(self, case_id: str, actor: str) -> PortalCheck:
+        """A portal session when the portal can do what the bucket needs; otherwise the gap, recorded."""
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, "portal_link")
+        config = portal_configuration(self.gateway.list_portal_configurations())
+        missing = missing_portal_features(case.bucket, config)
+        if missing:
+            gaps = [
+                PORTAL_FEATURE_GAPS.get(feature, "No active customer portal configuration")
+                for feature in missing
+            ]
+            for gap in gaps:
+                self.store.record_gap(case_id, gap)
+            self.store.audit(
+                "portal_gap",
+                actor=actor,
+                case_id=case_id,
+                customer_id=case.customer_id,
+                stripe_ids=[config.id] if config else [],
+                outcome="blocked",
+                detail={"missing": missing, "gaps": gaps},
+            )
+            return PortalCheck(
+                configuration_id=config.id if config else None, missing_features=missing, gaps=gaps
+            )
+        session = self.gateway.create_portal_session(case.customer_id)
+        self._close(case, actor, ActionKind.PORTAL_LINK)
+        # The URL logs the customer in: it goes to the operator only, never into the audit log.
+        self.store.audit(
+            "portal_session_created",
+            actor=actor,
+            case_id=case_id,
+            customer_id=case.customer_id,
+            stripe_ids=[session.id] + ([config.id] if config else []),
+            outcome="success",
+            detail={"bucket": case.bucket.value if case.bucket else None},
+        )
+        outcome = ActionOutcome(kind=ActionKind.PORTAL_LINK, case_id=case_id, actor=actor, portal=session)
+        return PortalCheck(configuration_id=config.id if config else None, outcome=outcome)
+
+
+def _request_id(result: object) -> str | None:
+    # The gateway may attach Stripe's Request-Id to what it returns; the models do not require it.
+    value = getattr(result, "request_id", None)
+    return value if isinstance(value, str) else None
+
+
+def _outcome_ids(outcome: ActionOutcome) -> list[str]:
+    ids = [obj.id for obj in (outcome.subscription, outcome.refund, outcome.invoice, outcome.portal) if obj]
+    if outcome.refund and outcome.refund.charge_id:
+        ids.append(outcome.refund.charge_id)
+    return ids
