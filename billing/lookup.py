@@ -1,10 +1,19 @@
-"""LookupService: operator text -> identifiers -> customer(s) -> CustomerSnapshot."""
+"""LookupService: operator text -> identifiers -> customer(s) -> CustomerSnapshot.
+
+Request budget: one round to resolve the customer (an exact list or search, or one retrieve that
+expands the customer), then one parallel round in `gateway.load_billing_records`.
+"""
 
 from __future__ import annotations
 
 from billing.clock import Clock
+from billing.errors import BadQuery, CustomerNotFound, ObjectNotFound
+from billing.identity import Identifier, IdentifierKind, identifiers_in_message, parse_query
+from billing.models import Customer
 from billing.ports import BillingGateway
-from billing.snapshot import CustomerSnapshot, LookupResult
+from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, build_snapshot
+
+NO_IDENTIFIERS = "No email address or Stripe ID (cus_…, sub_…, in_…, ch_…, pi_…) found in that message."
 
 
 class LookupService:
@@ -15,12 +24,67 @@ class LookupService:
 
     def lookup(self, query: str) -> LookupResult:
         """`/billing QUERY`: email, cus_/sub_/in_/ch_/pi_ ID, name, or `github:octocat`."""
-        raise NotImplementedError
+        identifier = parse_query(query, metadata_key=self.metadata_key)
+        customers, tried = self._resolve(identifier)
+        if not customers:
+            raise CustomerNotFound(query.strip(), tried)
+        return self._result(query.strip(), identifier, customers)
 
     def lookup_in_message(self, text: str) -> LookupResult:
         """Message shortcut: every email and Stripe ID in the text, strongest first."""
-        raise NotImplementedError
+        identifiers = identifiers_in_message(text, metadata_key=self.metadata_key)
+        if not identifiers:
+            raise BadQuery(NO_IDENTIFIERS)
+        tried: list[str] = []
+        for identifier in identifiers:
+            customers, attempts = self._resolve(identifier)
+            tried += attempts
+            if customers:
+                return self._result(identifier.value, identifier, customers)
+        raise CustomerNotFound(", ".join(identifier.value for identifier in identifiers), tried)
 
     def snapshot(self, customer_id: str, *, matched_on: str) -> CustomerSnapshot:
         """Fresh state for one customer (used after choosing a candidate, and before actions)."""
-        raise NotImplementedError
+        return self._snapshot(self.gateway.get_customer(customer_id), matched_on=matched_on)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _result(self, query: str, identifier: Identifier, customers: list[Customer]) -> LookupResult:
+        matched_on = identifier.describe()
+        if len(customers) > 1:
+            candidates = [
+                CustomerCandidate(customer=customer, subscription_count=customer.subscription_count or 0)
+                for customer in customers
+            ]
+            return LookupResult(query=query, matched_on=matched_on, candidates=candidates)
+        snapshot = self._snapshot(customers[0], matched_on=matched_on)
+        return LookupResult(query=query, matched_on=matched_on, snapshot=snapshot)
+
+    def _snapshot(self, customer: Customer, *, matched_on: str) -> CustomerSnapshot:
+        records = self.gateway.load_billing_records(customer)
+        return build_snapshot(
+            records, now=self.clock.now(), matched_on=matched_on, livemode=self.gateway.livemode
+        )
+
+    def _resolve(self, identifier: Identifier) -> tuple[list[Customer], list[str]]:
+        """(customers found, what was tried, for the not-found message)."""
+        if identifier.is_object_id:
+            return self._by_object_id(identifier), [identifier.describe()]
+        if identifier.kind == IdentifierKind.EMAIL:
+            return self._by_email(identifier.value)
+        return self.gateway.search_customers(identifier.search_query()), [f"search {identifier.describe()}"]
+
+    def _by_object_id(self, identifier: Identifier) -> list[Customer]:
+        try:
+            return [self.gateway.customer_for(identifier.value)]
+        except ObjectNotFound:
+            return []
+
+    def _by_email(self, email: str) -> tuple[list[Customer], list[str]]:
+        # customers.list(email=) is exact and immediately consistent, but case-sensitive.
+        tried = [f"email {email}"]
+        customers = self.gateway.find_customers_by_email(email)
+        if not customers and email.lower() != email:
+            tried.append(f"email {email.lower()}")
+            customers = self.gateway.find_customers_by_email(email.lower())
+        return customers, tried

@@ -41,6 +41,13 @@ class BillingGateway(Protocol):
         """The customer behind a sub_/in_/ch_/pi_ ID. Raises ObjectNotFound."""
         ...
 
+    def customer_for(self, object_id: str) -> Customer:
+        """The customer behind a cus_/sub_/in_/ch_/pi_ ID in one request (customer expanded).
+
+        Raises ObjectNotFound. Lets a lookup by object ID stay within its two rounds.
+        """
+        ...
+
     # --- one customer's state (at most 2 sequential rounds in all, independent requests in parallel)
     def load_billing_records(self, customer: Customer) -> BillingRecords: ...
 
