@@ -1,0 +1,194 @@
+"""Decision blocks for the card: a bucket's actions, the confirm prompt, the final state; portal ephemerals."""
+
+from __future__ import annotations
+
+import re
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from billing.actions import ActionKind, ActionOutcome, Option, PendingAction, PortalCheck
+from billing.models import Bucket, Charge
+from billing.money import Money, decimals_for, format_money
+from messages.format import code, escape, minute
+from messages.ids import ActionId, ButtonValue, CallbackId
+
+ACTION_IDS: dict[ActionKind, ActionId] = {
+    ActionKind.CANCEL_AND_REFUND: ActionId.CANCEL_DUPLICATE,
+    ActionKind.CANCEL_AT_PERIOD_END: ActionId.CANCEL_AT_PERIOD_END,
+    ActionKind.REFUND: ActionId.REFUND_CHARGE,
+    ActionKind.RETRY_PAYMENT: ActionId.RETRY_PAYMENT,
+    ActionKind.PORTAL_LINK: ActionId.PORTAL_LINK,
+    ActionKind.EXPLAIN_BILLING: ActionId.EXPLAIN_BILLING,
+    ActionKind.KEEP_BOTH: ActionId.KEEP_BOTH,
+    ActionKind.NO_ACTION: ActionId.NO_ACTION,
+}
+KINDS: dict[str, ActionKind] = {action_id.value: kind for kind, action_id in ACTION_IDS.items()}
+
+REFUND_AMOUNT_BLOCK = "refund.amount"
+REFUND_AMOUNT_ACTION = "amount"
+
+
+def button_label(kind: ActionKind, bucket: Bucket) -> str:
+    if bucket is Bucket.DUPLICATE and kind is ActionKind.CANCEL_AT_PERIOD_END:
+        return "Cancel duplicate at period end"
+    return {
+        ActionKind.CANCEL_AND_REFUND: "Cancel duplicate now + refund",
+        ActionKind.CANCEL_AT_PERIOD_END: "Cancel at period end",
+        ActionKind.REFUND: "Refund charge…",
+        ActionKind.RETRY_PAYMENT: "Retry payment",
+        ActionKind.PORTAL_LINK: "Portal link",
+        ActionKind.EXPLAIN_BILLING: "Explain billing model",
+        ActionKind.KEEP_BOTH: "Keep both",
+        ActionKind.NO_ACTION: "No action",
+    }[kind]
+
+
+def decision_blocks(
+    case_id: str, bucket: Bucket, options: list[Option], *, classified_by: str
+) -> list[Block]:
+    """The bucket's actions, safest first, and a way back to the five buckets."""
+    text = (
+        f"*DECISION* · Classified as *{bucket.label}* by <@{classified_by}>.\n"
+        "Choose an action; nothing changes in Stripe until you confirm."
+    )
+    buttons = [
+        ButtonElement(
+            text=button_label(option.kind, bucket),
+            action_id=ACTION_IDS[option.kind].value,
+            value=ButtonValue(case=case_id, bucket=bucket.value, target=option.target).encode(),
+        )
+        for option in options
+    ]
+    buttons.append(
+        ButtonElement(
+            text="Reclassify", action_id=ActionId.RECLASSIFY.value, value=ButtonValue(case=case_id).encode()
+        )
+    )
+    return [_section(text), ActionsBlock(block_id="decision.actions", elements=buttons)]
+
+
+def confirm_blocks(pending: PendingAction) -> list[Block]:
+    """The exact effect of the second click, with Confirm and Back."""
+    notes = [f"Requested by <@{pending.requested_by}> · expires {minute(pending.expires_at)}"]
+    if pending.needs_second_operator:
+        notes.append("Above the refund approval threshold: *another operator* must confirm.")
+    if pending.last_error:
+        notes.append(f"Last attempt failed: {escape(pending.last_error)} Confirm again to retry.")
+    value = ButtonValue(case=pending.case_id, nonce=pending.nonce).encode()
+    return [
+        _section(f":warning: *Confirm:* {escape(pending.summary)}"),
+        ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))]),
+        ActionsBlock(
+            block_id="decision.confirm",
+            elements=[
+                ButtonElement(text="Confirm", action_id=ActionId.CONFIRM.value, value=value, style="danger"),
+                ButtonElement(text="Back", action_id=ActionId.BACK.value, value=value),
+            ],
+        ),
+    ]
+
+
+def outcome_summary(outcome: ActionOutcome) -> str:
+    parts: list[str] = []
+    if outcome.subscription is not None:
+        sub = outcome.subscription
+        parts.append(
+            f"{code(sub.id)} set to cancel at period end"
+            if sub.cancel_at_period_end
+            else f"cancelled {code(sub.id)}"
+        )
+    if outcome.refund is not None:
+        parts.append(f"refunded {outcome.refund.money()} of {code(outcome.refund.charge_id or '')}")
+    if outcome.invoice is not None:
+        parts.append(f"retried {code(outcome.invoice.id)}: {outcome.invoice.status}")
+    if outcome.portal is not None:
+        parts.append("sent a billing-portal link")
+    if not parts:
+        parts.append(f"no change in Stripe ({outcome.kind.value.replace('_', ' ')})")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def final_blocks(outcome: ActionOutcome) -> list[Block]:
+    return [_section(f":white_check_mark: *DONE* · {outcome_summary(outcome)}. Handoff in the thread.")]
+
+
+def acted_note(outcome: ActionOutcome, at_text: str) -> str:
+    by = f"<@{outcome.actor}>"
+    if outcome.requested_by and outcome.requested_by != outcome.actor:
+        by += f" (requested by <@{outcome.requested_by}>)"
+    return f"Handled by {by} · {at_text}"
+
+
+def action_error_text(message: str, *, retryable: bool) -> str:
+    tail = " The action is still pending: click Confirm again to retry." if retryable else ""
+    return f":warning: {message}{tail}"
+
+
+# --- portal ------------------------------------------------------------------------------------
+
+
+def portal_link_text(url: str, follow_up: str) -> str:
+    return (
+        ":link: *Billing-portal link* (only you can see this; it is short-lived, so send it now):\n"
+        f"{url}\n\n*Text to send:*\n>{follow_up.replace('<link>', url)}"
+    )
+
+
+def portal_gap_text(check: PortalCheck) -> str:
+    config = code(check.configuration_id) if check.configuration_id else "The customer portal"
+    gaps = "; ".join(check.gaps)
+    return (
+        f":no_entry: {config} cannot do what this case needs ({gaps}). No link was created; "
+        "recorded as a product gap. Choose another action."
+    )
+
+
+# --- refund modal ------------------------------------------------------------------------------
+
+
+def refund_modal(case_id: str, charge: Charge) -> View:
+    """Amount defaults to everything refundable; the server re-checks whatever comes back."""
+    refundable = Money(amount=charge.refundable_amount, currency=charge.currency)
+    initial = f"{refundable.major():.{decimals_for(charge.currency)}f}"
+    return View(
+        type="modal",
+        callback_id=CallbackId.REFUND_MODAL.value,
+        title="Refund charge",
+        submit="Review refund",
+        close="Cancel",
+        private_metadata=ButtonValue(case=case_id, target=charge.id).encode(),
+        blocks=[
+            _section(
+                f"Refund {code(charge.id)}: up to *{format_money(charge.refundable_amount, charge.currency)}* "
+                f"of {charge.money()}. You confirm on the card next; nothing moves yet."
+            ),
+            InputBlock(
+                block_id=REFUND_AMOUNT_BLOCK,
+                label=f"Amount ({charge.currency.upper()})",
+                element=PlainTextInputElement(action_id=REFUND_AMOUNT_ACTION, initial_value=initial),
+            ),
+        ],
+    )
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
+
+
+def escape_keep_mentions(text: str) -> str:
+    """Escape customer-controlled text but keep the bot's own <@U…> mentions working."""
+    return _MENTION.sub(r"<@\1>", escape(text))
