@@ -21,7 +21,18 @@ from slack_sdk.models.views import View
 from billing.models import Anomaly, AnomalyKind, Bucket, Charge, Invoice, Price, Subscription
 from billing.money import format_money
 from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, dashboard_url
-from messages.format import SECTION_TEXT_LIMIT, channel_mention, clip, code, day, escape, link, minute, plural
+from messages.format import (
+    SECTION_TEXT_LIMIT,
+    card_label,
+    channel_mention,
+    clip,
+    code,
+    day,
+    escape,
+    link,
+    minute,
+    plural,
+)
 from messages.ids import ActionId, ButtonValue, CallbackId
 
 MAX_SUBSCRIPTIONS = 10
@@ -133,10 +144,10 @@ def _subscription_line(sub: Subscription, is_duplicate: bool) -> str:
         sub.status,
     ]
     if period_end is not None:
-        verb = "cancels" if sub.cancel_at_period_end else "renews"
+        verb = "cancels at period end" if sub.cancel_at_period_end else "renews"
         parts.append(f"{verb} {day(period_end)}")
-    if sub.cancel_at_period_end:
-        parts.append("cancel at period end")
+    elif sub.cancel_at_period_end:
+        parts.append("cancels at period end")
     line = " — ".join(parts)
     return line + " :warning: *duplicate*" if is_duplicate else line
 
@@ -193,7 +204,7 @@ def _payments_text(snapshot: CustomerSnapshot) -> str:
     if hidden or snapshot.records.has_more_charges:
         lines.append(_more_line(hidden, snapshot, open_ended=snapshot.records.has_more_charges))
     card = snapshot.customer.default_payment_method
-    lines.append(f"*Default payment method:* {card.label() if card else 'none on file'}")
+    lines.append(f"*Default payment method:* {card_label(card) if card else 'none on file'}")
     return "\n".join(lines)
 
 
@@ -210,8 +221,11 @@ def _charge_line(charge: Charge) -> str:
 
 def _more_line(hidden: int, snapshot: CustomerSnapshot, *, open_ended: bool = False) -> str:
     url = dashboard_url(snapshot.customer.id, livemode=snapshot.livemode)
-    count = f"{hidden}+" if open_ended else str(hidden)
-    return f"…and {count} more in the {link(url, 'Stripe Dashboard')}"
+    if open_ended:
+        count = f" {hidden}+" if hidden else ""
+    else:
+        count = f" {hidden}"
+    return f"…and{count} more in the {link(url, 'Stripe Dashboard')}"
 
 
 def _anomalies_text(anomalies: Sequence[Anomaly]) -> str:

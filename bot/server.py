@@ -1,0 +1,60 @@
+"""Runners: Socket Mode, or HTTP (Bolt's Starlette adapter under uvicorn) with /slack/events and /healthz."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+LOOPBACK = "127.0.0.1"
+
+
+def build_asgi_app(app: App) -> Starlette:
+    """POST /slack/events -> Bolt; GET /healthz -> {"ok": true}."""
+
+    async def events(request: Request) -> Response:
+        body = await request.body()
+        # dispatch() verifies the signature and waits for ack(); keep that off the event loop.
+        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[Route(EVENTS_PATH, events, methods=["POST"]), Route(HEALTH_PATH, health, methods=["GET"])]
+    )
+
+
+def uvicorn_server(app: App, *, host: str = LOOPBACK, port: int = 3000) -> uvicorn.Server:
+    """A configured server; `.run()` blocks, tests run it in a thread and read `.servers` for the port."""
+    config = uvicorn.Config(
+        build_asgi_app(app), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+    )
+    return uvicorn.Server(config)
+
+
+def serve_http(app: App, *, host: str = LOOPBACK, port: int = 3000) -> None:
+    log.info("Listening for Slack on http://%s:%d%s", host, port, EVENTS_PATH)
+    uvicorn_server(app, host=host, port=port).run()
+
+
+def serve_socket_mode(app: App, settings: Settings) -> None:
+    settings.require("SLACK_APP_TOKEN")
+    assert settings.slack_app_token is not None
+    log.info("Connecting to Slack with Socket Mode")
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()

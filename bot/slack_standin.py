@@ -1,0 +1,384 @@
+"""A local stand-in for Slack's Web API and response_urls, for end-to-end tests and the offline demo.
+
+It answers the calls the bot makes the way Slack does (`{"ok": true, ...}` or `{"ok": false, "error": ...}`),
+checks the limits Slack enforces that the bot could break, and records every call in order.
+It never records the bearer token itself, only whether one was sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+API_PREFIX = "/api/"
+RESPONSE_URL_PREFIX = "/response_url/"
+RESPONSE_URL_METHOD = "response_url"
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+TEAM_ID = "T0STANDIN"
+BOT_USER_ID = "U0BILLBOT"
+
+Args = dict[str, Any]
+Answer = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the stand-in received. `name` is the response_url's name for response_url posts."""
+
+    method: str
+    args: Args
+    authorized: bool
+    ok: bool
+    error: str | None = None
+    name: str | None = None
+    answer: Answer = field(default_factory=dict)
+
+    @property
+    def ts(self) -> str | None:
+        """The ts Slack gave a posted message (chat.postMessage / chat.update)."""
+        return self.answer.get("ts")
+
+
+@dataclass
+class _State:
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[str]] = field(default_factory=dict)
+
+
+class SlackStandIn:
+    """`SlackStandIn(port=0).start()`; point WebClient(base_url=standin.base_url) at it."""
+
+    def __init__(self, port: int = 0, *, host: str = "127.0.0.1", token: str | None = None) -> None:
+        self._requested = (host, port)
+        self._token = token
+        self._state = _State()
+        self._changed = threading.Condition()
+        self._ts = itertools.count(100)
+        self._view_ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> SlackStandIn:
+        self._server = ThreadingHTTPServer(self._requested, _handler_class(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        assert self._server is not None, "start() the stand-in first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}{API_PREFIX}"
+
+    def response_url(self, name: str) -> str:
+        """A URL to put in a payload's `response_url`; posts to it are recorded under `name`."""
+        return f"{self.root_url}{RESPONSE_URL_PREFIX}{name}"
+
+    # --- what happened --------------------------------------------------------------------------
+    @property
+    def calls(self) -> list[Call]:
+        with self._changed:
+            return list(self._state.calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
+        """Block until `count` calls to `method` were recorded; raise TimeoutError otherwise."""
+        with self._changed:
+            done = self._changed.wait_for(lambda: self._count(method) >= count, timeout=timeout)
+            if not done:
+                seen = [call.method for call in self._state.calls]
+                raise TimeoutError(f"expected {count} call(s) to {method} within {timeout}s; got {seen}")
+            return [call for call in self._state.calls if call.method == method]
+
+    def wait_for_any(self, methods: list[str], timeout: float = 5) -> Call:
+        """The first call to any of `methods` (e.g. an answer that may be ephemeral or a response_url)."""
+        with self._changed:
+            done = self._changed.wait_for(
+                lambda: any(call.method in methods for call in self._state.calls), timeout=timeout
+            )
+            if not done:
+                raise TimeoutError(f"expected a call to one of {methods} within {timeout}s")
+            return next(call for call in self._state.calls if call.method in methods)
+
+    def fail_next(self, method: str, error: str) -> None:
+        """Make the next call to `method` answer `{"ok": false, "error": error}`."""
+        with self._changed:
+            self._state.failures.setdefault(method, []).append(error)
+
+    def reset(self) -> None:
+        with self._changed:
+            self._state = _State()
+
+    def _count(self, method: str) -> int:
+        return sum(1 for call in self._state.calls if call.method == method)
+
+    # --- answering ------------------------------------------------------------------------------
+    def handle(self, path: str, args: Args, bearer: str | None) -> Answer:
+        if path.startswith(RESPONSE_URL_PREFIX):
+            name = path.removeprefix(RESPONSE_URL_PREFIX)
+            return self._record(RESPONSE_URL_METHOD, args, authorized=True, answer={"ok": True}, name=name)
+        method = path.removeprefix(API_PREFIX)
+        authorized = self._authorized(bearer)
+        answer = (
+            self._answer(method, args)
+            if authorized
+            else _error("not_authed" if not bearer else "invalid_auth")
+        )
+        return self._record(method, args, authorized=authorized, answer=answer)
+
+    def _authorized(self, bearer: str | None) -> bool:
+        if not bearer:
+            return False
+        return bearer == self._token if self._token else bearer.startswith(("xoxb-", "xoxp-"))
+
+    def _answer(self, method: str, args: Args) -> Answer:
+        with self._changed:
+            queued = self._state.failures.get(method)
+            if queued:
+                return _error(queued.pop(0))
+        responder = self._responders().get(method)
+        if responder is None:
+            return _error("unknown_method")
+        return responder(args)
+
+    def _record(
+        self, method: str, args: Args, *, authorized: bool, answer: Answer, name: str | None = None
+    ) -> Answer:
+        call = Call(
+            method=method,
+            args=args,
+            authorized=authorized,
+            ok=bool(answer.get("ok")),
+            error=answer.get("error"),
+            name=name,
+            answer=answer,
+        )
+        with self._changed:
+            self._state.calls.append(call)
+            self._changed.notify_all()
+        return answer
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _responders(self) -> dict[str, Callable[[Args], Answer]]:
+        return {
+            "api.test": lambda args: {"ok": True, "args": args},
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.update": self._update,
+            "chat.getPermalink": self._permalink,
+            "conversations.info": self._conversation_info,
+            "views.open": self._view,
+            "views.update": self._view,
+            "views.push": self._view,
+        }
+
+    def _auth_test(self, args: Args) -> Answer:
+        return {
+            "ok": True,
+            "url": "https://standin.slack.com/",
+            "team": "Stand-in",
+            "user": "billing-ops",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0BILLBOT",
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, args: Args) -> Answer:
+        problem = _missing(args, "channel") or _content_problem(args)
+        if problem:
+            return _error(problem)
+        ts = self._next_ts()
+        message = {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": args.get("text", "")}
+        if args.get("blocks"):
+            message["blocks"] = args["blocks"]
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+    def _post_ephemeral(self, args: Args) -> Answer:
+        problem = _missing(args, "channel", "user") or _content_problem(args)
+        return _error(problem) if problem else {"ok": True, "message_ts": self._next_ts()}
+
+    def _update(self, args: Args) -> Answer:
+        problem = _missing(args, "channel", "ts") or _content_problem(args)
+        if problem:
+            return _error(problem)
+        message = {"text": args.get("text", ""), "blocks": args.get("blocks", [])}
+        return {
+            "ok": True,
+            "channel": args["channel"],
+            "ts": args["ts"],
+            "text": message["text"],
+            "message": message,
+        }
+
+    def _permalink(self, args: Args) -> Answer:
+        problem = _missing(args, "channel", "message_ts")
+        if problem:
+            return _error(problem)
+        ts = str(args["message_ts"]).replace(".", "")
+        return {
+            "ok": True,
+            "channel": args["channel"],
+            "permalink": f"https://standin.slack.com/archives/{args['channel']}/p{ts}",
+        }
+
+    def _conversation_info(self, args: Args) -> Answer:
+        problem = _missing(args, "channel")
+        if problem:
+            return _error(problem)
+        channel = str(args["channel"])
+        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+
+    def _view(self, args: Args) -> Answer:
+        view = args.get("view")
+        if not isinstance(view, dict):
+            return _error("invalid_arguments")
+        blocks = view.get("blocks") or []
+        problem = _blocks_problem(blocks, limit=100)
+        if problem:
+            return _error(problem)
+        view_id = args.get("view_id") or f"V{next(self._view_ids):08d}"
+        return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM_ID}}
+
+
+# --- Slack's checks ---------------------------------------------------------------------------
+
+
+def _error(code: str) -> Answer:
+    return {"ok": False, "error": code}
+
+
+def _missing(args: Args, *names: str) -> str | None:
+    for name in names:
+        if not args.get(name):
+            return "channel_not_found" if name == "channel" else f"invalid_arguments: missing {name}"
+    return None
+
+
+def _content_problem(args: Args) -> str | None:
+    blocks = args.get("blocks")
+    if not args.get("text") and not blocks:
+        return "no_text"
+    return _blocks_problem(blocks or [], limit=MAX_BLOCKS)
+
+
+def _blocks_problem(blocks: Any, *, limit: int) -> str | None:
+    if not isinstance(blocks, list):
+        return "invalid_blocks_format"
+    if len(blocks) > limit:
+        return "invalid_blocks"
+    block_ids = [
+        block.get("block_id") for block in blocks if isinstance(block, dict) and block.get("block_id")
+    ]
+    if len(block_ids) != len(set(block_ids)):
+        return "invalid_blocks"
+    for block in blocks:
+        if not isinstance(block, dict) or _block_problem(block):
+            return "invalid_blocks"
+    return None
+
+
+def _block_problem(block: dict[str, Any]) -> bool:
+    text = block.get("text")
+    text_value = text.get("text", "") if isinstance(text, dict) else ""
+    if block.get("type") == "section" and len(text_value) > MAX_SECTION_TEXT:
+        return True
+    if block.get("type") == "header" and len(text_value) > MAX_HEADER_TEXT:
+        return True
+    action_ids = [
+        element.get("action_id") for element in block.get("elements", []) if isinstance(element, dict)
+    ]
+    action_ids = [action_id for action_id in action_ids if action_id]
+    return len(action_ids) != len(set(action_ids))
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+
+def _parse_args(query: str, content_type: str, body: bytes) -> Args:
+    args: Args = dict(parse_qsl(query))
+    if body:
+        if content_type.startswith("application/json"):
+            args.update(json.loads(body))
+        else:
+            args.update(parse_qsl(body.decode("utf-8")))
+    for name in ("blocks", "view", "attachments", "metadata"):
+        # Form-encoded calls carry these as JSON strings.
+        if isinstance(args.get(name), str):
+            with contextlib.suppress(json.JSONDecodeError):
+                args[name] = json.loads(args[name])
+    return args
+
+
+def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self._serve()
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._serve()
+
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if not url.path.startswith((API_PREFIX, RESPONSE_URL_PREFIX)):
+                self._send(404, {"ok": False, "error": "not_found"})
+                return
+            try:
+                args = _parse_args(url.query, self.headers.get("Content-Type", ""), body)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                self._send(200, _error("invalid_json"))
+                return
+            bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or None
+            self._send(200, standin.handle(url.path, args, bearer))
+
+        def _send(self, status: int, answer: Answer) -> None:
+            payload = json.dumps(answer).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # Quiet: request lines would only repeat what `calls` records.
+            pass
+
+    return Handler
