@@ -54,7 +54,8 @@ def effective_configuration(configurations: list[PortalConfiguration]) -> Portal
     """What a portal session without an explicit configuration uses: the active default."""
     active = [config for config in configurations if config.active]
     defaults = [config for config in active if config.is_default]
-    return (defaults or active or [None])[0]
+    candidates = defaults or active
+    return candidates[0] if candidates else None
 
 
 def named_gap_for(recorded: str) -> str | None:
