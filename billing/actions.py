@@ -118,6 +118,7 @@ class Case(Model):
     status: str
     channel: str | None = None
     message_ts: str | None = None
+    thread_ts: str | None = None
     acted_by: str | None = None
 
     @classmethod

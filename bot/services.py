@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from billing.actions import ActionPolicy, ActionService
 from billing.clock import Clock, SystemClock
 from billing.lookup import LookupService
 from billing.ports import BillingGateway
@@ -18,6 +19,8 @@ class Services:
     store: Store
     clock: Clock
     lookup: LookupService
+    # Optional so containers built elsewhere (tests, demo) keep working; handlers build it on demand.
+    actions: ActionService | None = None
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -32,10 +35,24 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
     )
+    store = Store(settings.billing_db, clock)
+    lookup = LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
     return Services(
         settings=settings,
         gateway=gateway,
-        store=Store(settings.billing_db, clock),
+        store=store,
         clock=clock,
-        lookup=LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key),
+        lookup=lookup,
+        actions=action_service(settings, gateway, store, lookup, clock),
     )
+
+
+def action_service(
+    settings: Settings, gateway: BillingGateway, store: Store, lookup: LookupService, clock: Clock
+) -> ActionService:
+    policy = ActionPolicy(
+        operators=settings.billing_operators,
+        refund_approval_above=settings.billing_refund_approval_above,
+        main_currency=settings.billing_main_currency,
+    )
+    return ActionService(gateway, store, lookup, clock, policy)

@@ -1,0 +1,243 @@
+"""Card buttons after lookup: classify, the bucket's actions, Confirm/Back, the refund modal, the handoff."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from billing.actions import ActionKind, ActionOutcome, ActionService, Case, ladder
+from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable
+from billing.handoff import build_handoff, follow_up_text
+from billing.models import Bucket
+from billing.money import parse_major
+from billing.snapshot import CustomerSnapshot
+from bot.services import Services, action_service
+from handlers.middleware import Operator, operator_for
+from messages.actions import (
+    KINDS,
+    REFUND_AMOUNT_ACTION,
+    REFUND_AMOUNT_BLOCK,
+    acted_note,
+    action_error_text,
+    confirm_blocks,
+    decision_blocks,
+    final_blocks,
+    portal_gap_text,
+    portal_link_text,
+    refund_modal,
+)
+from messages.card import card_text, customer_card
+from messages.errors import billing_error_text
+from messages.format import minute
+from messages.handoff import handoff_blocks, handoff_text
+from messages.ids import ActionId, ButtonValue, CallbackId
+
+log = logging.getLogger(__name__)
+
+MONEY_BUTTONS = (ActionId.CANCEL_DUPLICATE, ActionId.CANCEL_AT_PERIOD_END, ActionId.RETRY_PAYMENT)
+NO_CHANGE_BUTTONS = (ActionId.KEEP_BOTH, ActionId.EXPLAIN_BILLING, ActionId.NO_ACTION)
+
+
+def register(app: App, services: Services) -> None:
+    actions = services.actions or action_service(
+        services.settings, services.gateway, services.store, services.lookup, services.clock
+    )
+
+    def listener(handle: Any) -> Any:
+        def run(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ) -> None:
+            ack()
+            flow = CardFlow(actions, client, operator_for(body, client, respond), services)
+            flow.guarded(handle, flow, ButtonValue.decode(action["value"]), action, body)
+
+        return run
+
+    app.action(ActionId.CLASSIFY.value)(listener(CardFlow.classify))
+    app.action(ActionId.RECLASSIFY.value)(listener(CardFlow.reclassify))
+    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal))
+    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm))
+    app.action(ActionId.BACK.value)(listener(CardFlow.back))
+    app.action(ActionId.PORTAL_LINK.value)(listener(CardFlow.portal))
+    for action_id in MONEY_BUTTONS:
+        app.action(action_id.value)(listener(CardFlow.request))
+    for action_id in NO_CHANGE_BUTTONS:
+        app.action(action_id.value)(listener(CardFlow.resolve_without_change))
+
+    @app.view(CallbackId.REFUND_MODAL.value)
+    def refund_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        raw = submitted_amount(view)
+        if not looks_like_amount(raw):
+            ack(response_action="errors", errors={REFUND_AMOUNT_BLOCK: "Enter a positive amount, e.g. 12.50"})
+            return
+        ack()
+        value = ButtonValue.decode(view.get("private_metadata") or "{}")
+        user_id = (body.get("user") or {}).get("id", "")
+        case = actions.case(value.case or "")
+        operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
+        flow = CardFlow(actions, client, operator, services)
+        flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body)
+
+
+def submitted_amount(view: dict[str, Any]) -> str:
+    values = view.get("state", {}).get("values", {})
+    return str(values.get(REFUND_AMOUNT_BLOCK, {}).get(REFUND_AMOUNT_ACTION, {}).get("value") or "").strip()
+
+
+def looks_like_amount(raw: str) -> bool:
+    try:
+        return Decimal(raw.replace(",", "").lstrip("$€£¥₩₹")) > 0
+    except InvalidOperation:
+        return False
+
+
+class CardFlow:
+    """One click on a card: parse, call ActionService, re-render the card in place, answer the operator."""
+
+    def __init__(
+        self, actions: ActionService, client: WebClient, operator: Operator, services: Services
+    ) -> None:
+        self.actions = actions
+        self.client = client
+        self.operator = operator
+        self.services = services
+
+    def guarded(self, handle: Any, *args: Any) -> None:
+        try:
+            handle(*args)
+        except (StripeUnavailable, StripeRefused) as error:
+            self.operator.tell(action_error_text(error.message, retryable=True))
+        except BillingError as error:
+            self.operator.tell(billing_error_text(error.message))
+
+    @property
+    def user(self) -> str:
+        return self.operator.user_id
+
+    # --- classification ----------------------------------------------------------------------------
+    def classify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        case = self.actions.classify(value.case or "", Bucket(value.bucket or ""), self.user)
+        self.show_options(case)
+
+    def reclassify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        case = self.actions.reclassify(value.case or "", self.user)
+        self.update_card(case, self.actions.snapshot(case), None)
+
+    def show_options(self, case: Case, snapshot: CustomerSnapshot | None = None) -> None:
+        snapshot = snapshot or self.actions.snapshot(case)
+        if case.bucket is None:
+            self.update_card(case, snapshot, None)
+            return
+        options = ladder(case.bucket, snapshot)
+        blocks = decision_blocks(case.id, case.bucket, options, classified_by=case.bucket_by or self.user)
+        self.update_card(case, snapshot, blocks)
+
+    # --- first click -------------------------------------------------------------------------------
+    def request(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        kind = KINDS[action["action_id"]]
+        case = self.actions.open_case(value.case or "")
+        snapshot = self.actions.snapshot(case)
+        pending = self.actions.request(case.id, kind, value.target or "", self.user, snapshot=snapshot)
+        self.update_card(case, snapshot, confirm_blocks(pending))
+
+    def open_refund_modal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        case = self.actions.open_case(value.case or "")
+        snapshot = self.actions.snapshot(case)
+        charge = next((c for c in snapshot.records.charges if c.id == value.target), None)
+        if charge is None or charge.refundable_amount <= 0:
+            raise PreconditionFailed(f"{value.target} has nothing left to refund.")
+        self.client.views_open(trigger_id=body["trigger_id"], view=refund_modal(case.id, charge))
+
+    def request_refund(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        case = self.actions.open_case(value.case or "")
+        snapshot = self.actions.snapshot(case)
+        charge = next((c for c in snapshot.records.charges if c.id == value.target), None)
+        if charge is None:
+            raise PreconditionFailed(f"{value.target} is not a charge of this customer.")
+        try:
+            amount = parse_major(action["amount"], charge.currency)
+        except (ValueError, ArithmeticError):
+            raise PreconditionFailed(
+                f"{action['amount']!r} is not an amount in {charge.currency.upper()}."
+            ) from None
+        pending = self.actions.request(
+            case.id, ActionKind.REFUND, charge.id, self.user, amount=amount, snapshot=snapshot
+        )
+        self.update_card(case, snapshot, confirm_blocks(pending))
+
+    def back(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        case = self.actions.back(value.nonce or "", self.user)
+        self.show_options(self.actions.case(case.id))
+
+    # --- second click ------------------------------------------------------------------------------
+    def confirm(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        nonce = value.nonce or ""
+        try:
+            outcome = self.actions.confirm(nonce, self.user)
+        except (StripeUnavailable, StripeRefused) as error:
+            self.operator.tell(action_error_text(error.message, retryable=True))
+            pending = self.actions.pending(nonce)
+            case = self.actions.case(pending.case_id)
+            self.update_card(case, self.actions.snapshot(case), confirm_blocks(pending))
+            return
+        self.finish(outcome)
+
+    # --- choices without a confirm -----------------------------------------------------------------
+    def resolve_without_change(
+        self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]
+    ) -> None:
+        outcome = self.actions.resolve_without_change(value.case or "", KINDS[action["action_id"]], self.user)
+        self.finish(outcome)
+
+    def portal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        check = self.actions.portal_link(value.case or "", self.user)
+        if check.outcome is None or check.outcome.portal is None:
+            self.operator.tell(portal_gap_text(check))
+            return
+        snapshot = self.finish(check.outcome)
+        follow_up = follow_up_text(snapshot, check.outcome)
+        self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
+
+    # --- after an action: card in its final state, one handoff in the thread -------------------------
+    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot:
+        case = self.actions.case(outcome.case_id)
+        snapshot = self.actions.snapshot(case)
+        handoff = build_handoff(snapshot, case, outcome, gaps=self.services.store.case_gaps(case.id))
+        note = acted_note(outcome, minute(self.services.clock.now()))
+        self.update_card(case, snapshot, final_blocks(outcome), acted=note)
+        if case.channel and case.message_ts:
+            posted = self.client.chat_postMessage(
+                channel=case.channel,
+                thread_ts=case.thread_ts or case.message_ts,
+                blocks=handoff_blocks(handoff),
+                text=handoff_text(handoff),
+                unfurl_links=False,
+            )
+            self.services.store.audit(
+                "handoff_posted",
+                actor=outcome.actor,
+                case_id=case.id,
+                customer_id=case.customer_id,
+                outcome="ok",
+                detail={"message_ts": str(posted.get("ts")), "kind": outcome.kind.value},
+            )
+        return snapshot
+
+    def update_card(
+        self, case: Case, snapshot: CustomerSnapshot, blocks: list[Block] | None, *, acted: str | None = None
+    ) -> None:
+        if not (case.channel and case.message_ts):
+            log.warning("case %s has no card message to update", case.id)
+            return
+        self.client.chat_update(
+            channel=case.channel,
+            ts=case.message_ts,
+            blocks=customer_card(snapshot, case_id=case.id, decision_blocks=blocks, acted_note=acted),
+            text=card_text(snapshot),
+        )
