@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from concurrent.futures import Executor
 from types import ModuleType
 
 from slack_bolt import App
@@ -23,8 +24,13 @@ def build_app(
     *,
     slack_client: WebClient | None = None,
     token_verification_enabled: bool = True,
+    listener_executor: Executor | None = None,
 ) -> App:
-    """Sync Bolt App: the listener runs in a worker thread, so the HTTP ack returns as soon as ack() runs."""
+    """Sync Bolt App: the listener runs in a worker thread, so the HTTP ack returns as soon as ack() runs.
+
+    `slack_client` must carry the bot token; `listener_executor` runs the listeners (tests pass one that
+    can tell when every listener has finished).
+    """
     settings = services.settings
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
@@ -32,10 +38,10 @@ def build_app(
     client = slack_client or WebClient(token=token, base_url=settings.slack_api_url)
     app = App(
         client=client,
-        token=token,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,
         token_verification_enabled=token_verification_enabled,
+        listener_executor=listener_executor,
     )
     for module in handler_modules():
         module.register(app, services)

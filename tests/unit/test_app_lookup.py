@@ -1,0 +1,221 @@
+"""The lookup through the real app, adapter, uvicorn and stand-in, with a fake gateway behind LookupService."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from billing.errors import ObjectNotFound, StripeUnavailable
+from billing.models import BillingRecords, Customer, Price, Subscription, SubscriptionItem
+from messages.ids import ActionId, ButtonValue
+from tests.e2e.slack_harness import (
+    BILLING_CHANNEL,
+    OPERATOR,
+    OUTSIDE_CHANNEL,
+    SlackHarness,
+    running_bot,
+)
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+PRO = Price(
+    id="price_pro",
+    product_id="prod_pro",
+    product_name="Pro",
+    unit_amount=2000,
+    currency="usd",
+    interval="month",
+)
+
+
+def _subscription(sub_id: str, customer_id: str, *, quantity: int = 1, days_ago: int = 10) -> Subscription:
+    created = T0 - timedelta(days=days_ago)
+    item = SubscriptionItem(
+        id=f"si_{sub_id}",
+        price=PRO,
+        quantity=quantity,
+        current_period_start=created,
+        current_period_end=created + timedelta(days=31),
+    )
+    return Subscription(
+        id=sub_id, customer_id=customer_id, status="active", created=created, currency="usd", items=[item]
+    )
+
+
+class FakeGateway:
+    """Just enough of BillingGateway for a lookup; `fail_with` makes every call raise it."""
+
+    livemode = False
+
+    def __init__(self) -> None:
+        self.customers = {
+            "cus_jane": Customer(id="cus_jane", name="Jane Doe", email="jane@example.com", created=T0),
+            "cus_team": Customer(id="cus_team", name="Acme", email="team@acme.example", created=T0),
+            "cus_s1": Customer(id="cus_s1", email="shared@example.com", created=T0, subscription_count=1),
+            "cus_s2": Customer(id="cus_s2", email="shared@example.com", created=T0, subscription_count=0),
+        }
+        self.subscriptions = {
+            "cus_jane": [
+                _subscription("sub_jane_a", "cus_jane", days_ago=10),
+                _subscription("sub_jane_b", "cus_jane", days_ago=9),
+            ],
+            "cus_team": [_subscription("sub_team", "cus_team", quantity=5)],
+            "cus_s1": [_subscription("sub_s1", "cus_s1")],
+        }
+        self.fail_with: Exception | None = None
+        self.calls: list[str] = []
+        self.first_call_gate: threading.Event | None = None
+
+    def _called(self, name: str) -> None:
+        gate, self.first_call_gate = self.first_call_gate, None
+        if gate is not None:
+            assert gate.wait(timeout=5), "the test never released the gateway"
+        self.calls.append(name)
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def find_customers_by_email(self, email: str) -> list[Customer]:
+        self._called("find_customers_by_email")
+        return [customer for customer in self.customers.values() if customer.email == email]
+
+    def search_customers(self, query: str) -> list[Customer]:
+        self._called("search_customers")
+        return []
+
+    def get_customer(self, customer_id: str) -> Customer:
+        self._called("get_customer")
+        if customer_id not in self.customers:
+            raise ObjectNotFound(customer_id)
+        return self.customers[customer_id]
+
+    def customer_for(self, object_id: str) -> Customer:
+        self._called("customer_for")
+        return self.get_customer(object_id)
+
+    def load_billing_records(self, customer: Customer) -> BillingRecords:
+        self._called("load_billing_records")
+        return BillingRecords(
+            customer=customer, subscriptions=self.subscriptions.get(customer.id, []), invoices=[], charges=[]
+        )
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def bot(gateway: FakeGateway) -> Any:
+    with running_bot(gateway) as harness:  # type: ignore[arg-type]
+        yield harness
+
+
+def card_text(call: Any) -> str:
+    return str(call.args["blocks"])
+
+
+def test_billing_command_posts_one_card_in_the_channel_and_opens_a_case(bot: SlackHarness) -> None:
+    response = bot.slash_command("jane@example.com")
+
+    assert response.status_code == 200
+    [post] = bot.standin.wait_for("chat.postMessage")
+    assert post.args["channel"] == BILLING_CHANNEL
+    assert "sub_jane_a" in card_text(post) and "sub_jane_b" in card_text(post)
+    assert ":warning: *duplicate*" in card_text(post)
+    bot.wait_idle()
+    [case_id] = [row["case_id"] for row in bot.services.store.audit_rows() if row["event"] == "lookup"]
+    case = bot.services.store.get_case(case_id)
+    assert case is not None
+    assert (case["customer_id"], case["channel"], case["message_ts"], case["opened_by"]) == (
+        "cus_jane",
+        BILLING_CHANNEL,
+        post.ts,
+        OPERATOR,
+    )
+
+
+def test_outside_billing_channels_answers_only_the_operator_without_looking_up(
+    bot: SlackHarness, gateway: FakeGateway
+) -> None:
+    bot.slash_command("jane@example.com", channel_id=OUTSIDE_CHANNEL)
+
+    [reply] = bot.standin.wait_for("response_url")
+    assert reply.args["response_type"] == "ephemeral"
+    assert "<#C0BILLING1>" in reply.args["text"]
+    assert gateway.calls == []
+    assert bot.standin.calls_to("chat.postMessage") == []
+
+
+def test_no_text_answers_with_usage(bot: SlackHarness) -> None:
+    bot.slash_command("")
+
+    [reply] = bot.standin.wait_for("response_url")
+    assert reply.args["text"].startswith("*Usage:* `/billing QUERY`")
+
+
+def test_unknown_customer_says_what_was_tried(bot: SlackHarness) -> None:
+    bot.slash_command("nobody@example.com")
+
+    [reply] = bot.standin.wait_for("response_url")
+    assert reply.args["text"] == "No customer matches `nobody@example.com` (tried: email nobody@example.com)."
+    assert bot.standin.calls_to("chat.postMessage") == []
+
+
+def test_stripe_unavailable_gives_a_reference_and_a_retry_that_works(
+    bot: SlackHarness, gateway: FakeGateway
+) -> None:
+    gateway.fail_with = StripeUnavailable("timeout")
+    bot.slash_command("jane@example.com")
+
+    [reply] = bot.standin.wait_for("response_url")
+    assert "Reference: `ref-" in reply.args["text"]
+    assert bot.standin.calls_to("chat.postMessage") == []
+    retry = reply.args["blocks"][1]["elements"][0]
+    assert retry["action_id"] == ActionId.RETRY_LOOKUP
+    assert ButtonValue.decode(retry["value"]) == ButtonValue(target="jane@example.com")
+
+    gateway.fail_with = None
+    bot.block_action(ActionId.RETRY_LOOKUP, retry["value"], channel_id=BILLING_CHANNEL)
+    [post] = bot.standin.wait_for("chat.postMessage")
+    assert "sub_jane_a" in card_text(post)
+
+
+def test_shared_email_lists_candidates_and_open_posts_that_customers_card(bot: SlackHarness) -> None:
+    bot.slash_command("shared@example.com")
+    [candidates] = bot.standin.wait_for("chat.postMessage")
+    assert "cus_s1" in card_text(candidates) and "cus_s2" in card_text(candidates)
+
+    bot.click(candidates, ActionId.OPEN_CANDIDATE, target="cus_s1")
+
+    posts = bot.standin.wait_for("chat.postMessage", count=2)
+    assert "sub_s1" in card_text(posts[1])
+    assert posts[1].args["channel"] == BILLING_CHANNEL
+
+
+def test_unexpected_error_shows_a_reference_and_logs_the_traceback_with_it(
+    bot: SlackHarness, gateway: FakeGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway.fail_with = RuntimeError("boom")
+    with caplog.at_level(logging.ERROR, logger="handlers.errors"):
+        bot.slash_command("jane@example.com")
+        [reply] = bot.standin.wait_for("response_url")
+
+    reference = reply.args["text"].split("`")[1]
+    assert reference.startswith("ref-") and len(reference) == len("ref-7f3a9c")
+    [record] = [record for record in caplog.records if reference in record.getMessage()]
+    assert record.exc_info is not None and "boom" in str(record.exc_info[1])
+
+
+def test_ack_returns_before_any_gateway_call(bot: SlackHarness, gateway: FakeGateway) -> None:
+    gate = threading.Event()
+    gateway.first_call_gate = gate
+    try:
+        response = bot.slash_command("jane@example.com")
+        assert response.status_code == 200
+        assert gateway.calls == []
+    finally:
+        gate.set()
+    bot.standin.wait_for("chat.postMessage")
