@@ -30,6 +30,7 @@ from billing.models import (
 )
 from billing.money import Money, totals_by_currency
 from billing.ports import BillingGateway
+from billing.snapshot import duplicate_subscription_anomalies
 
 FAILED_RENEWAL_STATUSES = ("past_due", "unpaid")
 INCOMPLETE_CHECKOUT_WINDOW = timedelta(hours=23)  # Stripe expires an incomplete subscription after 23h
@@ -43,6 +44,15 @@ MAX_LOOKBACK = timedelta(days=30)
 
 # A duplicate rule takes one customer's live subscriptions and returns groups of duplicates.
 DuplicateRule = Callable[[list[Subscription]], list[list[Subscription]]]
+
+
+def card_duplicate_rule(subscriptions: list[Subscription]) -> list[list[Subscription]]:
+    """The lookup card's duplicate rule (billing.snapshot), as groups of subscriptions."""
+    by_id = {subscription.id: subscription for subscription in subscriptions}
+    return [
+        [by_id[object_id] for object_id in anomaly.object_ids if object_id in by_id]
+        for anomaly in duplicate_subscription_anomalies(subscriptions)
+    ]
 
 
 class RiskSection(StrEnum):
@@ -572,7 +582,7 @@ def collect_digest(
     *,
     now: datetime,
     since: datetime | None,
-    duplicate_rule: DuplicateRule,
+    duplicate_rule: DuplicateRule = card_duplicate_rule,
     previous: DigestTotals | None = None,
     main_currency: str = "usd",
     progress: Callable[[int], None] | None = None,

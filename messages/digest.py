@@ -137,12 +137,16 @@ def quiet_line(digest: Digest, day: str) -> str:
     return f"Churn-risk digest · {day}: quiet day, no customers at risk."
 
 
+def _customers(count: int) -> str:
+    return f"{count} customer" if count == 1 else f"{count} customers"
+
+
 def digest_fallback_text(digest: Digest, day: str) -> str:
     """The notification text (also what screen readers announce)."""
     if digest.quiet:
         return quiet_line(digest, day)
     return (
-        f"Churn-risk digest · {day}: {digest.totals.customers} customers at risk, "
+        f"Churn-risk digest · {day}: {_customers(digest.totals.customers)} at risk, "
         f"{money_list(digest.totals.at_risk, '/mo')}"
     )
 

@@ -239,3 +239,15 @@ def test_failed_invoice_without_a_live_subscription_is_listed_by_its_amount() ->
         Money(amount=999, currency="eur"),
     )
     assert digest.totals.at_risk == {"eur": Money(amount=999, currency="eur")}
+
+
+def test_the_default_duplicate_rule_is_the_cards() -> None:
+    jane = customer("cus_jane", "Jane")
+    subs = [
+        (subscription("sub_j1", "cus_jane", created=NOW - timedelta(days=9)), jane),
+        (subscription("sub_j2", "cus_jane", created=NOW - timedelta(days=9, hours=-1)), jane),
+        (subscription("sub_team", "cus_jane", quantity=5, created=NOW - timedelta(days=9)), jane),
+    ]
+    digest = collect_digest(FakeGateway(subs), now=NOW, since=NOW - timedelta(days=1))
+    assert ids(digest, RiskSection.DUPLICATE) == ["sub_j2"]
+    assert digest.section(RiskSection.DUPLICATE)[0].detail == "duplicates sub_j1"
