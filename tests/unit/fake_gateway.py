@@ -1,0 +1,404 @@
+"""An in-memory BillingGateway for unit tests, seeded with BillingRecords (one per customer).
+
+Reusable: `FakeGateway([records, ...])`, then inspect `.calls` (method name, argument) and the
+mutated `.records`. `fail_with["method_name"] = SomeBillingError(...)` makes a method raise.
+Writes honour idempotency keys the way Stripe does: a repeated key returns the first result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from billing.errors import ObjectNotFound, StripeRefused
+from billing.models import (
+    BillingRecords,
+    CardSummary,
+    Charge,
+    Customer,
+    Dispute,
+    Event,
+    Interval,
+    Invoice,
+    PortalConfiguration,
+    PortalSession,
+    Price,
+    Refund,
+    Subscription,
+    SubscriptionItem,
+    SubscriptionStatus,
+)
+
+_SEARCH_CLAUSE = re.compile(
+    r"^(?P<field>name|email|metadata\['(?P<key>[^']*)'\])(?P<op>[:~])'(?P<value>.*)'$"
+)
+
+
+class FakeGateway:
+    def __init__(
+        self,
+        records: Iterable[BillingRecords] = (),
+        *,
+        livemode: bool = False,
+        portal_configurations: list[PortalConfiguration] | None = None,
+        events: list[Event] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.records: dict[str, BillingRecords] = {r.customer.id: r for r in records}
+        self.portal_configurations = list(portal_configurations or [])
+        self.events = list(events or [])
+        self.now = now or datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+        self.calls: list[tuple[str, Any]] = []
+        self.fail_with: dict[str, Exception] = {}
+        self._livemode = livemode
+        self._idempotent: dict[str, Any] = {}
+        self._ids = itertools.count(1)
+
+    # --- helpers for tests --------------------------------------------------------------------
+
+    def add(self, records: BillingRecords) -> None:
+        self.records[records.customer.id] = records
+
+    def call_names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    def _record(self, name: str, argument: Any = None) -> None:
+        self.calls.append((name, argument))
+        failure = self.fail_with.get(name)
+        if failure is not None:
+            raise failure
+
+    def _customers(self) -> list[Customer]:
+        return [self._with_count(r) for r in self.records.values()]
+
+    @staticmethod
+    def _with_count(records: BillingRecords) -> Customer:
+        count = sum(1 for sub in records.subscriptions if sub.status != "canceled")
+        return records.customer.model_copy(update={"subscription_count": count})
+
+    def _owner(self, object_id: str) -> BillingRecords:
+        for records in self.records.values():
+            ids = {records.customer.id}
+            ids |= {sub.id for sub in records.subscriptions}
+            ids |= {invoice.id for invoice in records.invoices}
+            ids |= {charge.id for charge in records.charges}
+            ids |= {charge.payment_intent_id for charge in records.charges if charge.payment_intent_id}
+            ids |= {pi for invoice in records.invoices for pi in invoice.payment_intent_ids}
+            if object_id in ids:
+                return records
+        raise ObjectNotFound(object_id)
+
+    def _once(self, key: str, make: Any) -> Any:
+        if key not in self._idempotent:
+            self._idempotent[key] = make()
+        return self._idempotent[key]
+
+    def _replace(self, records: BillingRecords, **update: Any) -> None:
+        self.records[records.customer.id] = records.model_copy(update=update)
+
+    # --- BillingGateway -----------------------------------------------------------------------
+
+    @property
+    def livemode(self) -> bool:
+        return self._livemode
+
+    def find_customers_by_email(self, email: str) -> list[Customer]:
+        self._record("find_customers_by_email", email)
+        return [customer for customer in self._customers() if customer.email == email]
+
+    def search_customers(self, query: str) -> list[Customer]:
+        self._record("search_customers", query)
+        match = _SEARCH_CLAUSE.match(query)
+        if match is None:
+            raise ValueError(f"FakeGateway cannot interpret search query {query!r}")
+        value = match["value"].replace("\\'", "'")
+        return [c for c in self._customers() if _matches(c, match["field"], match["key"], match["op"], value)]
+
+    def get_customer(self, customer_id: str) -> Customer:
+        self._record("get_customer", customer_id)
+        if customer_id not in self.records:
+            raise ObjectNotFound(customer_id)
+        return self._with_count(self.records[customer_id])
+
+    def customer_id_for(self, object_id: str) -> str:
+        self._record("customer_id_for", object_id)
+        return self._owner(object_id).customer.id
+
+    def customer_for(self, object_id: str) -> Customer:
+        self._record("customer_for", object_id)
+        return self._with_count(self._owner(object_id))
+
+    def load_billing_records(self, customer: Customer) -> BillingRecords:
+        self._record("load_billing_records", customer.id)
+        records = self.records[customer.id]
+        return records.model_copy(
+            update={"customer": customer, "portal_configurations": list(self.portal_configurations)}
+        )
+
+    def get_subscription(self, subscription_id: str) -> Subscription:
+        self._record("get_subscription", subscription_id)
+        return _find(self._owner(subscription_id).subscriptions, subscription_id)
+
+    def get_charge(self, charge_id: str) -> Charge:
+        self._record("get_charge", charge_id)
+        return _find(self._owner(charge_id).charges, charge_id)
+
+    def get_invoice(self, invoice_id: str) -> Invoice:
+        self._record("get_invoice", invoice_id)
+        return _find(self._owner(invoice_id).invoices, invoice_id)
+
+    def cancel_subscription(
+        self, subscription_id: str, *, at_period_end: bool, idempotency_key: str, comment: str | None = None
+    ) -> Subscription:
+        self._record("cancel_subscription", (subscription_id, at_period_end, idempotency_key))
+
+        def cancel() -> Subscription:
+            records = self._owner(subscription_id)
+            sub = _find(records.subscriptions, subscription_id)
+            if sub.status == "canceled":
+                raise StripeRefused("subscription is already canceled", "resource_already_canceled")
+            if at_period_end:
+                update: dict[str, Any] = {"cancel_at_period_end": True}
+            else:
+                update = {"status": "canceled", "canceled_at": self.now, "ended_at": self.now}
+            changed = sub.model_copy(update={**update, "cancellation_comment": comment})
+            subs = [changed if s.id == subscription_id else s for s in records.subscriptions]
+            self._replace(records, subscriptions=subs)
+            return changed
+
+        result: Subscription = self._once(idempotency_key, cancel)
+        return result
+
+    def refund_charge(
+        self,
+        charge_id: str,
+        *,
+        amount: int,
+        reason: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Refund:
+        self._record("refund_charge", (charge_id, amount, reason, idempotency_key))
+
+        def refund() -> Refund:
+            records = self._owner(charge_id)
+            charge = _find(records.charges, charge_id)
+            if amount > charge.refundable_amount:
+                raise StripeRefused("amount is greater than the unrefunded amount", "amount_too_large")
+            made = Refund(
+                id=f"re_fake{next(self._ids):04d}",
+                charge_id=charge_id,
+                payment_intent_id=charge.payment_intent_id,
+                amount=amount,
+                currency=charge.currency,
+                status="succeeded",
+                reason=reason,
+                created=self.now,
+                metadata=metadata,
+            )
+            refunded = charge.amount_refunded + amount
+            changed = charge.model_copy(
+                update={"amount_refunded": refunded, "refunded": refunded >= charge.amount}
+            )
+            charges = [changed if c.id == charge_id else c for c in records.charges]
+            self._replace(records, charges=charges, refunds=[*records.refunds, made])
+            return made
+
+        result: Refund = self._once(idempotency_key, refund)
+        return result
+
+    def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
+        self._record("pay_invoice", (invoice_id, idempotency_key))
+
+        def pay() -> Invoice:
+            records = self._owner(invoice_id)
+            invoice = _find(records.invoices, invoice_id)
+            if invoice.status != "open":
+                raise StripeRefused(f"invoice is {invoice.status}, not open", "invoice_not_open")
+            paid = invoice.model_copy(
+                update={"status": "paid", "amount_paid": invoice.amount_due, "amount_remaining": 0}
+            )
+            invoices = [paid if i.id == invoice_id else i for i in records.invoices]
+            self._replace(records, invoices=invoices)
+            return paid
+
+        result: Invoice = self._once(idempotency_key, pay)
+        return result
+
+    def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession:
+        self._record("create_portal_session", customer_id)
+        number = next(self._ids)
+        return PortalSession(
+            id=f"bps_fake{number:04d}",
+            url=f"https://billing.stripe.test/p/session/fake{number:04d}",
+            customer_id=customer_id,
+            created=self.now,
+        )
+
+    def list_portal_configurations(self) -> list[PortalConfiguration]:
+        self._record("list_portal_configurations")
+        return list(self.portal_configurations)
+
+    def iter_subscriptions(
+        self, *, status: str = "all", created_gte: datetime | None = None
+    ) -> Iterator[tuple[Subscription, Customer]]:
+        self._record("iter_subscriptions", (status, created_gte))
+        for records in self.records.values():
+            for sub in records.subscriptions:
+                if (status == "all" or sub.status == status) and _since(sub.created, created_gte):
+                    yield sub, records.customer
+
+    def iter_invoices(
+        self, *, status: str | None = None, created_gte: datetime | None = None
+    ) -> Iterator[Invoice]:
+        self._record("iter_invoices", (status, created_gte))
+        for records in self.records.values():
+            for invoice in records.invoices:
+                if (status is None or invoice.status == status) and _since(invoice.created, created_gte):
+                    yield invoice
+
+    def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]:
+        self._record("iter_disputes", created_gte)
+        for records in self.records.values():
+            yield from (d for d in records.disputes if _since(d.created, created_gte))
+
+    def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]:
+        self._record("iter_events", (types, created_gte))
+        yield from (e for e in self.events if e.type in types and _since(e.created, created_gte))
+
+    def iter_charges(self, *, created_gte: datetime | None = None) -> Iterator[Charge]:
+        self._record("iter_charges", created_gte)
+        for records in self.records.values():
+            yield from (c for c in records.charges if _since(c.created, created_gte))
+
+
+def _find(items: list[Any], object_id: str) -> Any:
+    for item in items:
+        if item.id == object_id:
+            return item
+    raise ObjectNotFound(object_id)
+
+
+def _since(created: datetime, created_gte: datetime | None) -> bool:
+    return created_gte is None or created >= created_gte
+
+
+def _matches(customer: Customer, field: str, key: str | None, op: str, value: str) -> bool:
+    if key is not None:
+        actual = customer.metadata.get(key)
+    else:
+        actual = customer.name if field == "name" else customer.email
+    if actual is None:
+        return False
+    if op == "~":
+        return value.lower() in actual.lower()
+    return value.lower() == actual.lower()
+
+
+# --- builders: terse models for tests (all times UTC, defaults describe a healthy $20/month plan) ---
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def card(brand: str = "visa", last4: str = "4242", exp_month: int = 8, exp_year: int = 2030) -> CardSummary:
+    return CardSummary(brand=brand, last4=last4, exp_month=exp_month, exp_year=exp_year)
+
+
+def customer(
+    customer_id: str = "cus_Jane0001", *, email: str | None = "jane@example.com", **fields: Any
+) -> Customer:
+    values: dict[str, Any] = {"name": "Jane Doe", "created": T0 - timedelta(days=60), **fields}
+    return Customer(id=customer_id, email=email, **values)
+
+
+def price(
+    price_id: str = "price_Pro00001",
+    *,
+    product_id: str = "prod_Pro00001",
+    product_name: str | None = "Pro",
+    unit_amount: int = 2000,
+    currency: str = "usd",
+    interval: Interval | None = "month",
+) -> Price:
+    return Price(
+        id=price_id,
+        product_id=product_id,
+        product_name=product_name,
+        unit_amount=unit_amount,
+        currency=currency,
+        interval=interval,
+    )
+
+
+def subscription(
+    subscription_id: str = "sub_Pro00001",
+    *,
+    customer_id: str = "cus_Jane0001",
+    status: SubscriptionStatus = "active",
+    created: datetime = T0,
+    quantity: int = 1,
+    item_price: Price | None = None,
+    period_end: datetime | None = None,
+    **fields: Any,
+) -> Subscription:
+    the_price = item_price or price()
+    item = SubscriptionItem(
+        id="si_" + subscription_id.removeprefix("sub_"),
+        price=the_price,
+        quantity=quantity,
+        current_period_start=created,
+        current_period_end=period_end or created + timedelta(days=30),
+    )
+    return Subscription(
+        id=subscription_id,
+        customer_id=customer_id,
+        status=status,
+        created=created,
+        currency=the_price.currency,
+        items=[item],
+        **fields,
+    )
+
+
+def invoice(invoice_id: str = "in_Pro00001", *, customer_id: str = "cus_Jane0001", **fields: Any) -> Invoice:
+    values: dict[str, Any] = {
+        "currency": "usd",
+        "amount_due": 2000,
+        "amount_paid": 2000,
+        "amount_remaining": 0,
+        "status": "paid",
+        "created": T0,
+        **fields,
+    }
+    return Invoice(id=invoice_id, customer_id=customer_id, **values)
+
+
+def charge(charge_id: str = "ch_Pro00001", *, customer_id: str = "cus_Jane0001", **fields: Any) -> Charge:
+    values: dict[str, Any] = {
+        "amount": 2000,
+        "currency": "usd",
+        "status": "succeeded",
+        "created": T0,
+        **fields,
+    }
+    return Charge(id=charge_id, customer_id=customer_id, **values)
+
+
+def records(the_customer: Customer | None = None, **fields: Any) -> BillingRecords:
+    values: dict[str, Any] = {"subscriptions": [], "invoices": [], "charges": [], **fields}
+    return BillingRecords(customer=the_customer or customer(), **values)
+
+
+def portal(*, cancel: bool, default: bool = True, active: bool = True) -> PortalConfiguration:
+    return PortalConfiguration(
+        id="bpc_Default01",
+        is_default=default,
+        active=active,
+        payment_method_update=True,
+        subscription_cancel=cancel,
+        invoice_history=True,
+        subscription_update=False,
+    )
