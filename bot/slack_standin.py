@@ -71,7 +71,12 @@ class SlackStandIn:
     def start(self) -> SlackStandIn:
         self._server = ThreadingHTTPServer(self._requested, _handler_class(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-standin",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
