@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -219,3 +220,77 @@ def test_ack_returns_before_any_gateway_call(bot: SlackHarness, gateway: FakeGat
     finally:
         gate.set()
     bot.standin.wait_for("chat.postMessage")
+
+
+def test_forged_or_stale_requests_are_rejected_before_any_work(
+    bot: SlackHarness, gateway: FakeGateway
+) -> None:
+    calls_at_start = len(bot.standin.calls)  # auth.test at start-up
+
+    forged = bot.slash_command("jane@example.com", signature="v0=" + "0" * 64)
+    stale = bot.slash_command("jane@example.com", timestamp=int(time.time()) - 5 * 60 - 1)
+
+    assert (forged.status_code, stale.status_code) == (401, 401)
+    bot.wait_idle()
+    assert gateway.calls == []
+    assert len(bot.standin.calls) == calls_at_start
+
+
+def test_message_shortcut_in_a_billing_channel_posts_the_card_in_its_thread(bot: SlackHarness) -> None:
+    bot.message_shortcut("Hi, I was charged twice — jane@example.com", message_ts="1690000000.000200")
+
+    [post] = bot.standin.wait_for("chat.postMessage")
+    assert (post.args["channel"], post.args["thread_ts"]) == (BILLING_CHANNEL, "1690000000.000200")
+    assert "Matched on: email jane@example.com" in card_text(post)
+
+
+def test_message_shortcut_elsewhere_posts_in_the_first_billing_channel_with_a_link_back(
+    bot: SlackHarness,
+) -> None:
+    bot.message_shortcut("Hi, I was charged twice — jane@example.com", channel_id=OUTSIDE_CHANNEL)
+
+    [post] = bot.standin.wait_for("chat.postMessage")
+    [permalink] = bot.standin.calls_to("chat.getPermalink")
+    assert permalink.args["channel"] == OUTSIDE_CHANNEL
+    assert (post.args["channel"], post.args.get("thread_ts")) == (BILLING_CHANNEL, None)
+    note = post.args["blocks"][0]["elements"][0]["text"]
+    assert note == (
+        ":link: Investigating <https://standin.slack.com/archives/C0GENERAL/p1690000000000100|this message>"
+        " in <#C0GENERAL>"
+    )
+
+
+def test_message_without_identifiers_says_so(bot: SlackHarness) -> None:
+    bot.message_shortcut("my invoice looks wrong")
+
+    [reply] = bot.standin.wait_for("response_url")
+    assert reply.args["text"].startswith("No email address or Stripe ID")
+
+
+def test_global_shortcut_opens_the_modal_and_submitting_posts_the_card(bot: SlackHarness) -> None:
+    bot.global_shortcut()
+    [opened] = bot.standin.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == "billing_lookup_modal"
+
+    response = bot.view_submission(
+        {"lookup.query": {"query": {"type": "plain_text_input", "value": " jane@example.com "}}}
+    )
+
+    assert response.json()["response_action"] == "update"
+    [post] = bot.standin.wait_for("chat.postMessage")
+    assert post.args["channel"] == BILLING_CHANNEL
+    [status] = bot.standin.wait_for("views.update")
+    assert status.args["view_id"] == "V0MODAL001"
+    assert "Posted in <#C0BILLING1>." in str(status.args["view"]["blocks"])
+
+
+def test_blank_modal_submission_is_answered_with_a_field_error(
+    bot: SlackHarness, gateway: FakeGateway
+) -> None:
+    response = bot.view_submission({"lookup.query": {"query": {"type": "plain_text_input", "value": "   "}}})
+
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {"lookup.query": "Enter an email, Stripe ID or name."},
+    }
+    assert gateway.calls == []
