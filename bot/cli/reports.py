@@ -1,17 +1,142 @@
-"""`billing-bot digest | plans | portal-check` (placeholders until the digest issue lands)."""
+"""`billing-bot digest [--post] [--json]`, `billing-bot plans [--json]`, `billing-bot portal-check [--json]`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from slack_sdk.models.blocks import Block
+
+from billing.plans import collect_plan_mix
+from billing.portal_audit import audit_portal
+from bot.config import load_settings
+from bot.scheduler import Post, build_digest, digest_day, post_daily_digest
+from bot.services import Services, build_services
+from messages.digest import digest_text
+from messages.reports import plans_text, portal_text
 
 
-def register(subcommands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    for name in ("digest", "plans", "portal-check"):
-        parser = subcommands.add_parser(name, help="(not yet available)")
-        parser.set_defaults(handler=_not_yet)
+def register(subcommands: argparse._SubParsersAction) -> None:
+    digest = subcommands.add_parser("digest", help="the churn-risk digest (a preview unless --post)")
+    digest.add_argument("--post", action="store_true", help="post it to DIGEST_CHANNEL (once per day)")
+    plans = subcommands.add_parser("plans", help="plan mix: MRR by product and price, intervals, seats")
+    portal = subcommands.add_parser("portal-check", help="self-serve audit of the billing portal")
+    for parser, handler in ((digest, run_digest), (plans, run_plans), (portal, run_portal_check)):
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+        parser.add_argument(
+            "--sandbox", action="store_true", help="run against an in-process, demo-seeded Stripe sandbox"
+        )
+        parser.set_defaults(handler=handler)
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    print(f"billing-bot {args.command}: not yet available", file=sys.stderr)
-    return 1
+# --- services -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def report_services(args: argparse.Namespace) -> Iterator[Services]:
+    if not getattr(args, "sandbox", False):
+        yield build_services(load_settings())
+        return
+    from billing.sandbox import running_sandbox
+
+    with running_sandbox(seed="demo") as sandbox:
+        settings = load_settings(stripe_api_key=sandbox.api_key, stripe_api_base=sandbox.api_base)
+        yield build_services(settings)
+
+
+def progress_printer(stream: TextIO) -> Callable[[int], None] | None:
+    """A counter on stderr for people watching; nothing when stderr is a file or a pipe."""
+    if not stream.isatty():
+        return None
+
+    def show(count: int) -> None:
+        stream.write(f"\rscanned {count} subscriptions…")
+        stream.flush()
+
+    return show
+
+
+def _end_progress(stream: TextIO) -> None:
+    if stream.isatty():
+        stream.write("\r\033[K")
+        stream.flush()
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def run_digest(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    with report_services(args) as services:
+        progress = progress_printer(err)
+        redact = services.settings.billing_redact_digest
+        day = digest_day(services)
+        if args.post:
+            result = post_daily_digest(services, slack_poster(services), progress=progress)
+            _end_progress(err)
+            if not result.posted:
+                print(
+                    f"A digest was already posted to {services.settings.digest_channel} for {day}.", file=err
+                )
+                return 0
+            assert result.digest is not None
+            digest = result.digest
+            print(f"Posted to {services.settings.digest_channel} (ts {result.message_ts}).", file=err)
+        else:
+            digest = build_digest(
+                services, channel=services.settings.digest_channel, day=day, progress=progress
+            )
+            _end_progress(err)
+        if args.json:
+            exclude: Any = {"rows": {"__all__": {"customer_email"}}} if redact else None
+            json.dump(digest.model_dump(mode="json", exclude=exclude), out, indent=2, sort_keys=True)
+            out.write("\n")
+        else:
+            print(digest_text(digest, redact=redact, day=day.isoformat()), file=out)
+    return 0
+
+
+def run_plans(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    with report_services(args) as services:
+        mix = collect_plan_mix(services.gateway, now=services.clock.now(), progress=progress_printer(err))
+        _end_progress(err)
+        if args.json:
+            json.dump(mix.model_dump(mode="json"), out, indent=2, sort_keys=True)
+            out.write("\n")
+        else:
+            print(plans_text(mix), file=out)
+    return 0
+
+
+def run_portal_check(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    with report_services(args) as services:
+        audit = audit_portal(services.gateway.list_portal_configurations(), services.store.gap_counts())
+        if args.json:
+            json.dump(audit.model_dump(mode="json"), out, indent=2, sort_keys=True)
+            out.write("\n")
+        else:
+            print(portal_text(audit), file=out)
+    return 0
+
+
+def slack_poster(services: Services) -> Post:
+    from slack_sdk import WebClient
+
+    settings = services.settings
+    settings.require("SLACK_BOT_TOKEN", "DIGEST_CHANNEL")
+    assert settings.slack_bot_token is not None
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+
+    def post(channel: str, blocks: list[Block], text: str) -> str | None:
+        response = client.chat_postMessage(
+            channel=channel, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
+        )
+        return str(response.get("ts") or "") or None
+
+    return post

@@ -1,0 +1,87 @@
+"""`/billing digest|plans|portal-check` (ephemeral reports) and the digest's Investigate button."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from billing.errors import BillingError
+from billing.plans import collect_plan_mix
+from billing.portal_audit import audit_portal
+from billing.snapshot import LookupResult
+from bot.scheduler import build_digest, digest_day
+from bot.services import Services
+from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
+from handlers.middleware import Operator, operator_for
+from messages.digest import digest_blocks, digest_fallback_text
+from messages.ids import ActionId, ButtonValue
+from messages.reports import plans_blocks, plans_text, portal_blocks, portal_text
+
+log = logging.getLogger(__name__)
+
+REPORTS = ("digest", "plans", "portal-check")
+FROM_DIGEST = "from the churn-risk digest"
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(ActionId.INVESTIGATE.value)
+    def investigate(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        handle_investigate(services, client, operator_for(body, client, respond), action)
+
+
+def handle_investigate(
+    services: Services, client: WebClient, operator: Operator, action: dict[str, Any]
+) -> None:
+    """Open the lookup card in the ops channel (the digest channel is usually wider than ops)."""
+    target = ButtonValue.decode(action["value"]).target or ""
+    destination = first_billing_channel(services)
+    if destination is None or not target:
+        operator.tell(allowed_channels_text(services))
+        return
+
+    def find() -> LookupResult:
+        if target.startswith("cus_"):
+            snapshot = services.lookup.snapshot(target, matched_on=FROM_DIGEST)
+            return LookupResult(query=target, matched_on=FROM_DIGEST, snapshot=snapshot)
+        return services.lookup.lookup(target)
+
+    posted = LookupFlow(services, client).run(
+        operator, query=target, destination=destination, find=find, retry=ButtonValue(target=target)
+    )
+    if posted is not None and posted.channel != operator.channel_id:
+        operator.tell(f"Opened the card for `{target}` in <#{posted.channel}>.")
+
+
+def handle(services: Services, report_name: str, command: dict[str, Any], respond: Respond) -> None:
+    """Every report answers only the operator who asked (ephemeral); nothing is posted to the channel."""
+    try:
+        text, blocks = _report(services, report_name)
+    except BillingError as error:
+        respond(text=f"`/billing {report_name}` failed: {error.message}", response_type="ephemeral")
+        return
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def _report(services: Services, report_name: str) -> tuple[str, list[Any]]:
+    now = services.clock.now()
+    if report_name == "digest":
+        day = digest_day(services)
+        digest = build_digest(services, channel=services.settings.digest_channel, day=day)
+        redact = services.settings.billing_redact_digest
+        return digest_fallback_text(digest, day.isoformat()), digest_blocks(
+            digest, redact=redact, day=day.isoformat()
+        )
+    if report_name == "plans":
+        mix = collect_plan_mix(services.gateway, now=now)
+        return plans_text(mix), plans_blocks(mix)
+    if report_name == "portal-check":
+        audit = audit_portal(services.gateway.list_portal_configurations(), services.store.gap_counts())
+        return portal_text(audit), portal_blocks(audit)
+    raise ValueError(f"unknown report {report_name!r}; expected one of {', '.join(REPORTS)}")
