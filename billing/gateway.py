@@ -714,15 +714,13 @@ def _to_event(event: stripe.Event) -> Event:
     payload = _without_card_details(event.data.object.to_dict())
     # Only *.updated events carry previous_attributes.
     previous = event.data.previous_attributes if "previous_attributes" in event.data else None
-    return Event.model_validate(
-        {
-            "id": event.id,
-            "type": event.type,
-            "created": _at(event.created),
-            "object_id": payload.get("id"),
-            "object": payload,
-            "previous_attributes": _without_card_details(previous.to_dict()) if previous is not None else {},
-        }
+    return Event(
+        id=event.id,
+        type=event.type,
+        created=_at(event.created),
+        object_id=payload.get("id"),
+        data_object=payload,
+        previous_attributes=_without_card_details(previous.to_dict()) if previous is not None else {},
     )
 
 
