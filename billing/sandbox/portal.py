@@ -1,0 +1,182 @@
+"""Customer portal: configurations (the first one created is the default) and sessions with a URL."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from billing.sandbox.encoding import Params, as_bool, as_metadata, as_str
+from billing.sandbox.errors import invalid_request, missing_param
+from billing.sandbox.events import changed, emit
+from billing.sandbox.listing import page
+from billing.sandbox.rendering import present
+from billing.sandbox.routing import Call, route
+from billing.sandbox.state import Json, State, new_id
+from billing.sandbox.templates import new_object
+
+NO_DEFAULT_CONFIGURATION = (
+    "You can't create a portal session in test mode until you save your customer portal settings in test mode "
+    "at https://dashboard.stripe.com/test/settings/billing/portal."
+)
+
+
+def _features(requested: Any) -> Json:
+    requested = requested if isinstance(requested, dict) else {}
+
+    def enabled(name: str) -> bool:
+        section = requested.get(name)
+        return as_bool(section, "enabled") if isinstance(section, dict) else False
+
+    cancel = (
+        requested.get("subscription_cancel") if isinstance(requested.get("subscription_cancel"), dict) else {}
+    )
+    return {
+        "customer_update": {"allowed_updates": [], "enabled": enabled("customer_update")},
+        "invoice_history": {"enabled": enabled("invoice_history")},
+        "payment_method_update": {
+            "enabled": enabled("payment_method_update"),
+            "payment_method_configuration": None,
+        },
+        "subscription_cancel": {
+            "cancellation_reason": {"enabled": False, "options": []},
+            "enabled": enabled("subscription_cancel"),
+            "mode": as_str(cancel, "mode") or "at_period_end",
+            "proration_behavior": as_str(cancel, "proration_behavior") or "none",
+        },
+        "subscription_update": {
+            "default_allowed_updates": [],
+            "enabled": enabled("subscription_update"),
+            "proration_behavior": "none",
+            "schedule_at_period_end": {"conditions": []},
+            "trial_update_behavior": "end_trial",
+            "billing_cycle_anchor": None,
+        },
+    }
+
+
+def create_configuration(call: Call) -> Json:
+    state, params = call.state, call.params
+    now = state.now()
+    configuration = new_object(
+        "billing_portal.configuration",
+        {
+            "id": new_id("bpc"),
+            "active": True,
+            "application": None,
+            "business_profile": _business_profile(params),
+            "created": now,
+            "default_return_url": as_str(params, "default_return_url"),
+            "features": _features(params.get("features")),
+            "is_default": not state.all("billing_portal.configuration"),
+            "login_page": {"enabled": False, "url": None},
+            "metadata": as_metadata(params) or {},
+            "name": as_str(params, "name"),
+            "updated": now,
+        },
+    )
+    state.add(configuration)
+    emit(state, "billing_portal.configuration.created", configuration)
+    return present(state, configuration, call.expand)
+
+
+def _business_profile(params: Params) -> Json:
+    profile = params.get("business_profile") if isinstance(params.get("business_profile"), dict) else {}
+    return {
+        "headline": as_str(profile, "headline"),
+        "privacy_policy_url": as_str(profile, "privacy_policy_url"),
+        "terms_of_service_url": as_str(profile, "terms_of_service_url"),
+    }
+
+
+def update_configuration(call: Call) -> Json:
+    configuration = call.state.get("billing_portal.configuration", call.arg("id"))
+    before = dict(configuration)
+    if "features" in call.params:
+        configuration["features"] = _features(call.params["features"])
+    if "active" in call.params:
+        configuration["active"] = as_bool(call.params, "active")
+    configuration["updated"] = call.state.now()
+    emit(call.state, "billing_portal.configuration.updated", configuration, changed(before, configuration))
+    return present(call.state, configuration, call.expand)
+
+
+def retrieve_configuration(call: Call) -> Json:
+    return present(call.state, call.state.get("billing_portal.configuration", call.arg("id")), call.expand)
+
+
+def list_configurations(call: Call) -> Json:
+    params = call.params
+
+    def keep(configuration: Json) -> bool:
+        for key in ("is_default", "active"):
+            if key in params and configuration[key] != as_bool(params, key):
+                return False
+        return True
+
+    found = [c for c in call.state.all("billing_portal.configuration") if keep(c)]
+    return page(call.state, found, params, "/v1/billing_portal/configurations")
+
+
+def create_session(call: Call) -> Json:
+    state, params = call.state, call.params
+    customer_id = as_str(params, "customer")
+    if customer_id is None:
+        raise missing_param("customer")
+    customer = state.get("customer", customer_id, param="customer")
+    configuration = _configuration_for(state, as_str(params, "configuration"))
+    session_id = new_id("bps")
+    session = new_object(
+        "billing_portal.session",
+        {
+            "id": session_id,
+            "configuration": configuration["id"],
+            "created": state.now(customer["test_clock"]),
+            "customer": customer["id"],
+            "flow": None,
+            "locale": as_str(params, "locale"),
+            "on_behalf_of": None,
+            "return_url": as_str(params, "return_url") or configuration["default_return_url"],
+            "url": f"{state.base_url}/p/session/test_{secrets.token_urlsafe(24)}",
+            "customer_account": None,
+        },
+    )
+    state.add(session)
+    return present(state, session, call.expand)
+
+
+def _configuration_for(state: State, configuration_id: str | None) -> Json:
+    if configuration_id:
+        return state.get("billing_portal.configuration", configuration_id, param="configuration")
+    for configuration in state.all("billing_portal.configuration"):
+        if configuration["is_default"]:
+            return configuration
+    raise invalid_request(NO_DEFAULT_CONFIGURATION)
+
+
+ROUTES = [
+    route(
+        "POST",
+        "/v1/billing_portal/configurations",
+        "billing_portal.ConfigurationCreateParams",
+        create_configuration,
+    ),
+    route(
+        "GET",
+        "/v1/billing_portal/configurations",
+        "billing_portal.ConfigurationListParams",
+        list_configurations,
+    ),
+    route(
+        "GET",
+        "/v1/billing_portal/configurations/{id}",
+        "billing_portal.ConfigurationRetrieveParams",
+        retrieve_configuration,
+    ),
+    route(
+        "POST",
+        "/v1/billing_portal/configurations/{id}",
+        "billing_portal.ConfigurationUpdateParams",
+        update_configuration,
+    ),
+    route("POST", "/v1/billing_portal/sessions", "billing_portal.SessionCreateParams", create_session),
+]

@@ -1,0 +1,161 @@
+"""Refunds: by charge or payment intent, full or partial, never more than what is left on the charge."""
+
+from __future__ import annotations
+
+from billing.sandbox.disputes import open_dispute_on
+from billing.sandbox.encoding import Params, as_int, as_metadata, as_str, merge_metadata
+from billing.sandbox.errors import invalid_request
+from billing.sandbox.events import changed, emit
+from billing.sandbox.listing import page, range_matches
+from billing.sandbox.rendering import present
+from billing.sandbox.routing import Call, route
+from billing.sandbox.state import Json, State, new_id
+from billing.sandbox.templates import new_object
+
+REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+ZERO_DECIMAL = frozenset(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"])
+_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "$", "aud": "$"}
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Stripe's style in refund errors: `$20.00`, `¥3,000`."""
+    symbol = _SYMBOLS.get(currency, currency.upper() + " ")
+    if currency in ZERO_DECIMAL:
+        return f"{symbol}{amount:,}"
+    return f"{symbol}{amount / 100:,.2f}"
+
+
+def create_refund(call: Call) -> Json:
+    state, params = call.state, call.params
+    charge = _charge_to_refund(state, params)
+    remaining = charge["amount"] - charge["amount_refunded"]
+    amount = as_int(params, "amount", remaining)
+    reason = as_str(params, "reason")
+    _validate(charge, amount, remaining, reason)
+    _refuse_if_charged_back(state, charge)
+    assert amount is not None
+    refund = new_object(
+        "refund",
+        {
+            "id": new_id("re"),
+            "amount": amount,
+            "balance_transaction": new_id("txn"),
+            "charge": charge["id"],
+            "created": state.now_for_customer(charge["customer"]),
+            "currency": charge["currency"],
+            "customer": charge["customer"],
+            "destination_details": {
+                "card": {
+                    "reference_status": "pending",
+                    "reference_type": "acquirer_reference_number",
+                    "type": "refund",
+                    "reference": None,
+                },
+                "type": "card",
+            },
+            "metadata": as_metadata(params) or {},
+            "payment_intent": charge["payment_intent"],
+            "payment_method": charge["payment_method"],
+            "reason": reason,
+            "receipt_number": None,
+            "source_transfer_reversal": None,
+            "status": "succeeded",
+            "transfer_reversal": None,
+        },
+    )
+    state.add(refund)
+    emit(state, "refund.created", refund)
+    _apply_to_charge(state, charge, amount)
+    return present(state, refund, call.expand)
+
+
+def _charge_to_refund(state: State, params: Params) -> Json:
+    charge_id, intent_id = as_str(params, "charge"), as_str(params, "payment_intent")
+    if charge_id:
+        return state.get("charge", charge_id, param="charge")
+    if intent_id:
+        intent = state.get("payment_intent", intent_id, param="payment_intent")
+        if intent["status"] != "succeeded" or not intent["latest_charge"]:
+            raise invalid_request(
+                f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+                param="payment_intent",
+            )
+        return state.get("charge", intent["latest_charge"])
+    raise invalid_request(
+        "One of the following params should be provided for this request: payment_intent or charge."
+    )
+
+
+def _validate(charge: Json, amount: int | None, remaining: int, reason: str | None) -> None:
+    if reason is not None and reason not in REASONS:
+        raise invalid_request(f"Invalid reason: must be one of {', '.join(REASONS)}", param="reason")
+    if charge["status"] != "succeeded":
+        raise invalid_request(f"Charge {charge['id']} has no successful payment to refund.", param="charge")
+    if remaining == 0:
+        raise invalid_request(
+            f"Charge {charge['id']} has already been refunded.",
+            code="charge_already_refunded",
+            param="charge",
+        )
+    if amount is None or amount <= 0:
+        raise invalid_request("Invalid positive integer", param="amount", code="parameter_invalid_integer")
+    if amount > remaining:
+        currency = charge["currency"]
+        raise invalid_request(
+            f"Refund amount ({format_amount(amount, currency)}) is greater than unrefunded amount on charge "
+            f"({format_amount(remaining, currency)})",
+            param="amount",
+            code="amount_too_large",
+        )
+
+
+def _refuse_if_charged_back(state: State, charge: Json) -> None:
+    dispute = open_dispute_on(state, charge["id"])
+    # Inquiries (warning_*) can still be refunded; chargebacks cannot.
+    if dispute is not None and not dispute["status"].startswith("warning_"):
+        raise invalid_request(
+            f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+            code="charge_disputed",
+            param="charge",
+        )
+
+
+def _apply_to_charge(state: State, charge: Json, amount: int) -> None:
+    before = dict(charge)
+    charge["amount_refunded"] += amount
+    charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+    emit(state, "charge.refunded", charge, changed(before, charge))
+
+
+def retrieve_refund(call: Call) -> Json:
+    return present(call.state, call.state.get("refund", call.arg("id")), call.expand)
+
+
+def update_refund(call: Call) -> Json:
+    refund = call.state.get("refund", call.arg("id"))
+    before = dict(refund)
+    refund["metadata"] = merge_metadata(refund["metadata"], as_metadata(call.params))
+    emit(call.state, "refund.updated", refund, changed(before, refund))
+    return present(call.state, refund, call.expand)
+
+
+def list_refunds(call: Call) -> Json:
+    params = call.params
+    charge, intent = as_str(params, "charge"), as_str(params, "payment_intent")
+
+    def keep(refund: Json) -> bool:
+        if charge and refund["charge"] != charge:
+            return False
+        if intent and refund["payment_intent"] != intent:
+            return False
+        return range_matches(refund["created"], params.get("created"), "created")
+
+    return page(call.state, [r for r in call.state.all("refund") if keep(r)], params, "/v1/refunds")
+
+
+ROUTES = [
+    route("POST", "/v1/refunds", "RefundCreateParams", create_refund),
+    route("GET", "/v1/refunds", "RefundListParams", list_refunds),
+    route("GET", "/v1/refunds/{id}", "RefundRetrieveParams", retrieve_refund),
+    route("POST", "/v1/refunds/{id}", "RefundUpdateParams", update_refund),
+]

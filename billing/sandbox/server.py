@@ -1,0 +1,199 @@
+"""The HTTP face of the sandbox: ThreadingHTTPServer on 127.0.0.1, plus latency / failure / rate-limit knobs."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from billing.sandbox.api import Response, dispatch
+from billing.sandbox.encoding import Params, decode_form
+from billing.sandbox.errors import StripeApiError, api_error, rate_limited
+from billing.sandbox.events import API_VERSION
+from billing.sandbox.state import State, new_id
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 12111
+API_KEY = "sk_test_sandbox"
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    path: str
+    params: Params
+    started: float
+    ended: float
+    status: int
+
+
+class SandboxServer:
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        seed: str | None = None,
+        latency_ms: int = 0,
+        fail_rate: float = 0.0,
+        rate_limit: int | None = None,
+    ) -> None:
+        self.api_key = API_KEY
+        self.state = State()
+        self.request_log: list[RequestRecord] = []
+        self._seed = seed
+        self._latency_ms = latency_ms
+        self._fail_rate = fail_rate
+        self._rate_limit = rate_limit
+        self._knob_lock = threading.Lock()
+        self._recent: deque[float] = deque()
+        self._random = random.Random()
+        self._httpd = ThreadingHTTPServer((HOST, port), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.sandbox = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+        self.state.base_url = self.base_url
+        if seed:
+            from billing.sandbox.seed import load_seed
+
+            load_seed(self.state, seed)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="stripe-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    # --- knobs for tests ---------------------------------------------------------------------------------------
+
+    def set_fail_rate(self, fail_rate: float) -> None:
+        with self._knob_lock:
+            self._fail_rate = fail_rate
+
+    def set_latency_ms(self, latency_ms: int) -> None:
+        with self._knob_lock:
+            self._latency_ms = latency_ms
+
+    def set_rate_limit(self, rate_limit: int | None) -> None:
+        with self._knob_lock:
+            self._rate_limit = rate_limit
+            self._recent.clear()
+
+    def clear_log(self) -> None:
+        with self._knob_lock:
+            self.request_log.clear()
+
+    # --- one request -------------------------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, body: bytes, headers: dict[str, str]) -> Response:
+        started = time.monotonic()
+        url = urlsplit(target)
+        try:
+            params = decode_form(url.query)
+            params.update(decode_form(body.decode()))
+            injected = self._injected_failure(started)
+            response = (
+                dispatch(self.state, method, url.path, params, headers) if injected is None else injected
+            )
+        except StripeApiError as error:
+            params = {}
+            response = _error_response(error)
+        latency = self._latency_ms / 1000
+        if latency:
+            time.sleep(latency)
+        response.headers["Stripe-Version"] = headers.get("Stripe-Version") or API_VERSION
+        with self._knob_lock:
+            self.request_log.append(
+                RequestRecord(method, url.path, params, started, time.monotonic(), response.status)
+            )
+        return response
+
+    def _injected_failure(self, now: float) -> Response | None:
+        with self._knob_lock:
+            if self._rate_limit is not None:
+                while self._recent and now - self._recent[0] >= 1.0:
+                    self._recent.popleft()
+                if len(self._recent) >= self._rate_limit:
+                    return _error_response(rate_limited())
+                self._recent.append(now)
+            if self._fail_rate and self._random.random() < self._fail_rate:
+                return _error_response(api_error())
+        return None
+
+
+def _error_response(error: StripeApiError) -> Response:
+    request_id = new_id("req", 14)
+    import json
+
+    return Response(error.status, json.dumps(error.body(request_id)).encode(), {"Request-Id": request_id})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "stripe-sandbox"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        sandbox: SandboxServer = self.server.sandbox  # type: ignore[attr-defined]
+        response = sandbox.handle(method, self.path, body, dict(self.headers.items()))
+        self.send_response(response.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@contextmanager
+def running_sandbox(
+    seed: str | None = None,
+    latency_ms: int = 0,
+    fail_rate: float = 0.0,
+    rate_limit: int | None = None,
+    port: int = 0,
+) -> Iterator[SandboxServer]:
+    sandbox = SandboxServer(
+        port=port, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, rate_limit=rate_limit
+    )
+    sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()

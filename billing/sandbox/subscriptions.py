@@ -1,0 +1,512 @@
+"""Subscriptions and their items: create (first invoice + payment), update, cancel, list, search, and the
+time-driven transitions a test clock triggers (renewal, retries, trial end, expiry, scheduled cancellation)."""
+
+from __future__ import annotations
+
+from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str, merge_metadata
+from billing.sandbox.errors import card_declined, invalid_request, missing_param
+from billing.sandbox.events import changed, emit
+from billing.sandbox.invoicing import (
+    DECLINE_MESSAGE,
+    INVOICE_PAID_HOOKS,
+    LineSpec,
+    collect,
+    create_subscription_invoice,
+    default_payment_method_for,
+    subscription_of,
+    void_invoice,
+)
+from billing.sandbox.listing import page, range_matches
+from billing.sandbox.payment_methods import owned_payment_method
+from billing.sandbox.periods import add_interval, days
+from billing.sandbox.rendering import present, presenter
+from billing.sandbox.routing import Call, route
+from billing.sandbox.search import search_result
+from billing.sandbox.state import Json, State, new_id
+from billing.sandbox.templates import new_object
+
+SEARCH_FIELDS = frozenset({"status", "created", "canceled_at", "customer"})
+PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
+INCOMPLETE_EXPIRY = 23 * 3600
+RETRY_DELAY = days(3)
+MAX_ATTEMPTS = 4
+
+
+# --- presentation ------------------------------------------------------------------------------------------
+
+
+@presenter("subscription")
+def _present_subscription(state: State, subscription: Json, include: frozenset[str]) -> Json:
+    items = items_of(state, subscription)
+    return {
+        **subscription,
+        "items": {
+            "object": "list",
+            "data": [present(state, item) for item in items],
+            "has_more": False,
+            "total_count": len(items),
+            "url": f"/v1/subscription_items?subscription={subscription['id']}",
+        },
+    }
+
+
+@presenter("subscription_item")
+def _present_item(state: State, item: Json, include: frozenset[str]) -> Json:
+    price = state.get("price", item["price"])
+    return {**item, "price": present(state, price), "plan": _plan_from(price)}
+
+
+def _plan_from(price: Json) -> Json:
+    recurring = price["recurring"] or {}
+    return {
+        "id": price["id"],
+        "object": "plan",
+        "active": price["active"],
+        "amount": price["unit_amount"],
+        "amount_decimal": price["unit_amount_decimal"],
+        "billing_scheme": "per_unit",
+        "created": price["created"],
+        "currency": price["currency"],
+        "interval": recurring.get("interval"),
+        "interval_count": recurring.get("interval_count"),
+        "livemode": False,
+        "metadata": price["metadata"],
+        "meter": None,
+        "nickname": price["nickname"],
+        "product": price["product"],
+        "tiers_mode": None,
+        "transform_usage": None,
+        "trial_period_days": None,
+        "usage_type": "licensed",
+    }
+
+
+def items_of(state: State, subscription: Json) -> list[Json]:
+    return [i for i in state.all("subscription_item") if i["subscription"] == subscription["id"]]
+
+
+# --- create ------------------------------------------------------------------------------------------------
+
+
+def create_subscription(call: Call) -> Json:
+    state, params = call.state, call.params
+    customer_id = as_str(params, "customer")
+    if customer_id is None:
+        raise missing_param("customer")
+    customer = state.get("customer", customer_id, param="customer")
+    prices = _requested_prices(state, params)
+    behavior = as_str(params, "payment_behavior") or "allow_incomplete"
+    if behavior not in PAYMENT_BEHAVIORS:
+        raise invalid_request(
+            f"Invalid payment_behavior: must be one of {', '.join(PAYMENT_BEHAVIORS)}",
+            param="payment_behavior",
+        )
+    default_pm = as_str(params, "default_payment_method")
+    if default_pm:
+        owned_payment_method(state, default_pm, customer["id"], "default_payment_method")
+    now = state.now(customer["test_clock"])
+    trial_end = _trial_end(params, now)
+    subscription = state.add(new_object("subscription", _subscription_fields(customer, prices, params, now)))
+    subscription.update(
+        default_payment_method=default_pm,
+        trial_start=now if trial_end else None,
+        trial_end=trial_end,
+        status="trialing" if trial_end else "incomplete",
+        billing_cycle_anchor=trial_end or now,
+    )
+    for price, quantity in prices:
+        _add_item(state, subscription, price, quantity, now, trial_end)
+    if customer["currency"] is None:
+        customer["currency"] = subscription["currency"]
+    emit(state, "customer.subscription.created", subscription)
+    _bill_first_period(state, subscription, behavior, now)
+    return present(state, subscription, call.expand)
+
+
+def _requested_prices(state: State, params: Params) -> list[tuple[Json, int]]:
+    items = as_list(params, "items")
+    if not items:
+        raise missing_param("items")
+    prices = []
+    for index, item in enumerate(items):
+        price_id = as_str(item, "price") if isinstance(item, dict) else None
+        if price_id is None:
+            raise missing_param(f"items[{index}][price]")
+        price = state.get("price", price_id, param=f"items[{index}][price]")
+        if price["type"] != "recurring":
+            raise invalid_request(
+                "The price specified is set to `type=one_time` but this field only accepts prices with "
+                "`type=recurring`.",
+                param=f"items[{index}][price]",
+            )
+        prices.append((price, as_int(item, "quantity", 1) or 1))
+    if len({price["currency"] for price, _ in prices}) > 1:
+        raise invalid_request("All prices on a subscription must have the same currency.", param="items")
+    return prices
+
+
+def _trial_end(params: Params, now: int) -> int | None:
+    trial_days = as_int(params, "trial_period_days")
+    if trial_days:
+        return now + days(trial_days)
+    explicit = as_str(params, "trial_end")
+    if explicit and explicit != "now":
+        return as_int(params, "trial_end")
+    return None
+
+
+def _subscription_fields(customer: Json, prices: list[tuple[Json, int]], params: Params, now: int) -> Json:
+    return {
+        "id": new_id("sub"),
+        "application": None,
+        "application_fee_percent": None,
+        "automatic_tax": {"enabled": False, "liability": None, "disabled_reason": None},
+        "billing_cycle_anchor": now,
+        "billing_cycle_anchor_config": None,
+        "billing_mode": {"type": "classic", "flexible": None},
+        "billing_schedules": [],
+        "billing_thresholds": None,
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "collection_method": "charge_automatically",
+        "created": now,
+        "currency": prices[0][0]["currency"],
+        "customer": customer["id"],
+        "days_until_due": None,
+        "default_source": None,
+        "default_tax_rates": [],
+        "description": as_str(params, "description"),
+        "discounts": [],
+        "ended_at": None,
+        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "latest_invoice": None,
+        "managed_payments": None,
+        "metadata": as_metadata(params) or {},
+        "next_pending_invoice_item_invoice": None,
+        "on_behalf_of": None,
+        "pause_collection": None,
+        "payment_settings": {
+            "payment_method_options": None,
+            "payment_method_types": None,
+            "save_default_payment_method": "off",
+        },
+        "pending_invoice_item_interval": None,
+        "pending_setup_intent": None,
+        "pending_update": None,
+        "schedule": None,
+        "start_date": now,
+        "test_clock": customer["test_clock"],
+        "transfer_data": None,
+        "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+    }
+
+
+def _add_item(
+    state: State, subscription: Json, price: Json, quantity: int, now: int, trial_end: int | None
+) -> None:
+    recurring = price["recurring"]
+    period_end = trial_end or add_interval(now, recurring["interval"], recurring["interval_count"], now)
+    item = new_object(
+        "subscription_item",
+        {
+            "id": new_id("si", 14),
+            "created": now,
+            "discounts": [],
+            "metadata": {},
+            "price": price["id"],
+            "quantity": quantity,
+            "subscription": subscription["id"],
+            "tax_rates": [],
+            "current_period_start": now,
+            "current_period_end": period_end,
+            "billing_thresholds": None,
+        },
+    )
+    state.add(item)
+
+
+def _bill_first_period(state: State, subscription: Json, behavior: str, now: int) -> None:
+    invoice = _invoice_current_period(state, subscription, "subscription_create", (now, now))
+    if subscription["status"] == "trialing" or behavior == "default_incomplete":
+        return
+    charge = collect(state, invoice, default_payment_method_for(state, invoice))
+    if invoice["status"] == "paid" or behavior != "error_if_incomplete":
+        return
+    void_invoice(state, invoice)
+    _set_status(state, subscription, "incomplete_expired", ended_at=now)
+    raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
+
+
+def _invoice_current_period(state: State, subscription: Json, reason: str, period: tuple[int, int]) -> Json:
+    lines = [
+        LineSpec(
+            item,
+            state.get("price", item["price"]),
+            item["quantity"],
+            item["current_period_start"],
+            item["current_period_end"],
+        )
+        for item in items_of(state, subscription)
+    ]
+    invoice = create_subscription_invoice(state, subscription, lines, reason, period)
+    subscription["latest_invoice"] = invoice["id"]
+    return invoice
+
+
+def _set_status(state: State, subscription: Json, status: str, **fields: object) -> None:
+    before = present(state, subscription)
+    subscription.update(status=status, **fields)
+    emit(state, "customer.subscription.updated", subscription, changed(before, present(state, subscription)))
+
+
+def _activate_on_payment(state: State, invoice: Json) -> None:
+    subscription_id = subscription_of(invoice)
+    subscription = state.find(subscription_id) if subscription_id else None
+    if subscription and subscription["status"] in ("incomplete", "past_due", "unpaid"):
+        _set_status(state, subscription, "active")
+
+
+INVOICE_PAID_HOOKS.append(_activate_on_payment)
+
+
+# --- read --------------------------------------------------------------------------------------------------
+
+
+def retrieve_subscription(call: Call) -> Json:
+    return present(call.state, call.state.get("subscription", call.arg("id")), call.expand)
+
+
+def list_subscriptions(call: Call) -> Json:
+    state, params = call.state, call.params
+    customer, price, status = (as_str(params, key) for key in ("customer", "price", "status"))
+    test_clock = as_str(params, "test_clock")
+
+    def keep(subscription: Json) -> bool:
+        if customer and subscription["customer"] != customer:
+            return False
+        if test_clock and subscription["test_clock"] != test_clock:
+            return False
+        if not _status_matches(subscription["status"], status):
+            return False
+        if price and price not in {item["price"] for item in items_of(state, subscription)}:
+            return False
+        return range_matches(subscription["created"], params.get("created"), "created")
+
+    return page(state, [s for s in state.all("subscription") if keep(s)], params, "/v1/subscriptions")
+
+
+def _status_matches(actual: str, wanted: str | None) -> bool:
+    if wanted == "all":
+        return True
+    if wanted == "ended":
+        return actual in ("canceled", "incomplete_expired")
+    if wanted is None:
+        return actual != "canceled"
+    return actual == wanted
+
+
+def search_subscriptions(call: Call) -> Json:
+    return search_result(
+        call.state, call.state.all("subscription"), call.params, "/v1/subscriptions/search", SEARCH_FIELDS
+    )
+
+
+def retrieve_item(call: Call) -> Json:
+    return present(call.state, call.state.get("subscription_item", call.arg("id")), call.expand)
+
+
+def list_items(call: Call) -> Json:
+    subscription_id = as_str(call.params, "subscription")
+    if subscription_id is None:
+        raise missing_param("subscription")
+    subscription = call.state.get("subscription", subscription_id, param="subscription")
+    return page(call.state, items_of(call.state, subscription), call.params, "/v1/subscription_items")
+
+
+# --- update and cancel -------------------------------------------------------------------------------------
+
+
+def update_subscription(call: Call) -> Json:
+    state, params = call.state, call.params
+    subscription = state.get("subscription", call.arg("id"))
+    if subscription["status"] in ("canceled", "incomplete_expired"):
+        _refuse_update_of_ended(params)
+    before = present(state, subscription)
+    _apply_scheduled_cancellation(state, subscription, params)
+    _apply_item_changes(state, subscription, params)
+    _apply_details(subscription, params)
+    if "default_payment_method" in params:
+        pm = as_str(params, "default_payment_method")
+        if pm:
+            owned_payment_method(state, pm, subscription["customer"], "default_payment_method")
+        subscription["default_payment_method"] = pm
+    subscription["metadata"] = merge_metadata(subscription["metadata"], as_metadata(params))
+    previous = changed(before, present(state, subscription))
+    if previous:
+        emit(state, "customer.subscription.updated", subscription, previous)
+    return present(state, subscription, call.expand)
+
+
+def _refuse_update_of_ended(params: Params) -> None:
+    allowed = {"cancellation_details", "metadata", "expand"}
+    if set(params) - allowed:
+        raise invalid_request(
+            "A canceled subscription can only update its cancellation_details and metadata."
+        )
+
+
+def _apply_scheduled_cancellation(state: State, subscription: Json, params: Params) -> None:
+    if "cancel_at_period_end" in params:
+        at_end = as_bool(params, "cancel_at_period_end")
+        subscription["cancel_at_period_end"] = at_end
+        subscription["cancel_at"] = _period_end(state, subscription) if at_end else None
+        subscription["canceled_at"] = state.now(subscription["test_clock"]) if at_end else None
+    elif "cancel_at" in params:
+        subscription["cancel_at"] = as_int(params, "cancel_at")
+        subscription["cancel_at_period_end"] = False
+
+
+def _apply_item_changes(state: State, subscription: Json, params: Params) -> None:
+    for index, change in enumerate(as_list(params, "items")):
+        if not isinstance(change, dict) or as_str(change, "id") is None:
+            raise missing_param(f"items[{index}][id]")
+        item = state.get("subscription_item", str(change["id"]), param=f"items[{index}][id]")
+        if item["subscription"] != subscription["id"]:
+            raise invalid_request(
+                f"Subscription item {item['id']} does not belong to this subscription.",
+                param=f"items[{index}][id]",
+            )
+        if "quantity" in change:
+            item["quantity"] = as_int(change, "quantity")
+        if "price" in change:
+            item["price"] = state.get("price", str(change["price"]), param=f"items[{index}][price]")["id"]
+
+
+def _apply_details(subscription: Json, params: Params) -> None:
+    details = params.get("cancellation_details")
+    if isinstance(details, dict):
+        current = dict(subscription["cancellation_details"])
+        for key in ("comment", "feedback"):
+            if key in details:
+                current[key] = as_str(details, key)
+        subscription["cancellation_details"] = current
+    if "description" in params:
+        subscription["description"] = as_str(params, "description")
+
+
+def cancel_subscription(call: Call) -> Json:
+    state, params = call.state, call.params
+    subscription = state.get("subscription", call.arg("id"))
+    if subscription["status"] in ("canceled", "incomplete_expired"):
+        raise invalid_request(
+            f"This subscription has already been canceled: {subscription['id']}", code="resource_missing"
+        )
+    _apply_details(subscription, params)
+    as_bool(params, "prorate")
+    as_bool(params, "invoice_now")
+    now = state.now(subscription["test_clock"])
+    end_subscription(state, subscription, now, reason="cancellation_requested")
+    return present(state, subscription, call.expand)
+
+
+def end_subscription(state: State, subscription: Json, at: int, reason: str) -> None:
+    before = present(state, subscription)
+    details = {**subscription["cancellation_details"], "reason": reason}
+    subscription.update(
+        status="canceled",
+        ended_at=at,
+        canceled_at=subscription["canceled_at"] or at,
+        cancellation_details=details,
+    )
+    emit(state, "customer.subscription.deleted", subscription, changed(before, present(state, subscription)))
+
+
+# --- time-driven transitions (test clocks) -----------------------------------------------------------------
+
+
+def _period_end(state: State, subscription: Json) -> int:
+    return min(int(item["current_period_end"]) for item in items_of(state, subscription))
+
+
+def _open_retry_invoices(state: State, subscription: Json) -> list[Json]:
+    return [
+        invoice
+        for invoice in state.all("invoice")
+        if subscription_of(invoice) == subscription["id"]
+        and invoice["status"] == "open"
+        and invoice["next_payment_attempt"] is not None
+    ]
+
+
+def next_transition(state: State, subscription: Json) -> int | None:
+    status = subscription["status"]
+    moments: list[int] = []
+    if status == "incomplete":
+        moments.append(subscription["created"] + INCOMPLETE_EXPIRY)
+    if status in ("trialing", "active", "past_due"):
+        moments.append(_period_end(state, subscription))
+        if subscription["cancel_at"]:
+            moments.append(subscription["cancel_at"])
+        moments.extend(
+            invoice["next_payment_attempt"] for invoice in _open_retry_invoices(state, subscription)
+        )
+    return min(moments) if moments else None
+
+
+def run_transition(state: State, subscription: Json, at: int) -> None:
+    if subscription["status"] == "incomplete":
+        _expire_incomplete(state, subscription, at)
+    elif subscription["cancel_at"] and subscription["cancel_at"] <= at:
+        end_subscription(state, subscription, subscription["cancel_at"], reason="cancellation_requested")
+    elif _period_end(state, subscription) <= at:
+        _renew(state, subscription)
+    else:
+        for invoice in _open_retry_invoices(state, subscription):
+            if invoice["next_payment_attempt"] <= at:
+                _attempt_renewal_payment(state, subscription, invoice, at)
+
+
+def _expire_incomplete(state: State, subscription: Json, at: int) -> None:
+    latest = state.find(subscription["latest_invoice"] or "")
+    if latest and latest["status"] == "open":
+        void_invoice(state, latest)
+    _set_status(state, subscription, "incomplete_expired", ended_at=at)
+
+
+def _renew(state: State, subscription: Json) -> None:
+    start = _period_end(state, subscription)
+    if subscription["status"] == "trialing":
+        subscription["billing_cycle_anchor"] = start
+    for item in items_of(state, subscription):
+        recurring = state.get("price", item["price"])["recurring"]
+        item["current_period_start"] = start
+        item["current_period_end"] = add_interval(
+            start, recurring["interval"], recurring["interval_count"], subscription["billing_cycle_anchor"]
+        )
+    invoice = _invoice_current_period(state, subscription, "subscription_cycle", (start, start))
+    _attempt_renewal_payment(state, subscription, invoice, start)
+
+
+def _attempt_renewal_payment(state: State, subscription: Json, invoice: Json, at: int) -> None:
+    collect(state, invoice, default_payment_method_for(state, invoice))
+    if invoice["status"] == "paid":
+        if subscription["status"] == "trialing":
+            _set_status(state, subscription, "active")
+        return
+    invoice["next_payment_attempt"] = at + RETRY_DELAY if invoice["attempt_count"] < MAX_ATTEMPTS else None
+    if subscription["status"] in ("active", "trialing"):
+        _set_status(state, subscription, "past_due")
+
+
+ROUTES = [
+    route("POST", "/v1/subscriptions", "SubscriptionCreateParams", create_subscription),
+    route("GET", "/v1/subscriptions", "SubscriptionListParams", list_subscriptions),
+    route("GET", "/v1/subscriptions/search", "SubscriptionSearchParams", search_subscriptions),
+    route("GET", "/v1/subscriptions/{id}", "SubscriptionRetrieveParams", retrieve_subscription),
+    route("POST", "/v1/subscriptions/{id}", "SubscriptionUpdateParams", update_subscription),
+    route("DELETE", "/v1/subscriptions/{id}", "SubscriptionCancelParams", cancel_subscription),
+    route("GET", "/v1/subscription_items", "SubscriptionItemListParams", list_items),
+    route("GET", "/v1/subscription_items/{id}", "SubscriptionItemRetrieveParams", retrieve_item),
+]
