@@ -44,7 +44,7 @@ def report_services(args: argparse.Namespace) -> Iterator[Services]:
     from billing.sandbox import running_sandbox
 
     with running_sandbox(seed="demo") as sandbox:
-        settings = load_settings(stripe_api_key=sandbox.api_key, stripe_api_base=sandbox.api_base)
+        settings = load_settings(stripe_api_key=sandbox.api_key, stripe_api_base=sandbox.base_url)
         yield build_services(settings)
 
 
