@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -17,10 +18,15 @@ FIXTURES = Path("/work/shared/stripe/fixtures3.json")
 Handler = Callable[["SentRequest"], tuple[int, dict[str, Any]]]
 
 
-def fixture(name: str, **overrides: Any) -> dict[str, Any]:
+def fixture(resource: str, /, **overrides: Any) -> dict[str, Any]:
     """One API object as fixtures3.json has it, with top-level fields replaced."""
-    resources = json.loads(FIXTURES.read_text())["resources"]
-    return {**copy.deepcopy(resources[name]), **overrides}
+    return {**copy.deepcopy(_resources()[resource]), **overrides}
+
+
+@cache
+def _resources() -> dict[str, Any]:
+    resources: dict[str, Any] = json.loads(FIXTURES.read_text())["resources"]
+    return resources
 
 
 def page(*objects: dict[str, Any], has_more: bool = False) -> dict[str, Any]:
