@@ -28,6 +28,7 @@ from tests.e2e.slack_harness import (
 from tests.unit.test_app_lookup import FakeGateway
 
 # 13-19 digits, optionally grouped by spaces or dashes; not glued to a word (Slack permalinks end in /p<16 digits>).
+SANDBOX_KEY = "sk_test_sandbox"  # billing.sandbox's key, used by the gateway when the sandbox serves Stripe
 CARD_NUMBER_LIKE = re.compile(r"(?<![\w/])(?:\d[ -]?){12,18}\d(?!\d)")
 
 
@@ -60,7 +61,7 @@ def gateway(request: pytest.FixtureRequest) -> BillingGateway:
         return FakeGateway()  # type: ignore[return-value]
     from billing.gateway import StripeGateway
 
-    return StripeGateway(sandbox.api_key, api_base=sandbox.url, max_retries=0, timeout_seconds=5)
+    return StripeGateway(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
 
 
 @pytest.fixture
@@ -145,6 +146,48 @@ def test_message_shortcut_finds_the_customer_in_the_message(
     assert "Matched on: email jane@example.com" in blocks_text(in_thread)
 
 
+def stripe_rounds(log: list[Any]) -> int:
+    """Requests whose [started, ended] intervals overlap form one round; count the rounds."""
+    rounds, round_end = 0, float("-inf")
+    for record in sorted(log, key=lambda record: record.started):
+        if record.started > round_end:
+            rounds += 1
+            round_end = record.ended
+        else:
+            round_end = max(round_end, record.ended)
+    return rounds
+
+
+def test_stripe_rounds_counts_overlapping_requests_as_one() -> None:
+    class Record:
+        def __init__(self, started: float, ended: float) -> None:
+            self.started, self.ended = started, ended
+
+    assert stripe_rounds([Record(0, 1), Record(2, 4), Record(2.1, 3), Record(3.5, 5), Record(6, 7)]) == 3
+
+
+def test_a_lookup_makes_at_most_two_sequential_rounds_of_stripe_requests(
+    request: pytest.FixtureRequest, gateway: BillingGateway
+) -> None:
+    try:
+        sandbox = request.getfixturevalue("demo_sandbox")
+    except pytest.FixtureLookupError:
+        pytest.skip("needs the demo_sandbox fixture (tests/conftest.py) for the sandbox's request_log")
+    # Latency makes parallel requests overlap reliably; without it two parallel calls could look sequential.
+    sandbox.set_latency_ms(40)
+    try:
+        with running_bot(gateway) as bot:
+            sandbox.clear_log()
+            bot.slash_command("jane@example.com")
+            bot.standin.wait_for("chat.postMessage")
+            bot.wait_idle()
+            log = list(sandbox.request_log)
+    finally:
+        sandbox.set_latency_ms(0)
+    assert len(log) >= 2
+    assert stripe_rounds(log) <= 2
+
+
 def test_ack_answers_before_any_stripe_request(gateway: BillingGateway) -> None:
     gated = GatedGateway(gateway)
     with running_bot(gated) as bot:  # type: ignore[arg-type]
@@ -171,7 +214,8 @@ def test_nothing_recorded_or_logged_holds_a_secret_or_card_number(
         bot.wait_idle()
 
     recorded = bot.recorded_text() + "\n" + "\n".join(record.getMessage() for record in caplog.records)
-    for secret in (STRIPE_KEY, BOT_TOKEN, SIGNING_SECRET):
+    secrets = [STRIPE_KEY, BOT_TOKEN, SIGNING_SECRET, SANDBOX_KEY]
+    for secret in secrets:
         assert secret not in recorded
     assert CARD_NUMBER_LIKE.findall(recorded) == []
 
