@@ -221,11 +221,14 @@ def _charge_line(charge: Charge) -> str:
 
 def _more_line(hidden: int, snapshot: CustomerSnapshot, *, open_ended: bool = False) -> str:
     url = dashboard_url(snapshot.customer.id, livemode=snapshot.livemode)
-    if open_ended:
-        count = f" {hidden}+" if hidden else ""
-    else:
-        count = f" {hidden}"
-    return f"…and{count} more in the {link(url, 'Stripe Dashboard')}"
+    return f"…and{_count_label(hidden, open_ended)} more in the {link(url, 'Stripe Dashboard')}"
+
+
+def _count_label(hidden: int, open_ended: bool) -> str:
+    """' 5', ' 5+' when Stripe has more than was fetched, or '' when only Stripe knows how many."""
+    if not open_ended:
+        return f" {hidden}"
+    return f" {hidden}+" if hidden else ""
 
 
 def _anomalies_text(anomalies: Sequence[Anomaly]) -> str:
