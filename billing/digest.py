@@ -33,6 +33,7 @@ from billing.ports import BillingGateway
 from billing.snapshot import duplicate_subscription_anomalies
 
 FAILED_RENEWAL_STATUSES = ("past_due", "unpaid")
+INCOMPLETE_STATUSES = ("incomplete", "incomplete_expired")
 INCOMPLETE_CHECKOUT_WINDOW = timedelta(hours=23)  # Stripe expires an incomplete subscription after 23h
 FAILED_INVOICE_WINDOW = timedelta(hours=24)
 CANCELLATION_HORIZON = timedelta(days=14)
@@ -396,7 +397,9 @@ class DigestBuilder:
         mrr = subscription.monthly_recurring_revenue()
         status = subscription.status
         failed = self._failed_invoices.pop(subscription.id, None)
-        if status in FAILED_RENEWAL_STATUSES or failed is not None:
+        # A failed first payment is an incomplete checkout, not a failed renewal.
+        renewal_failed = failed is not None and status not in INCOMPLETE_STATUSES
+        if status in FAILED_RENEWAL_STATUSES or renewal_failed:
             attempts = (
                 f" · invoice {failed.invoice_id} failed ({failed.attempt_count} attempts)" if failed else ""
             )
