@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from bot.cli import main
 from tests.e2e.slack_harness import BILLING_CHANNEL, BOT_TOKEN, SIGNING_SECRET, SlackHarness, running_bot
 from tests.unit.test_app_lookup import FakeGateway
