@@ -18,7 +18,7 @@ OPEN_STATUSES = frozenset(
 
 def open_dispute(state: State, charge: Json) -> Json:
     now = state.now_for_customer(charge["customer"])
-    evidence = {key: None for key in template("dispute")["evidence"]} | {"enhanced_evidence": {}}
+    evidence: Json = {key: None for key in template("dispute")["evidence"]} | {"enhanced_evidence": {}}
     card = charge["payment_method_details"]["card"]
     dispute = new_object(
         "dispute",

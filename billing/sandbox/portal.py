@@ -80,7 +80,8 @@ def create_configuration(call: Call) -> Json:
 
 
 def _business_profile(params: Params) -> Json:
-    profile = params.get("business_profile") if isinstance(params.get("business_profile"), dict) else {}
+    raw = params.get("business_profile")
+    profile: Params = raw if isinstance(raw, dict) else {}
     return {
         "headline": as_str(profile, "headline"),
         "privacy_policy_url": as_str(profile, "privacy_policy_url"),

@@ -15,6 +15,7 @@ from billing.sandbox.errors import resource_missing
 
 Json = dict[str, Any]
 _ALPHABET = string.ascii_letters + string.digits
+_RANDOM = secrets.SystemRandom()
 # Stripe's own wording in "No such …" errors.
 _MISSING_NAMES = {
     "payment_method": "PaymentMethod",
@@ -25,7 +26,7 @@ _MISSING_NAMES = {
 
 
 def new_id(prefix: str, length: int = 24) -> str:
-    return f"{prefix}_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    return f"{prefix}_" + "".join(_RANDOM.choices(_ALPHABET, k=length))
 
 
 @dataclass

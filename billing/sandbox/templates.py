@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import importlib
 import json
 import os
@@ -54,8 +53,15 @@ def declared_fields(kind: str) -> frozenset[str]:
 
 
 def template(kind: str) -> Json:
+    """A fresh deep copy (a JSON round trip: several times faster than copy.deepcopy for these trees)."""
+    copied: Json = json.loads(_template_text(kind))
+    return copied
+
+
+@cache
+def _template_text(kind: str) -> str:
     declared = declared_fields(kind)
-    return {key: copy.deepcopy(value) for key, value in fixtures()[kind].items() if key in declared}
+    return json.dumps({key: value for key, value in fixtures()[kind].items() if key in declared})
 
 
 def new_object(kind: str, fields: Json) -> Json:
