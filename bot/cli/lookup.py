@@ -1,16 +1,79 @@
-"""`billing-bot lookup` (placeholder until its issue lands)."""
+"""`billing-bot lookup QUERY [--json] [--sandbox]`: the customer card as text, or the same data as JSON."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from billing.clock import SystemClock
+from billing.gateway import StripeGateway
+from billing.lookup import LookupService
+from billing.snapshot import LookupResult
+from bot.config import load_settings
+from messages.text import candidates_text, snapshot_text
 
 
-def register(subcommands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subcommands.add_parser("lookup", help="(not yet available)")
-    parser.set_defaults(handler=_not_yet)
+def register(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser(
+        "lookup",
+        help="look a customer up and print their billing card",
+        description="Look a customer up by email, Stripe ID (cus_/sub_/in_/ch_/pi_), name, or github:handle.",
+    )
+    parser.add_argument("query", help="email, Stripe ID, name, or github:handle")
+    parser.add_argument("--json", action="store_true", help="print the lookup result as JSON")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against the bundled Stripe sandbox seeded with demo data (no keys needed)",
+    )
+    parser.set_defaults(handler=run)
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    print("billing-bot lookup: not yet available", file=sys.stderr)
-    return 1
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    # stripe-python logs every request URL at INFO, customer emails included: not for a terminal.
+    logging.getLogger("stripe").setLevel(logging.WARNING)
+    with _gateway(sandbox=args.sandbox) as (gateway, metadata_key):
+        service = LookupService(gateway, SystemClock(), metadata_key=metadata_key)
+        result = service.lookup(args.query)
+    print(render(result, as_json=args.json), end="", file=out or sys.stdout)
+    return 0
+
+
+def render(result: LookupResult, *, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    if result.snapshot is not None:
+        return snapshot_text(result.snapshot)
+    return candidates_text(result)
+
+
+@contextmanager
+def _gateway(*, sandbox: bool) -> Iterator[tuple[StripeGateway, str]]:
+    if sandbox:
+        from billing.sandbox import running_sandbox
+
+        with running_sandbox(seed="demo") as server:
+            gateway = StripeGateway(server.api_key, api_base=server.base_url, max_retries=0)
+            try:
+                yield gateway, "github"
+            finally:
+                gateway.close()
+        return
+    settings = load_settings()
+    settings.require("STRIPE_API_KEY")
+    assert settings.stripe_api_key is not None
+    gateway = StripeGateway(
+        settings.stripe_api_key.get_secret_value(),
+        api_base=settings.stripe_api_base,
+        max_retries=settings.stripe_max_retries,
+        timeout_seconds=settings.stripe_timeout_seconds,
+    )
+    try:
+        yield gateway, settings.billing_identity_metadata_key
+    finally:
+        gateway.close()
