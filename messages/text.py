@@ -160,8 +160,8 @@ def _more(hidden: int, open_ended: bool, empty: str, any_shown: bool) -> list[st
     if not any_shown:
         return [_bullet(empty, marker="")]
     if hidden > 0 or open_ended:
-        count = f"{max(hidden, 0)}+" if open_ended else str(hidden)
-        return [_bullet(f"…and {count} more in the Stripe Dashboard", marker="")]
+        count = "" if hidden <= 0 else f"{hidden}+ " if open_ended else f"{hidden} "
+        return [_bullet(f"…and {count}more in the Stripe Dashboard", marker="")]
     return []
 
 
