@@ -180,7 +180,7 @@ def _line_item(invoice_id: str, subscription: Json, line: LineSpec) -> Json:
             "unit_amount_decimal": line.price["unit_amount_decimal"],
         },
     )
-    item.pop("subscription", None)
+    item["subscription"] = subscription["id"]
     return item
 
 
