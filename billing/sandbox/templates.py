@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import typing
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,18 @@ def declared_fields(kind: str) -> frozenset[str]:
     for base in resource_class(kind).__mro__:
         names.update(base.__dict__.get("__annotations__", {}))
     return frozenset(name for name in names if not name.startswith("_") and not name.isupper())
+
+
+@cache
+def expandable_fields(kind: str) -> frozenset[str]:
+    """Fields stripe-python types as `ExpandableField[X]` (i.e. `Union[str, X]`): an ID that `expand` can replace."""
+    names = set()
+    for base in resource_class(kind).__mro__:
+        for name, annotation in base.__dict__.get("__annotations__", {}).items():
+            arguments = typing.get_args(annotation)
+            if str in arguments and any(isinstance(arg, typing.ForwardRef) for arg in arguments):
+                names.add(name)
+    return frozenset(names)
 
 
 def template(kind: str) -> Json:
