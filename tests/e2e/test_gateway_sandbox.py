@@ -1,0 +1,156 @@
+"""The real StripeGateway's reads, writes and iterators against the bundled sandbox (demo seed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from billing.errors import ObjectNotFound, StripeRefused
+from billing.gateway import StripeGateway
+from billing.models import Customer
+from billing.sandbox import SandboxServer, running_sandbox
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[SandboxServer]:
+    with running_sandbox(seed="demo") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def gateway(demo: SandboxServer) -> Iterator[StripeGateway]:
+    gateway = StripeGateway(demo.api_key, api_base=demo.base_url, max_retries=0)
+    yield gateway
+    gateway.close()
+
+
+def only(gateway: StripeGateway, email: str) -> Customer:
+    [customer] = gateway.find_customers_by_email(email)
+    return customer
+
+
+def test_email_listing_carries_the_card_summary_and_subscription_count(gateway: StripeGateway) -> None:
+    jane = only(gateway, "jane@example.com")
+    assert jane.default_payment_method is not None
+    assert (jane.default_payment_method.brand, jane.default_payment_method.last4) == ("visa", "4242")
+    assert jane.subscription_count == 2
+    assert gateway.livemode is False
+
+
+def test_customer_id_for_each_kind_of_object(gateway: StripeGateway) -> None:
+    sam = only(gateway, "sam@example.com")
+    records = gateway.load_billing_records(sam)
+    charge = records.charges[0]
+    ids = [records.subscriptions[0].id, records.invoices[0].id, charge.id, charge.payment_intent_id]
+    assert [gateway.customer_id_for(object_id or "") for object_id in ids] == [sam.id] * 4
+    assert gateway.customer_for(records.invoices[0].id).email == "sam@example.com"
+
+
+def test_unknown_ids_are_object_not_found(gateway: StripeGateway) -> None:
+    with pytest.raises(ObjectNotFound):
+        gateway.get_customer("cus_DoesNotExist1")
+    with pytest.raises(ObjectNotFound):
+        gateway.customer_id_for("sub_DoesNotExist1")
+
+
+def test_past_due_records_link_invoice_subscription_and_payment(gateway: StripeGateway) -> None:
+    records = gateway.load_billing_records(only(gateway, "sam@example.com"))
+    [sub] = records.subscriptions
+    [open_invoice] = [invoice for invoice in records.invoices if invoice.status == "open"]
+    assert sub.status == "past_due"
+    assert open_invoice.subscription_id == sub.id
+    assert open_invoice.id == sub.latest_invoice_id
+    failed = [charge for charge in records.charges if charge.status == "failed"]
+    assert failed and {charge.payment_intent_id for charge in failed} <= set(open_invoice.payment_intent_ids)
+
+
+def test_dispute_is_found_for_its_customer_only(gateway: StripeGateway) -> None:
+    dana = gateway.load_billing_records(only(gateway, "dana@example.com"))
+    jane = gateway.load_billing_records(only(gateway, "jane@example.com"))
+    assert [d.is_open for d in dana.disputes] == [True]
+    assert jane.disputes == []
+
+
+def test_portal_configuration_has_cancellation_disabled(gateway: StripeGateway) -> None:
+    [config] = gateway.list_portal_configurations()
+    assert (config.is_default, config.subscription_cancel, config.payment_method_update) == (
+        True,
+        False,
+        True,
+    )
+
+
+def test_iterators_cover_the_account(gateway: StripeGateway) -> None:
+    pairs = list(gateway.iter_subscriptions(status="all"))
+    emails = {customer.email for _, customer in pairs}
+    assert {"jane@example.com", "team@acme.example", "kenji@example.jp"} <= emails
+    open_invoices = {invoice.customer_id for invoice in gateway.iter_invoices(status="open")}
+    assert only(gateway, "sam@example.com").id in open_invoices
+    assert len(list(gateway.iter_disputes())) == 1
+    assert any(charge.status == "failed" for charge in gateway.iter_charges())
+
+
+def test_refund_is_idempotent_and_shows_up_on_the_charge(gateway: StripeGateway) -> None:
+    yuki = only(gateway, "yuki.annual@example.com")
+    [charge] = gateway.load_billing_records(yuki).charges
+    first = gateway.refund_charge(
+        charge.id,
+        amount=500,
+        reason="requested_by_customer",
+        metadata={"case": "E2E"},
+        idempotency_key="e2e-r1",
+    )
+    again = gateway.refund_charge(
+        charge.id,
+        amount=500,
+        reason="requested_by_customer",
+        metadata={"case": "E2E"},
+        idempotency_key="e2e-r1",
+    )
+    assert first.id == again.id
+    assert gateway.get_charge(charge.id).amount_refunded == 500
+    with pytest.raises(StripeRefused):
+        gateway.refund_charge(
+            charge.id, amount=10**9, reason="duplicate", metadata={}, idempotency_key="e2e-r2"
+        )
+
+
+def test_cancel_at_period_end_then_immediately(gateway: StripeGateway) -> None:
+    [sub] = gateway.load_billing_records(only(gateway, "octo@example.com")).subscriptions
+    scheduled = gateway.cancel_subscription(
+        sub.id, at_period_end=True, idempotency_key="e2e-c1", comment="E2E"
+    )
+    assert (scheduled.status, scheduled.cancel_at_period_end) == ("active", True)
+    canceled = gateway.cancel_subscription(sub.id, at_period_end=False, idempotency_key="e2e-c2")
+    assert canceled.status == "canceled"
+    assert gateway.get_subscription(sub.id).status == "canceled"
+
+
+def test_paying_a_declined_invoice_is_refused() -> None:
+    # A fresh sandbox: see the xfail below for why earlier expanded reads must not come first.
+    with running_sandbox(seed="demo") as server:
+        gateway = StripeGateway(server.api_key, api_base=server.base_url, max_retries=0)
+        [open_invoice] = list(gateway.iter_invoices(status="open"))[:1]
+        with pytest.raises(StripeRefused) as raised:
+            gateway.pay_invoice(open_invoice.id, idempotency_key="e2e-p1")
+        gateway.close()
+    assert raised.value.code == "card_declined"
+
+
+@pytest.mark.xfail(strict=True, reason="sandbox bug: a nested expansion on a read is stored in its state")
+def test_paying_after_a_lookup_by_invoice_id_is_refused_as_declined_not_missing() -> None:
+    with running_sandbox(seed="demo") as server:
+        gateway = StripeGateway(server.api_key, api_base=server.base_url, max_retries=0)
+        [open_invoice] = list(gateway.iter_invoices(status="open"))[:1]
+        # Retrieves the invoice expanding customer.invoice_settings.default_payment_method.
+        gateway.customer_for(open_invoice.id)
+        with pytest.raises(StripeRefused):
+            gateway.pay_invoice(open_invoice.id, idempotency_key="e2e-p2")
+        gateway.close()
+
+
+def test_portal_session_for_a_customer(gateway: StripeGateway) -> None:
+    nora = only(gateway, "nora@example.com")
+    session = gateway.create_portal_session(nora.id, return_url="https://example.com/account")
+    assert session.customer_id == nora.id and session.url.startswith("http")
