@@ -234,8 +234,11 @@ def _bill_first_period(state: State, subscription: Json, behavior: str, now: int
     charge = collect(state, invoice, default_payment_method_for(state, invoice))
     if invoice["status"] == "paid" or behavior != "error_if_incomplete":
         return
+    # Stripe does not create the subscription at all; the declined charge stays on record.
     void_invoice(state, invoice)
-    _set_status(state, subscription, "incomplete_expired", ended_at=now)
+    for item in items_of(state, subscription):
+        state.remove(item["id"])
+    state.remove(subscription["id"])
     raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
 
 
