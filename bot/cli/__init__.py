@@ -22,8 +22,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # stripe-python logs every request URL at INFO, and list URLs carry customers' emails (PII).
+    logging.getLogger("stripe").setLevel(logging.WARNING)
+    # slack_sdk logs request bodies at DEBUG only; keep it at INFO so a DEBUG root never leaks them.
+    logging.getLogger("slack_sdk").setLevel(logging.INFO)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    configure_logging()
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)

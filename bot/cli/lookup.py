@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,8 +34,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    # stripe-python logs every request URL at INFO, customer emails included: not for a terminal.
-    logging.getLogger("stripe").setLevel(logging.WARNING)
     with _gateway(sandbox=args.sandbox) as (gateway, metadata_key):
         service = LookupService(gateway, SystemClock(), metadata_key=metadata_key)
         result = service.lookup(args.query)
