@@ -34,10 +34,11 @@ class LineSpec:
     quantity: int
     period_start: int
     period_end: int
+    trial: bool = False
 
     @property
     def amount(self) -> int:
-        return int(self.price["unit_amount"] or 0) * self.quantity
+        return 0 if self.trial else int(self.price["unit_amount"] or 0) * self.quantity
 
 
 # --- invoices ----------------------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ def _line_item(invoice_id: str, subscription: Json, line: LineSpec) -> Json:
         livemode=False,
         amount=line.amount,
         currency=line.price["currency"],
-        description=f"{line.quantity} × {line.price.get('nickname') or product}",
+        description=_line_description(line),
         discount_amounts=[],
         discountable=True,
         discounts=[],
@@ -182,6 +183,11 @@ def _line_item(invoice_id: str, subscription: Json, line: LineSpec) -> Json:
     )
     item["subscription"] = subscription["id"]
     return item
+
+
+def _line_description(line: LineSpec) -> str:
+    name = line.price.get("nickname") or line.price["product"]
+    return f"Trial period for {name}" if line.trial else f"{line.quantity} × {name}"
 
 
 def _finalize(state: State, customer: Json, invoice: Json, now: int) -> None:

@@ -250,6 +250,7 @@ def _invoice_current_period(state: State, subscription: Json, reason: str, perio
             item["quantity"],
             item["current_period_start"],
             item["current_period_end"],
+            trial=reason == "subscription_create" and subscription["status"] == "trialing",
         )
         for item in items_of(state, subscription)
     ]
@@ -493,7 +494,8 @@ def _renew(state: State, subscription: Json) -> None:
 
 
 def _attempt_renewal_payment(state: State, subscription: Json, invoice: Json, at: int) -> None:
-    collect(state, invoice, default_payment_method_for(state, invoice))
+    if invoice["status"] == "open":
+        collect(state, invoice, default_payment_method_for(state, invoice))
     if invoice["status"] == "paid":
         if subscription["status"] == "trialing":
             _set_status(state, subscription, "active")
