@@ -6,7 +6,7 @@ import argparse
 import sys
 
 
-def register(subcommands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subcommands: argparse._SubParsersAction) -> None:
     parser = subcommands.add_parser("demo", help="(not yet available)")
     parser.set_defaults(handler=_not_yet)
 
