@@ -157,7 +157,7 @@ class Store:
     def applied_migrations(self) -> set[str]:
         if "_migrations" not in self.db.table_names():
             return set()
-        return {row["name"] for row in self.db["_migrations"].rows}  # type: ignore[union-attr]
+        return {row["name"] for row in self.db["_migrations"].rows}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -218,7 +218,7 @@ class Store:
             clauses.append("case_id = ?")
             params.append(case_id)
         where = " and ".join(clauses) or None
-        rows = self.db["audit_log"].rows_where(where, params, order_by="id")  # type: ignore[union-attr]
+        rows = self.db["audit_log"].rows_where(where, params, order_by="id")
         return [dict(row) for row in rows]
 
     # --- cases --------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ class Store:
         return case_id
 
     def get_case(self, case_id: str) -> dict[str, Any] | None:
-        rows = list(self.db["cases"].rows_where("id = ?", [case_id]))  # type: ignore[union-attr]
+        rows = list(self.db["cases"].rows_where("id = ?", [case_id]))
         return dict(rows[0]) if rows else None
 
     def update_case(self, case_id: str, **fields: Any) -> None:
