@@ -109,10 +109,9 @@ class CardFlow:
         self.services = services
 
     def guarded(self, handle: Any, *args: Any) -> None:
+        # Only confirm leaves a pending action to retry; it answers its own Stripe errors.
         try:
             handle(*args)
-        except (StripeUnavailable, StripeRefused) as error:
-            self.operator.tell(action_error_text(error.message, retryable=True))
         except BillingError as error:
             self.operator.tell(billing_error_text(error.message))
 
@@ -182,11 +181,23 @@ class CardFlow:
             outcome = self.actions.confirm(nonce, self.user)
         except (StripeUnavailable, StripeRefused) as error:
             self.operator.tell(action_error_text(error.message, retryable=True))
-            pending = self.actions.pending(nonce)
-            case = self.actions.case(pending.case_id)
-            self.update_card(case, self.actions.snapshot(case), confirm_blocks(pending))
+            self.show_retry(nonce)
             return
         self.finish(outcome)
+
+    def show_retry(self, nonce: str) -> None:
+        """The confirm prompt again, noting the failure. While Stripe is still failing the card cannot be
+        re-read; the operator has been told and the old prompt's Confirm still works, so leave it."""
+        pending = self.actions.pending(nonce)
+        case = self.actions.case(pending.case_id)
+        try:
+            snapshot = self.actions.snapshot(case)
+        except StripeUnavailable as error:
+            log.warning(
+                "case %s: card not refreshed after a failed action (request %s)", case.id, error.request_id
+            )
+            return
+        self.update_card(case, snapshot, confirm_blocks(pending))
 
     # --- choices without a confirm -----------------------------------------------------------------
     def resolve_without_change(
