@@ -1,48 +1,73 @@
-"""Signed Slack requests -> real Bolt app over HTTP -> ActionService -> gateway; the stand-in records Slack calls.
+"""Signed Slack requests -> real Bolt app over HTTP -> ActionService -> real StripeGateway -> demo sandbox.
 
-The gateway is the in-memory fake with Stripe's idempotency replay (tests/unit/test_actions_fakes.py) until the
-sandbox lands; `running_bot` accepts any BillingGateway, so switching is one fixture.
+Every case starts with `/billing <email>`; what Stripe holds afterwards is read back from the sandbox with
+stripe-python (`demo_stripe_client`), never from the bot's own view of it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+import stripe
+
 from billing.clock import FixedClock
-from billing.errors import StripeUnavailable
+from billing.gateway import StripeGateway
+from billing.sandbox import SandboxServer
+from billing.store import Store
+from bot.cli import build_parser
+from bot.cli.audit import run as run_audit
 from bot.slack_standin import Call
-from handlers.lookup_actions import Destination, LookupFlow
-from handlers.middleware import Operator
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
 from messages.ids import ActionId, CallbackId
-from tests.e2e.slack_harness import BILLING_CHANNEL, OPERATOR, SlackHarness, running_bot
-from tests.unit.test_actions_fakes import T0, FakeGateway, demo_gateway
+from tests.e2e.slack_harness import OPERATOR, SlackHarness, running_bot
 
 SECOND = "U0SECONDOP"
 STRANGER = "U0STRANGER"
+HANDOFF_SECTIONS = ("CUSTOMER", "BILLING STATE", "DECISION", "ACTION TAKEN", "FOLLOW-UP", "PRODUCT GAP")
+
+
+# --- the bot against the sandbox ---------------------------------------------------------------------
 
 
 @contextmanager
-def bot_for(gateway: FakeGateway, db: Path, clock: FixedClock, **settings: Any) -> Iterator[SlackHarness]:
+def bot_for(sandbox: SandboxServer, db: Path, clock: FixedClock, **settings: Any) -> Iterator[SlackHarness]:
+    """A whole bot process: its own gateway, app and Store on `db`. No network retries, so an injected
+    sandbox failure reaches the action instead of being retried away."""
     settings.setdefault("billing_operators", [OPERATOR, SECOND])
-    with running_bot(gateway, lookup=gateway, clock=clock, db_path=db, **settings) as bot:  # type: ignore[arg-type]
-        yield bot
+    gateway = StripeGateway(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
+    try:
+        with running_bot(gateway, clock=clock, db_path=db, **settings) as bot:
+            yield bot
+            bot.wait_idle()
+    finally:
+        gateway.close()
 
 
-def post_card(bot: SlackHarness, customer_id: str) -> Call:
-    """What the lookup flow does after /billing: open a case and post the card."""
-    snapshot = bot.services.lookup.snapshot(customer_id, matched_on="email")
-    LookupFlow(bot.services, bot.app.client).post_card(
-        Operator(user_id=OPERATOR, client=bot.app.client),
-        snapshot,
-        query=customer_id,
-        destination=Destination(channel=BILLING_CHANNEL),
-    )
-    return bot.standin.wait_for("chat.postMessage")[-1]
+@pytest.fixture
+def clock() -> FixedClock:
+    # The sandbox runs on wall time; the bot's clock starts there and only moves when a test says so.
+    return FixedClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "bot.db"
+
+
+def look_up(bot: SlackHarness, email: str) -> Call:
+    before = len(bot.standin.calls_to("chat.postMessage"))
+    assert bot.slash_command(email).status_code == 200
+    card = bot.standin.wait_for("chat.postMessage", count=before + 1)[-1]
+    bot.wait_idle()  # the case learns its card's ts and audits the lookup just after posting
+    return card
 
 
 def click_and_wait(
@@ -53,19 +78,36 @@ def click_and_wait(
     return bot.standin.wait_for(method, count=before + 1)[-1]
 
 
+def classify(bot: SlackHarness, email: str, bucket: str) -> Call:
+    return click_and_wait(bot, look_up(bot, email), ActionId.CLASSIFY, bucket=bucket)
+
+
+def confirm_and_wait(bot: SlackHarness, prompt: Call, *, user_id: str = OPERATOR) -> None:
+    assert bot.click(prompt, ActionId.CONFIRM, user_id=user_id).status_code == 200
+    bot.wait_idle()
+
+
 def answers(bot: SlackHarness) -> list[str]:
-    return [str(call.args.get("text")) for call in bot.standin.calls_to("response_url")]
+    calls = bot.standin.calls_to("response_url") + bot.standin.calls_to("chat.postEphemeral")
+    return [str(call.args.get("text")) for call in calls]
 
 
-def wait_answers(bot: SlackHarness, count: int) -> list[str]:
-    bot.standin.wait_for("response_url", count=count)
-    return answers(bot)
+def handoffs(bot: SlackHarness) -> list[Call]:
+    return [call for call in bot.standin.calls_to("chat.postMessage") if call.args.get("thread_ts")]
 
 
-def to_confirm(bot: SlackHarness, customer_id: str, bucket: str, action: ActionId, **target: str) -> Call:
-    card = post_card(bot, customer_id)
-    options = click_and_wait(bot, card, ActionId.CLASSIFY, bucket=bucket)
-    return click_and_wait(bot, options, action, **target)
+def submit_refund(bot: SlackHarness, options: Call, amount: str) -> Call:
+    opened_before = len(bot.standin.calls_to("views.open"))
+    assert bot.click(options, ActionId.REFUND_CHARGE).status_code == 200
+    view = bot.standin.wait_for("views.open", count=opened_before + 1)[-1].args["view"]
+    assert view["callback_id"] == CallbackId.REFUND_MODAL.value
+    updates = len(bot.standin.calls_to("chat.update"))
+    bot.view_submission(
+        {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": amount}}},
+        callback_id=CallbackId.REFUND_MODAL.value,
+        private_metadata=view["private_metadata"],
+    )
+    return bot.standin.wait_for("chat.update", count=updates + 1)[-1]
 
 
 def button_texts(call: Call) -> list[str]:
@@ -77,139 +119,228 @@ def button_texts(call: Call) -> list[str]:
     ]
 
 
-def test_duplicate_flow_cancels_newer_refunds_once_and_posts_one_handoff(tmp_path: Path) -> None:
-    gateway = demo_gateway()
-    with bot_for(gateway, tmp_path / "bot.db", FixedClock(T0)) as bot:
-        card = post_card(bot, "cus_jane")
-        options = click_and_wait(bot, card, ActionId.CLASSIFY, bucket="duplicate")
+# --- what the sandbox holds --------------------------------------------------------------------------
+
+
+def customer_id(client: stripe.StripeClient, email: str) -> str:
+    [customer] = client.v1.customers.list(params={"email": email}).data
+    return str(customer.id)
+
+
+def subscriptions(client: stripe.StripeClient, email: str) -> list[stripe.Subscription]:
+    page = client.v1.subscriptions.list(params={"customer": customer_id(client, email), "status": "all"})
+    return sorted(page.data, key=lambda sub: (sub.created, sub.id))
+
+
+def charge_of(client: stripe.StripeClient, subscription: stripe.Subscription) -> str:
+    """The charge behind the subscription's latest invoice: invoice.payments -> payment_intent -> latest_charge."""
+    invoice_id = str(subscription.latest_invoice)
+    invoice = client.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]})
+    [payment] = invoice.payments.data if invoice.payments else []
+    intent = client.v1.payment_intents.retrieve(str(payment.payment.payment_intent))
+    return str(intent.latest_charge)
+
+
+def refunds(client: stripe.StripeClient, email: str) -> list[stripe.Refund]:
+    charges = client.v1.charges.list(params={"customer": customer_id(client, email), "limit": 100}).data
+    return [
+        refund
+        for charge in charges
+        for refund in client.v1.refunds.list(params={"charge": str(charge.id), "limit": 100}).data
+    ]
+
+
+def stripe_writes(sandbox: SandboxServer) -> list[str]:
+    return [f"{record.method} {record.path}" for record in sandbox.request_log if record.method != "GET"]
+
+
+# --- Done when ---------------------------------------------------------------------------------------
+
+
+def test_duplicate_flow_cancels_the_newer_subscription_and_refunds_its_charge_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    older, newer = subscriptions(demo_stripe_client, "jane@example.com")
+    newer_charge = charge_of(demo_stripe_client, newer)
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "jane@example.com", "duplicate")
         assert button_texts(options) == [
             "Cancel duplicate at period end",
             "Cancel duplicate now + refund",
             "Keep both",
             "Reclassify",
         ]
-        prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE)
-        assert "Refund $20.00 of ch_new to Visa •••• 4242 and cancel sub_new now?" in str(
-            prompt.args["blocks"]
-        )
-        assert gateway.writes == []
+        prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE, target=newer.id)
+        assert f"Refund $20.00 of {newer_charge}" in str(prompt.args["blocks"])
+        assert f"cancel {newer.id} now?" in str(prompt.args["blocks"])
+        demo_sandbox.clear_log()
         final = click_and_wait(bot, prompt, ActionId.CONFIRM)
-        [_, handoff] = bot.standin.wait_for("chat.postMessage", count=2)
-    assert [(method, object_id) for method, object_id, _ in gateway.writes] == [
-        ("cancel", "sub_new"),
-        ("refund", "ch_new"),
-    ]
-    assert gateway.subscriptions["sub_old"].status == "active"
+        [handoff] = bot.standin.wait_for("chat.postMessage", count=2)[1:]
+    assert stripe_writes(demo_sandbox) == [f"DELETE /v1/subscriptions/{newer.id}", "POST /v1/refunds"]
+    after = {sub.id: sub.status for sub in subscriptions(demo_stripe_client, "jane@example.com")}
+    assert after == {older.id: "active", newer.id: "canceled"}
+    [refund] = refunds(demo_stripe_client, "jane@example.com")
+    assert (refund.charge, refund.amount, refund.reason) == (newer_charge, 2000, "duplicate")
     assert "DONE" in str(final.args["blocks"]) and "Handled by <@U0OPERATOR>" in str(final.args["blocks"])
-    assert handoff.args["thread_ts"] == card.ts
     text = handoff.args["text"]
-    for title in ("CUSTOMER", "BILLING STATE", "DECISION", "ACTION TAKEN", "FOLLOW-UP", "PRODUCT GAP"):
+    for title in HANDOFF_SECTIONS:
         assert f"{title}\n" in text
+    assert f"Refunded $20.00 of {newer_charge} ({refund.id}" in text
     assert "Refunded: $20.00\nMRR change: -$20.00/mo now" in text
 
 
-def test_concurrent_confirms_and_a_confirm_after_restart_refund_once(tmp_path: Path) -> None:
-    gateway, db, clock = demo_gateway(), tmp_path / "bot.db", FixedClock(T0)
-    with bot_for(gateway, db, clock) as bot:
-        prompt = to_confirm(bot, "cus_kenji", "product_failure", ActionId.CANCEL_AT_PERIOD_END)
+def test_two_concurrent_confirms_and_one_after_a_restart_refund_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock) as bot:
+        prompt = submit_refund(bot, classify(bot, "pat@example.com", "product_failure"), "20.00")
         clicks = [threading.Thread(target=bot.click, args=(prompt, ActionId.CONFIRM)) for _ in range(2)]
         for thread in clicks:
             thread.start()
         for thread in clicks:
             thread.join()
         bot.standin.wait_for("chat.postMessage", count=2)  # the card and exactly one handoff
-        assert any(("Already done" in text or "In progress" in text) for text in wait_answers(bot, 1))
-    with bot_for(gateway, db, clock) as restarted:  # new app, new Store, same database file
-        assert restarted.click(prompt, ActionId.CONFIRM).status_code == 200
-        assert "Already done by <@U0OPERATOR>" in wait_answers(restarted, 1)[0]
-    assert len(gateway.writes) == 1
+        bot.wait_idle()
+        assert len(handoffs(bot)) == 1
+        assert any("Already done" in text or "In progress" in text for text in answers(bot))
+    with bot_for(demo_sandbox, db, clock) as restarted:  # new app, new Store, same database file
+        confirm_and_wait(restarted, prompt)
+        assert any("Already done by <@U0OPERATOR>" in text for text in answers(restarted))
+        assert handoffs(restarted) == []
+    [refund] = refunds(demo_stripe_client, "pat@example.com")
+    assert refund.amount == 2000
 
 
-def test_concurrent_refund_confirms_refund_once(tmp_path: Path) -> None:
-    gateway = demo_gateway()
-    with bot_for(gateway, tmp_path / "bot.db", FixedClock(T0)) as bot:
-        options = click_and_wait(bot, post_card(bot, "cus_jane"), ActionId.CLASSIFY, bucket="duplicate")
+def test_non_operator_and_expired_confirms_change_nothing_in_stripe(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "jane@example.com", "duplicate")
         prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE)
-        clicks = [threading.Thread(target=bot.click, args=(prompt, ActionId.CONFIRM)) for _ in range(3)]
-        for thread in clicks:
-            thread.start()
-        for thread in clicks:
-            thread.join()
-        bot.standin.wait_for("chat.postMessage", count=2)
-        wait_answers(bot, 2)
-    assert len(gateway.refunds) == 1
-
-
-def test_non_operator_and_expired_confirms_change_nothing(tmp_path: Path) -> None:
-    gateway, clock = demo_gateway(), FixedClock(T0)
-    with bot_for(gateway, tmp_path / "bot.db", clock) as bot:
-        prompt = to_confirm(bot, "cus_kenji", "product_failure", ActionId.CANCEL_AT_PERIOD_END)
-        bot.click(prompt, ActionId.CONFIRM, user_id=STRANGER)
-        assert "Only billing operators" in wait_answers(bot, 1)[0]
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt, user_id=STRANGER)
+        assert "Only billing operators" in answers(bot)[-1]
         clock.advance(minutes=10)
-        bot.click(prompt, ActionId.CONFIRM)
-        assert "expired after 10 minutes" in wait_answers(bot, 2)[1]
-        assert len(bot.standin.calls_to("chat.postMessage")) == 1  # no handoff
-    assert gateway.writes == []
+        confirm_and_wait(bot, prompt)
+        assert "expired after 10 minutes" in answers(bot)[-1]
+        assert handoffs(bot) == []
+    assert stripe_writes(demo_sandbox) == []
+    assert refunds(demo_stripe_client, "jane@example.com") == []
+    assert [sub.status for sub in subscriptions(demo_stripe_client, "jane@example.com")] == ["active"] * 2
 
 
-def submit_refund(bot: SlackHarness, options: Call, amount: str) -> Call:
-    assert bot.click(options, ActionId.REFUND_CHARGE).status_code == 200
-    [opened] = bot.standin.wait_for("views.open")
-    view = opened.args["view"]
-    assert view["callback_id"] == CallbackId.REFUND_MODAL.value
-    updates = len(bot.standin.calls_to("chat.update"))
-    bot.view_submission(
-        {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": amount}}},
-        callback_id=CallbackId.REFUND_MODAL.value,
-        private_metadata=view["private_metadata"],
-    )
-    return bot.standin.wait_for("chat.update", count=updates + 1)[-1]
-
-
-def test_refund_above_threshold_needs_a_second_operator(tmp_path: Path) -> None:
-    gateway = demo_gateway()
-    with bot_for(gateway, tmp_path / "bot.db", FixedClock(T0), billing_refund_approval_above="100") as bot:
-        options = click_and_wait(bot, post_card(bot, "cus_yuki"), ActionId.CLASSIFY, bucket="product_failure")
+def test_refund_above_threshold_needs_a_second_operator(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock, billing_refund_approval_above="100") as bot:
+        options = classify(bot, "yuki.annual@example.com", "product_failure")
         prompt = submit_refund(bot, options, "150.00")
         assert "another operator" in str(prompt.args["blocks"])
-        bot.click(prompt, ActionId.CONFIRM)
-        assert "another operator must click Confirm" in wait_answers(bot, 1)[0]
-        assert gateway.writes == []
-        bot.click(prompt, ActionId.CONFIRM, user_id=SECOND)
-        [_, handoff] = bot.standin.wait_for("chat.postMessage", count=2)
-    assert [refund.amount for refund in gateway.refunds] == [15000]
+        confirm_and_wait(bot, prompt)
+        assert "another operator must click Confirm" in answers(bot)[-1]
+        assert refunds(demo_stripe_client, "yuki.annual@example.com") == []
+        confirm_and_wait(bot, prompt, user_id=SECOND)
+        [handoff] = handoffs(bot)
+    [refund] = refunds(demo_stripe_client, "yuki.annual@example.com")
+    assert (refund.amount, refund.currency) == (15000, "usd")
+    assert refund.metadata is not None
+    assert (refund.metadata["requested_by"], refund.metadata["confirmed_by"]) == (OPERATOR, SECOND)
     assert "Refunded: $150.00" in handoff.args["text"]
+    assert f"Confirmed by <@{SECOND}>, requested by <@{OPERATOR}>" in handoff.args["text"]
 
 
-def test_jpy_refund_and_yearly_cancel_handoffs_carry_revenue_impact(tmp_path: Path) -> None:
-    gateway = demo_gateway()
-    with bot_for(gateway, tmp_path / "bot.db", FixedClock(T0)) as bot:
-        options = click_and_wait(
-            bot, post_card(bot, "cus_kenji"), ActionId.CLASSIFY, bucket="product_failure"
-        )
-        bot.click(submit_refund(bot, options, "3000"), ActionId.CONFIRM)
-        [_, jpy] = bot.standin.wait_for("chat.postMessage", count=2)
-        yearly = to_confirm(bot, "cus_yuki", "missing_self_serve", ActionId.CANCEL_AT_PERIOD_END)
-        bot.click(yearly, ActionId.CONFIRM)
-        annual = bot.standin.wait_for("chat.postMessage", count=4)[-1]
-    assert "Refunded ¥3,000 of ch_jp" in jpy.args["text"]
-    assert "Refunded: ¥3,000\nMRR change: none" in jpy.args["text"]
-    assert "sub_year: Pro (yearly), active, $16.67/mo MRR" in annual.args["text"]
-    assert "MRR change: -$16.67/mo from 2026-02-19" in annual.args["text"]
+def test_jpy_refund_and_cancel_handoffs_carry_yen_amounts(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock) as bot:
+        refund_prompt = submit_refund(bot, classify(bot, "kenji@example.jp", "product_failure"), "3000")
+        confirm_and_wait(bot, refund_prompt)
+        cancel_options = classify(bot, "kenji@example.jp", "missing_self_serve")
+        confirm_and_wait(bot, click_and_wait(bot, cancel_options, ActionId.CANCEL_AT_PERIOD_END))
+        refunded, cancelled = (call.args["text"] for call in handoffs(bot))
+    [refund] = refunds(demo_stripe_client, "kenji@example.jp")
+    assert (refund.amount, refund.currency) == (3000, "jpy")
+    [sub] = subscriptions(demo_stripe_client, "kenji@example.jp")
+    assert sub.cancel_at_period_end
+    for text in (refunded, cancelled):
+        assert all(f"{title}\n" in text for title in HANDOFF_SECTIONS)
+    assert f"Refunded ¥3,000 of {refund.charge}" in refunded
+    assert "Refunded: ¥3,000\nMRR change: none" in refunded
+    ends = datetime.fromtimestamp(sub.items.data[0].current_period_end, UTC)
+    assert f"Refunded: nothing\nMRR change: -¥3,000/mo from {ends:%Y-%m-%d}" in cancelled
 
 
-def test_stripe_error_leaves_action_retryable_and_audit_honest(tmp_path: Path) -> None:
-    gateway = demo_gateway()
-    with bot_for(gateway, tmp_path / "bot.db", FixedClock(T0)) as bot:
-        prompt = to_confirm(bot, "cus_kenji", "product_failure", ActionId.CANCEL_AT_PERIOD_END)
-        gateway.fail_next.append(StripeUnavailable("api_error (500)", request_id="req_fail"))
-        retry_card = click_and_wait(bot, prompt, ActionId.CONFIRM)
-        assert "still pending: click Confirm again" in wait_answers(bot, 1)[0]
-        assert "Last attempt failed" in str(retry_card.args["blocks"])
+def test_yearly_plan_cancel_handoff_shows_monthly_mrr_impact(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "yuki.annual@example.com", "missing_self_serve")
+        confirm_and_wait(bot, click_and_wait(bot, options, ActionId.CANCEL_AT_PERIOD_END))
+        [handoff] = handoffs(bot)
+    [sub] = subscriptions(demo_stripe_client, "yuki.annual@example.com")
+    assert sub.cancel_at_period_end and sub.status == "active"
+    text = handoff.args["text"]
+    assert all(f"{title}\n" in text for title in HANDOFF_SECTIONS)
+    assert f"{sub.id}: " in text and "$16.67/mo MRR" in text
+    ends = datetime.fromtimestamp(sub.items.data[0].current_period_end, UTC)
+    assert f"MRR change: -$16.67/mo from {ends:%Y-%m-%d}" in text
+
+
+def test_stripe_error_leaves_the_action_retryable_and_the_audit_honest(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock) as bot:
+        prompt = submit_refund(bot, classify(bot, "pat@example.com", "product_failure"), "20.00")
+        demo_sandbox.set_fail_rate(1.0)
+        try:
+            confirm_and_wait(bot, prompt)
+        finally:
+            demo_sandbox.set_fail_rate(0)
+        [told] = answers(bot)
+        assert "still pending: click Confirm again" in told
         events = [(row["event"], row["outcome"]) for row in bot.services.store.audit_rows()]
         assert ("action_failed", "error_retryable") in events
         assert not any(event == "action_succeeded" for event, _ in events)
-        bot.click(retry_card, ActionId.CONFIRM)
-        bot.standin.wait_for("chat.postMessage", count=2)
-    assert len(gateway.writes) == 1
+        assert [row["status"] for row in bot.services.store.db["pending_actions"].rows] == ["pending"]
+        assert refunds(demo_stripe_client, "pat@example.com") == []
+        assert handoffs(bot) == []
+        confirm_and_wait(bot, prompt)
+        assert len(handoffs(bot)) == 1
+    [refund] = refunds(demo_stripe_client, "pat@example.com")
+    assert refund.amount == 2000
+
+
+def test_audit_csv_tells_the_whole_story_of_a_case(
+    demo_sandbox: SandboxServer,
+    demo_stripe_client: stripe.StripeClient,
+    db: Path,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    older, newer = subscriptions(demo_stripe_client, "jane@example.com")
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "jane@example.com", "duplicate")
+        confirm_and_wait(bot, click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE))
+    [refund] = refunds(demo_stripe_client, "jane@example.com")
+    monkeypatch.setenv("BILLING_DB", str(db))
+    out = io.StringIO()
+    assert run_audit(build_parser().parse_args(["audit", "--csv"]), out=out) == 0
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    [case_id] = {row["case_id"] for row in rows}
+    assert Store(db).get_case(case_id) is not None
+    story = [(row["event"], row["outcome"]) for row in rows]
+    assert story == [
+        ("lookup", ""),
+        ("classified", "ok"),
+        ("action_requested", "pending"),
+        ("action_confirmed", "running"),
+        ("action_succeeded", "success"),
+        ("handoff_posted", "ok"),
+    ]
+    by_event = {row["event"]: row for row in rows}
+    assert '"bucket": "duplicate"' in by_event["classified"]["detail"]
+    assert newer.id in by_event["action_requested"]["stripe_ids"].split()
+    assert by_event["action_confirmed"]["actor"] == OPERATOR
+    succeeded = by_event["action_succeeded"]["stripe_ids"].split()
+    assert {newer.id, refund.id, str(refund.charge)} <= set(succeeded)
+    assert older.id not in succeeded
