@@ -20,6 +20,7 @@ import stripe
 
 from billing.clock import FixedClock
 from billing.gateway import StripeGateway
+from billing.models import Refund
 from billing.sandbox import SandboxServer
 from billing.store import Store
 from bot.cli import build_parser
@@ -37,12 +38,35 @@ HANDOFF_SECTIONS = ("CUSTOMER", "BILLING STATE", "DECISION", "ACTION TAKEN", "FO
 # --- the bot against the sandbox ---------------------------------------------------------------------
 
 
+class RefundFailsOnce(StripeGateway):
+    """The real gateway, but the sandbox fails every request from the first refund attempt on, until reset."""
+
+    def __init__(self, sandbox: SandboxServer) -> None:
+        super().__init__(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
+        self.sandbox = sandbox
+        self.armed = True
+
+    def refund_charge(self, charge_id: str, **kwargs: Any) -> Refund:
+        if self.armed:
+            self.armed = False
+            self.sandbox.set_fail_rate(1.0)
+        return super().refund_charge(charge_id, **kwargs)
+
+
 @contextmanager
-def bot_for(sandbox: SandboxServer, db: Path, clock: FixedClock, **settings: Any) -> Iterator[SlackHarness]:
+def bot_for(
+    sandbox: SandboxServer,
+    db: Path,
+    clock: FixedClock,
+    gateway: StripeGateway | None = None,
+    **settings: Any,
+) -> Iterator[SlackHarness]:
     """A whole bot process: its own gateway, app and Store on `db`. No network retries, so an injected
     sandbox failure reaches the action instead of being retried away."""
     settings.setdefault("billing_operators", [OPERATOR, SECOND])
-    gateway = StripeGateway(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
+    gateway = gateway or StripeGateway(
+        sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5
+    )
     try:
         with running_bot(gateway, clock=clock, db_path=db, **settings) as bot:
             yield bot
@@ -308,6 +332,36 @@ def test_stripe_error_leaves_the_action_retryable_and_the_audit_honest(
         assert len(handoffs(bot)) == 1
     [refund] = refunds(demo_stripe_client, "pat@example.com")
     assert refund.amount == 2000
+
+
+def test_a_refund_failing_after_the_cancel_is_retried_without_cancelling_or_refunding_twice(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    older, newer = subscriptions(demo_stripe_client, "jane@example.com")
+    with bot_for(demo_sandbox, db, clock, gateway=RefundFailsOnce(demo_sandbox)) as bot:
+        prompt = click_and_wait(
+            bot, classify(bot, "jane@example.com", "duplicate"), ActionId.CANCEL_DUPLICATE
+        )
+        try:
+            confirm_and_wait(bot, prompt)
+        finally:
+            demo_sandbox.set_fail_rate(0)
+        assert "still pending: click Confirm again" in answers(bot)[-1]
+        statuses = {sub.id: sub.status for sub in subscriptions(demo_stripe_client, "jane@example.com")}
+        assert statuses == {older.id: "active", newer.id: "canceled"}
+        assert refunds(demo_stripe_client, "jane@example.com") == []
+        events = [row["event"] for row in bot.services.store.audit_rows()]
+        assert "action_failed" in events and "action_succeeded" not in events
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt)
+        [handoff] = handoffs(bot)
+    cancels = [record for record in demo_sandbox.request_log if record.method == "DELETE"]
+    assert all(record.status == 200 for record in cancels)  # at most an idempotent replay, never a refusal
+    [refund] = refunds(demo_stripe_client, "jane@example.com")
+    assert refund.charge == charge_of(demo_stripe_client, newer)
+    assert f"Cancelled {newer.id} now" in handoff.args["text"]
+    statuses = {sub.id: sub.status for sub in subscriptions(demo_stripe_client, "jane@example.com")}
+    assert statuses == {older.id: "active", newer.id: "canceled"}
 
 
 def test_audit_csv_tells_the_whole_story_of_a_case(
