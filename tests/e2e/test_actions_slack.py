@@ -210,6 +210,10 @@ def test_duplicate_flow_cancels_the_newer_subscription_and_refunds_its_charge_on
     for title in HANDOFF_SECTIONS:
         assert f"{title}\n" in text
     assert f"Refunded $20.00 of {newer_charge} ({refund.id}" in text
+    billing_state = text.split("BILLING STATE\n")[1].split("\n\n")[0]
+    assert f"{older.id}: Pro (monthly), active" in billing_state  # as it was when the operator acted
+    assert f"{newer.id}: Pro (monthly), active" in billing_state
+    assert "Already refunded" not in billing_state
     assert "Refunded: $20.00\nMRR change: -$20.00/mo now" in text
 
 
