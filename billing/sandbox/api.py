@@ -54,6 +54,7 @@ class Response:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
 
 
 def invoke(state: State, method: str, path: str, params: Params) -> Json:

@@ -18,6 +18,7 @@ from billing.sandbox.api import Response, dispatch
 from billing.sandbox.encoding import Params, decode_form
 from billing.sandbox.errors import StripeApiError, api_error, rate_limited
 from billing.sandbox.events import API_VERSION
+from billing.sandbox.pages import hosted_page
 from billing.sandbox.state import State, new_id
 
 HOST = "127.0.0.1"
@@ -122,10 +123,9 @@ class SandboxServer:
         try:
             params = decode_form(url.query)
             params.update(decode_form(body.decode()))
-            injected = self._injected_failure(started)
-            response = (
-                dispatch(self.state, method, url.path, params, headers) if injected is None else injected
-            )
+            page = hosted_page(self.state, method, url.path)
+            injected = None if page else self._injected_failure(started)
+            response = page or injected or dispatch(self.state, method, url.path, params, headers)
         except StripeApiError as error:
             params = {}
             response = _error_response(error)
@@ -184,7 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox: SandboxServer = self.server.sandbox  # type: ignore[attr-defined]
         response = sandbox.handle(method, self.path, body, dict(self.headers.items()))
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
