@@ -1,4 +1,4 @@
-"""Invoices, invoice payments, payment intents and charges: how a subscription's money actually moves.
+"""Invoices: created for each subscription period, finalized, paid or voided; list, retrieve, search.
 
 In the pinned API version an invoice has no `charge`/`payment_intent`/`subscription`: payments are
 `invoice_payment` objects (`payment.payment_intent`) and the subscription sits in `parent.subscription_details`.
@@ -10,19 +10,15 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from billing.sandbox.disputes import open_dispute
-from billing.sandbox.encoding import as_bool, as_str
-from billing.sandbox.errors import card_declined, invalid_request
+from billing.sandbox.encoding import as_str
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page, range_matches
-from billing.sandbox.payment_methods import DECLINES_CHARGES, DISPUTES, card_behavior
 from billing.sandbox.rendering import list_object, present, presenter
 from billing.sandbox.routing import Call, route
 from billing.sandbox.search import search_result
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object, template
 
-DECLINE_MESSAGE = "Your card was declined."
 # Subscriptions react to an invoice getting paid (e.g. incomplete -> active) without invoicing importing them.
 INVOICE_PAID_HOOKS: list[Callable[[State, Json], None]] = []
 
@@ -39,9 +35,6 @@ class LineSpec:
     @property
     def amount(self) -> int:
         return 0 if self.trial else int(self.price["unit_amount"] or 0) * self.quantity
-
-
-# --- invoices ----------------------------------------------------------------------------------------------
 
 
 def create_subscription_invoice(
@@ -198,10 +191,10 @@ def _finalize(state: State, customer: Json, invoice: Json, now: int) -> None:
     invoice["status_transitions"] = {**invoice["status_transitions"], "finalized_at": now}
     emit(state, "invoice.finalized", invoice)
     if invoice["amount_due"] == 0:
-        _mark_paid(state, invoice, now)
+        mark_paid(state, invoice, now)
 
 
-def _mark_paid(state: State, invoice: Json, now: int) -> None:
+def mark_paid(state: State, invoice: Json, now: int) -> None:
     before = dict(invoice)
     invoice.update(
         status="paid",
@@ -235,228 +228,14 @@ def subscription_of(invoice: Json) -> str | None:
     return subscription if isinstance(subscription, str) else None
 
 
-# --- collecting payment ------------------------------------------------------------------------------------
-
-
-def collect(state: State, invoice: Json, payment_method_id: str | None) -> Json | None:
-    """One payment attempt on an open invoice. Returns the charge (None when there was no card to charge)."""
-    now = state.now_for_customer(invoice["customer"])
-    intent = _payment_intent_for(state, invoice, now)
-    invoice["attempt_count"] += 1
-    invoice["attempted"] = True
-    if payment_method_id is None:
-        _record_failure(state, invoice, intent, None)
-        return None
-    payment_method = state.get("payment_method", payment_method_id, param="payment_method")
-    succeeds = card_behavior(payment_method) != DECLINES_CHARGES
-    charge = _create_charge(state, intent, payment_method, succeeds, now)
-    intent["latest_charge"] = charge["id"]
-    intent["payment_method"] = payment_method["id"]
-    if succeeds:
-        _record_success(state, invoice, intent, now)
-        if card_behavior(payment_method) == DISPUTES:
-            open_dispute(state, charge)
-    else:
-        _record_failure(state, invoice, intent, charge)
-    return charge
-
-
-def _payment_intent_for(state: State, invoice: Json, now: int) -> Json:
-    for payment in state.all("invoice_payment"):
-        if payment["invoice"] == invoice["id"] and payment["status"] == "open":
-            return state.get("payment_intent", payment["payment"]["payment_intent"])
-    intent = _create_payment_intent(state, invoice, now)
-    invoice_payment = new_object(
-        "invoice_payment",
-        {
-            "id": new_id("inpay"),
-            "amount_paid": None,
-            "amount_requested": invoice["amount_due"],
-            "created": now,
-            "currency": invoice["currency"],
-            "invoice": invoice["id"],
-            "is_default": True,
-            "payment": {"payment_intent": intent["id"], "type": "payment_intent"},
-            "status": "open",
-            "status_transitions": {"canceled_at": None, "paid_at": None},
-        },
-    )
-    state.add(invoice_payment)
-    return intent
-
-
-def _create_payment_intent(state: State, invoice: Json, now: int) -> Json:
-    intent_id = new_id("pi")
-    intent = new_object(
-        "payment_intent",
-        {
-            "id": intent_id,
-            "amount": invoice["amount_due"],
-            "amount_capturable": 0,
-            "amount_received": 0,
-            "automatic_payment_methods": None,
-            "canceled_at": None,
-            "client_secret": f"{intent_id}_secret_{secrets.token_urlsafe(18)}",
-            "created": now,
-            "currency": invoice["currency"],
-            "customer": invoice["customer"],
-            "description": "Subscription creation"
-            if invoice["billing_reason"] == "subscription_create"
-            else "Subscription update",
-            "last_payment_error": None,
-            "latest_charge": None,
-            "metadata": {},
-            "next_action": None,
-            "payment_method": None,
-            "payment_method_configuration_details": None,
-            "payment_method_options": {
-                "card": {
-                    "installments": None,
-                    "mandate_options": None,
-                    "network": None,
-                    "request_three_d_secure": "automatic",
-                }
-            },
-            "processing": None,
-            "setup_future_usage": "off_session",
-            "shipping": None,
-            "status": "requires_payment_method",
-            "transfer_data": None,
-            "managed_payments": None,
-        },
-    )
-    state.add(intent)
-    emit(state, "payment_intent.created", intent)
-    return intent
-
-
-def _create_charge(state: State, intent: Json, payment_method: Json, succeeds: bool, now: int) -> Json:
-    amount = intent["amount"]
-    charge = new_object(
-        "charge",
-        {
-            "id": new_id("ch"),
-            "amount": amount,
-            "amount_captured": amount if succeeds else 0,
-            "amount_refunded": 0,
-            "application": None,
-            "application_fee": None,
-            "application_fee_amount": None,
-            "balance_transaction": new_id("txn") if succeeds else None,
-            "billing_details": payment_method["billing_details"],
-            "calculated_statement_descriptor": "BILLING OPS",
-            "captured": succeeds,
-            "created": now,
-            "currency": intent["currency"],
-            "customer": intent["customer"],
-            "description": intent["description"],
-            "disputed": False,
-            "failure_code": None if succeeds else "card_declined",
-            "failure_message": None if succeeds else DECLINE_MESSAGE,
-            "fraud_details": {},
-            "metadata": {},
-            "outcome": _outcome(succeeds),
-            "paid": succeeds,
-            "payment_intent": intent["id"],
-            "payment_method": payment_method["id"],
-            "payment_method_details": _payment_method_details(payment_method, amount if succeeds else None),
-            "receipt_email": None,
-            "receipt_number": None,
-            "receipt_url": f"{state.base_url}/receipts/payment/{secrets.token_urlsafe(24)}",
-            "refunded": False,
-            "review": None,
-            "shipping": None,
-            "source": None,
-            "source_transfer": None,
-            "status": "succeeded" if succeeds else "failed",
-            "transfer_data": None,
-        },
-    )
-    state.add(charge)
-    emit(state, "charge.succeeded" if succeeds else "charge.failed", charge)
-    return charge
-
-
-def _outcome(succeeds: bool) -> Json:
-    if succeeds:
-        return {
-            "advice_code": None,
-            "network_advice_code": None,
-            "network_decline_code": None,
-            "network_status": "approved_by_network",
-            "reason": None,
-            "risk_level": "normal",
-            "risk_score": 32,
-            "seller_message": "Payment complete.",
-            "type": "authorized",
-        }
-    return {
-        "advice_code": "try_again_later",
-        "network_advice_code": None,
-        "network_decline_code": None,
-        "network_status": "declined_by_network",
-        "reason": "generic_decline",
-        "risk_level": "normal",
-        "risk_score": 41,
-        "seller_message": "The bank did not return any further details with this decline.",
-        "type": "issuer_declined",
-    }
-
-
-def _payment_method_details(payment_method: Json, authorized: int | None) -> Json:
-    details = template("charge")["payment_method_details"]
-    card = payment_method["card"]
-    details["card"].update(
-        amount_authorized=authorized,
-        brand=card["brand"],
-        country=card["country"],
-        exp_month=card["exp_month"],
-        exp_year=card["exp_year"],
-        fingerprint=card["fingerprint"],
-        funding=card["funding"],
-        last4=card["last4"],
-        network=card["brand"],
-        three_d_secure=None,
-        wallet=None,
-        overcapture={"maximum_amount_capturable": authorized or 0, "status": "unavailable"},
-    )
-    details["type"] = "card"
-    return details
-
-
-def _record_success(state: State, invoice: Json, intent: Json, now: int) -> None:
-    intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
-    emit(state, "payment_intent.succeeded", intent)
-    for payment in state.all("invoice_payment"):
-        if payment["payment"]["payment_intent"] == intent["id"]:
-            payment.update(
-                status="paid",
-                amount_paid=intent["amount"],
-                status_transitions={"canceled_at": None, "paid_at": now},
-            )
-            emit(state, "invoice_payment.paid", payment)
-    _mark_paid(state, invoice, now)
-
-
-def _record_failure(state: State, invoice: Json, intent: Json, charge: Json | None) -> None:
-    intent["status"] = "requires_payment_method"
-    intent["last_payment_error"] = {
-        "charge": charge["id"] if charge else None,
-        "code": "card_declined" if charge else "payment_intent_payment_attempt_failed",
-        "decline_code": "generic_decline" if charge else None,
-        "doc_url": "https://docs.stripe.com/error-codes/card-declined",
-        "message": DECLINE_MESSAGE if charge else "The customer has no default payment method.",
-        "payment_method": present(state, state.get("payment_method", charge["payment_method"]))
-        if charge
-        else None,
-        "type": "card_error" if charge else "invalid_request_error",
-    }
-    emit(state, "payment_intent.payment_failed", intent)
-    state.get("customer", invoice["customer"])["delinquent"] = True
-    emit(state, "invoice.payment_failed", invoice)
-
-
-# --- presenters --------------------------------------------------------------------------------------------
+def default_payment_method_for(state: State, invoice: Json) -> str | None:
+    subscription_id = subscription_of(invoice)
+    subscription = state.find(subscription_id) if subscription_id else None
+    if subscription and subscription.get("default_payment_method"):
+        return str(subscription["default_payment_method"])
+    customer = state.get("customer", invoice["customer"])
+    default = customer["invoice_settings"]["default_payment_method"]
+    return str(default) if default else None
 
 
 @presenter("invoice")
@@ -468,18 +247,6 @@ def _present_invoice(state: State, invoice: Json, include: frozenset[str]) -> Js
             state, state.newest_first(payments), f"/v1/invoice_payments?invoice={invoice['id']}"
         )
     return body
-
-
-@presenter("charge")
-def _present_charge(state: State, charge: Json, include: frozenset[str]) -> Json:
-    refunds = [r for r in state.all("refund") if r["charge"] == charge["id"]]
-    return {
-        **charge,
-        "refunds": list_object(state, state.newest_first(refunds), f"/v1/charges/{charge['id']}/refunds"),
-    }
-
-
-# --- endpoints ---------------------------------------------------------------------------------------------
 
 
 def retrieve_invoice(call: Call) -> Json:
@@ -502,101 +269,13 @@ def list_invoices(call: Call) -> Json:
     return page(call.state, [i for i in call.state.all("invoice") if keep(i)], params, "/v1/invoices")
 
 
-def pay_invoice(call: Call) -> Json:
-    state, params = call.state, call.params
-    invoice = state.get("invoice", call.arg("id"))
-    if invoice["status"] == "paid":
-        raise invalid_request("Invoice is already paid", code="invoice_already_paid")
-    if invoice["status"] != "open":
-        raise invalid_request(f"You cannot pay an invoice with status {invoice['status']}.")
-    if as_bool(params, "paid_out_of_band"):
-        _mark_paid(state, invoice, state.now_for_customer(invoice["customer"]))
-        return present(state, invoice, call.expand)
-    payment_method_id = as_str(params, "payment_method") or default_payment_method_for(state, invoice)
-    charge = collect(state, invoice, payment_method_id)
-    if invoice["status"] != "paid":
-        raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
-    return present(state, invoice, call.expand)
-
-
-def default_payment_method_for(state: State, invoice: Json) -> str | None:
-    subscription_id = subscription_of(invoice)
-    subscription = state.find(subscription_id) if subscription_id else None
-    if subscription and subscription.get("default_payment_method"):
-        return str(subscription["default_payment_method"])
-    customer = state.get("customer", invoice["customer"])
-    default = customer["invoice_settings"]["default_payment_method"]
-    return str(default) if default else None
-
-
 def search_invoices(call: Call) -> Json:
     fields = frozenset({"customer", "status", "total", "created", "number", "currency"})
     return search_result(call.state, call.state.all("invoice"), call.params, "/v1/invoices/search", fields)
-
-
-def retrieve_invoice_payment(call: Call) -> Json:
-    return present(call.state, call.state.get("invoice_payment", call.arg("id")), call.expand)
-
-
-def list_invoice_payments(call: Call) -> Json:
-    invoice = as_str(call.params, "invoice")
-    found = [p for p in call.state.all("invoice_payment") if invoice is None or p["invoice"] == invoice]
-    return page(call.state, found, call.params, "/v1/invoice_payments")
-
-
-def retrieve_payment_intent(call: Call) -> Json:
-    return present(call.state, call.state.get("payment_intent", call.arg("id")), call.expand)
-
-
-def list_payment_intents(call: Call) -> Json:
-    params = call.params
-    customer = as_str(params, "customer")
-
-    def keep(intent: Json) -> bool:
-        if customer and intent["customer"] != customer:
-            return False
-        return range_matches(intent["created"], params.get("created"), "created")
-
-    return page(
-        call.state, [i for i in call.state.all("payment_intent") if keep(i)], params, "/v1/payment_intents"
-    )
-
-
-def retrieve_charge(call: Call) -> Json:
-    return present(call.state, call.state.get("charge", call.arg("id")), call.expand)
-
-
-def list_charges(call: Call) -> Json:
-    params = call.params
-    customer, intent = as_str(params, "customer"), as_str(params, "payment_intent")
-
-    def keep(charge: Json) -> bool:
-        if customer and charge["customer"] != customer:
-            return False
-        if intent and charge["payment_intent"] != intent:
-            return False
-        return range_matches(charge["created"], params.get("created"), "created")
-
-    return page(call.state, [c for c in call.state.all("charge") if keep(c)], params, "/v1/charges")
-
-
-def search_charges(call: Call) -> Json:
-    fields = frozenset(
-        {"customer", "status", "amount", "created", "currency", "payment_intent", "disputed", "refunded"}
-    )
-    return search_result(call.state, call.state.all("charge"), call.params, "/v1/charges/search", fields)
 
 
 ROUTES = [
     route("GET", "/v1/invoices", "InvoiceListParams", list_invoices),
     route("GET", "/v1/invoices/search", "InvoiceSearchParams", search_invoices),
     route("GET", "/v1/invoices/{id}", "InvoiceRetrieveParams", retrieve_invoice),
-    route("POST", "/v1/invoices/{id}/pay", "InvoicePayParams", pay_invoice),
-    route("GET", "/v1/invoice_payments", "InvoicePaymentListParams", list_invoice_payments),
-    route("GET", "/v1/invoice_payments/{id}", "InvoicePaymentRetrieveParams", retrieve_invoice_payment),
-    route("GET", "/v1/payment_intents", "PaymentIntentListParams", list_payment_intents),
-    route("GET", "/v1/payment_intents/{id}", "PaymentIntentRetrieveParams", retrieve_payment_intent),
-    route("GET", "/v1/charges", "ChargeListParams", list_charges),
-    route("GET", "/v1/charges/search", "ChargeSearchParams", search_charges),
-    route("GET", "/v1/charges/{id}", "ChargeRetrieveParams", retrieve_charge),
 ]

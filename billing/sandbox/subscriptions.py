@@ -1,5 +1,4 @@
-"""Subscriptions and their items: create (first invoice + payment), update, cancel, list, search, and the
-time-driven transitions a test clock triggers (renewal, retries, trial end, expiry, scheduled cancellation)."""
+"""Subscriptions and their items: create (first invoice + payment), update, cancel, list, search."""
 
 from __future__ import annotations
 
@@ -7,10 +6,8 @@ from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metada
 from billing.sandbox.errors import card_declined, invalid_request, missing_param
 from billing.sandbox.events import changed, emit
 from billing.sandbox.invoicing import (
-    DECLINE_MESSAGE,
     INVOICE_PAID_HOOKS,
     LineSpec,
-    collect,
     create_subscription_invoice,
     default_payment_method_for,
     subscription_of,
@@ -18,6 +15,7 @@ from billing.sandbox.invoicing import (
 )
 from billing.sandbox.listing import page, range_matches
 from billing.sandbox.payment_methods import owned_payment_method
+from billing.sandbox.payments import DECLINE_MESSAGE, collect
 from billing.sandbox.periods import add_interval, days
 from billing.sandbox.rendering import present, presenter
 from billing.sandbox.routing import Call, route
@@ -27,9 +25,6 @@ from billing.sandbox.templates import new_object
 
 SEARCH_FIELDS = frozenset({"status", "created", "canceled_at", "customer"})
 PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
-INCOMPLETE_EXPIRY = 23 * 3600
-RETRY_DELAY = days(3)
-MAX_ATTEMPTS = 4
 
 
 # --- presentation ------------------------------------------------------------------------------------------
@@ -228,7 +223,7 @@ def _add_item(
 
 
 def _bill_first_period(state: State, subscription: Json, behavior: str, now: int) -> None:
-    invoice = _invoice_current_period(state, subscription, "subscription_create", (now, now))
+    invoice = invoice_current_period(state, subscription, "subscription_create", (now, now))
     if subscription["status"] == "trialing" or behavior == "default_incomplete":
         return
     charge = collect(state, invoice, default_payment_method_for(state, invoice))
@@ -242,7 +237,7 @@ def _bill_first_period(state: State, subscription: Json, behavior: str, now: int
     raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
 
 
-def _invoice_current_period(state: State, subscription: Json, reason: str, period: tuple[int, int]) -> Json:
+def invoice_current_period(state: State, subscription: Json, reason: str, period: tuple[int, int]) -> Json:
     lines = [
         LineSpec(
             item,
@@ -259,7 +254,7 @@ def _invoice_current_period(state: State, subscription: Json, reason: str, perio
     return invoice
 
 
-def _set_status(state: State, subscription: Json, status: str, **fields: object) -> None:
+def set_status(state: State, subscription: Json, status: str, **fields: object) -> None:
     before = present(state, subscription)
     subscription.update(status=status, **fields)
     emit(state, "customer.subscription.updated", subscription, changed(before, present(state, subscription)))
@@ -269,7 +264,7 @@ def _activate_on_payment(state: State, invoice: Json) -> None:
     subscription_id = subscription_of(invoice)
     subscription = state.find(subscription_id) if subscription_id else None
     if subscription and subscription["status"] in ("incomplete", "past_due", "unpaid"):
-        _set_status(state, subscription, "active")
+        set_status(state, subscription, "active")
 
 
 INVOICE_PAID_HOOKS.append(_activate_on_payment)
@@ -365,7 +360,7 @@ def _apply_scheduled_cancellation(state: State, subscription: Json, params: Para
     if "cancel_at_period_end" in params:
         at_end = as_bool(params, "cancel_at_period_end")
         subscription["cancel_at_period_end"] = at_end
-        subscription["cancel_at"] = _period_end(state, subscription) if at_end else None
+        subscription["cancel_at"] = period_end(state, subscription) if at_end else None
         subscription["canceled_at"] = state.now(subscription["test_clock"]) if at_end else None
     elif "cancel_at" in params:
         subscription["cancel_at"] = as_int(params, "cancel_at")
@@ -427,82 +422,8 @@ def end_subscription(state: State, subscription: Json, at: int, reason: str) -> 
     emit(state, "customer.subscription.deleted", subscription, changed(before, present(state, subscription)))
 
 
-# --- time-driven transitions (test clocks) -----------------------------------------------------------------
-
-
-def _period_end(state: State, subscription: Json) -> int:
+def period_end(state: State, subscription: Json) -> int:
     return min(int(item["current_period_end"]) for item in items_of(state, subscription))
-
-
-def _open_retry_invoices(state: State, subscription: Json) -> list[Json]:
-    return [
-        invoice
-        for invoice in state.all("invoice")
-        if subscription_of(invoice) == subscription["id"]
-        and invoice["status"] == "open"
-        and invoice["next_payment_attempt"] is not None
-    ]
-
-
-def next_transition(state: State, subscription: Json) -> int | None:
-    status = subscription["status"]
-    moments: list[int] = []
-    if status == "incomplete":
-        moments.append(subscription["created"] + INCOMPLETE_EXPIRY)
-    if status in ("trialing", "active", "past_due"):
-        moments.append(_period_end(state, subscription))
-        if subscription["cancel_at"]:
-            moments.append(subscription["cancel_at"])
-        moments.extend(
-            invoice["next_payment_attempt"] for invoice in _open_retry_invoices(state, subscription)
-        )
-    return min(moments) if moments else None
-
-
-def run_transition(state: State, subscription: Json, at: int) -> None:
-    if subscription["status"] == "incomplete":
-        _expire_incomplete(state, subscription, at)
-    elif subscription["cancel_at"] and subscription["cancel_at"] <= at:
-        end_subscription(state, subscription, subscription["cancel_at"], reason="cancellation_requested")
-    elif _period_end(state, subscription) <= at:
-        _renew(state, subscription)
-    else:
-        for invoice in _open_retry_invoices(state, subscription):
-            if invoice["next_payment_attempt"] <= at:
-                _attempt_renewal_payment(state, subscription, invoice, at)
-
-
-def _expire_incomplete(state: State, subscription: Json, at: int) -> None:
-    latest = state.find(subscription["latest_invoice"] or "")
-    if latest and latest["status"] == "open":
-        void_invoice(state, latest)
-    _set_status(state, subscription, "incomplete_expired", ended_at=at)
-
-
-def _renew(state: State, subscription: Json) -> None:
-    start = _period_end(state, subscription)
-    if subscription["status"] == "trialing":
-        subscription["billing_cycle_anchor"] = start
-    for item in items_of(state, subscription):
-        recurring = state.get("price", item["price"])["recurring"]
-        item["current_period_start"] = start
-        item["current_period_end"] = add_interval(
-            start, recurring["interval"], recurring["interval_count"], subscription["billing_cycle_anchor"]
-        )
-    invoice = _invoice_current_period(state, subscription, "subscription_cycle", (start, start))
-    _attempt_renewal_payment(state, subscription, invoice, start)
-
-
-def _attempt_renewal_payment(state: State, subscription: Json, invoice: Json, at: int) -> None:
-    if invoice["status"] == "open":
-        collect(state, invoice, default_payment_method_for(state, invoice))
-    if invoice["status"] == "paid":
-        if subscription["status"] == "trialing":
-            _set_status(state, subscription, "active")
-        return
-    invoice["next_payment_attempt"] = at + RETRY_DELAY if invoice["attempt_count"] < MAX_ATTEMPTS else None
-    if subscription["status"] in ("active", "trialing"):
-        _set_status(state, subscription, "past_due")
 
 
 ROUTES = [

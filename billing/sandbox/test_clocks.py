@@ -7,9 +7,9 @@ from billing.sandbox.errors import invalid_request, missing_param
 from billing.sandbox.events import emit
 from billing.sandbox.listing import page
 from billing.sandbox.rendering import present
+from billing.sandbox.renewals import next_transition, run_transition
 from billing.sandbox.routing import Call, route
 from billing.sandbox.state import Json, State, new_id
-from billing.sandbox.subscriptions import next_transition, run_transition
 from billing.sandbox.templates import new_object
 
 _CLOCK = "test_helpers.test_clock"

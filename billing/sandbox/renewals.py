@@ -1,0 +1,92 @@
+"""What time does to subscriptions, run by test clocks: renewal each period, payment retries, trial end,
+expiry of incomplete checkouts after 23 hours, and cancellations scheduled for the period end."""
+
+from __future__ import annotations
+
+from billing.sandbox.invoicing import default_payment_method_for, subscription_of, void_invoice
+from billing.sandbox.payments import collect
+from billing.sandbox.periods import add_interval, days
+from billing.sandbox.state import Json, State
+from billing.sandbox.subscriptions import (
+    end_subscription,
+    invoice_current_period,
+    items_of,
+    period_end,
+    set_status,
+)
+
+INCOMPLETE_EXPIRY = 23 * 3600
+# Stripe's default retry schedule is "smart"; a fixed 3-day spacing keeps tests predictable.
+RETRY_DELAY = days(3)
+MAX_ATTEMPTS = 4
+
+
+def _open_retry_invoices(state: State, subscription: Json) -> list[Json]:
+    return [
+        invoice
+        for invoice in state.all("invoice")
+        if subscription_of(invoice) == subscription["id"]
+        and invoice["status"] == "open"
+        and invoice["next_payment_attempt"] is not None
+    ]
+
+
+def next_transition(state: State, subscription: Json) -> int | None:
+    status = subscription["status"]
+    moments: list[int] = []
+    if status == "incomplete":
+        moments.append(subscription["created"] + INCOMPLETE_EXPIRY)
+    if status in ("trialing", "active", "past_due"):
+        moments.append(period_end(state, subscription))
+        if subscription["cancel_at"]:
+            moments.append(subscription["cancel_at"])
+        moments.extend(
+            invoice["next_payment_attempt"] for invoice in _open_retry_invoices(state, subscription)
+        )
+    return min(moments) if moments else None
+
+
+def run_transition(state: State, subscription: Json, at: int) -> None:
+    if subscription["status"] == "incomplete":
+        _expire_incomplete(state, subscription, at)
+    elif subscription["cancel_at"] and subscription["cancel_at"] <= at:
+        end_subscription(state, subscription, subscription["cancel_at"], reason="cancellation_requested")
+    elif period_end(state, subscription) <= at:
+        _renew(state, subscription)
+    else:
+        for invoice in _open_retry_invoices(state, subscription):
+            if invoice["next_payment_attempt"] <= at:
+                _attempt_renewal_payment(state, subscription, invoice, at)
+
+
+def _expire_incomplete(state: State, subscription: Json, at: int) -> None:
+    latest = state.find(subscription["latest_invoice"] or "")
+    if latest and latest["status"] == "open":
+        void_invoice(state, latest)
+    set_status(state, subscription, "incomplete_expired", ended_at=at)
+
+
+def _renew(state: State, subscription: Json) -> None:
+    start = period_end(state, subscription)
+    if subscription["status"] == "trialing":
+        subscription["billing_cycle_anchor"] = start
+    for item in items_of(state, subscription):
+        recurring = state.get("price", item["price"])["recurring"]
+        item["current_period_start"] = start
+        item["current_period_end"] = add_interval(
+            start, recurring["interval"], recurring["interval_count"], subscription["billing_cycle_anchor"]
+        )
+    invoice = invoice_current_period(state, subscription, "subscription_cycle", (start, start))
+    _attempt_renewal_payment(state, subscription, invoice, start)
+
+
+def _attempt_renewal_payment(state: State, subscription: Json, invoice: Json, at: int) -> None:
+    if invoice["status"] == "open":
+        collect(state, invoice, default_payment_method_for(state, invoice))
+    if invoice["status"] == "paid":
+        if subscription["status"] == "trialing":
+            set_status(state, subscription, "active")
+        return
+    invoice["next_payment_attempt"] = at + RETRY_DELAY if invoice["attempt_count"] < MAX_ATTEMPTS else None
+    if subscription["status"] in ("active", "trialing"):
+        set_status(state, subscription, "past_due")
