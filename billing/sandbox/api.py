@@ -136,7 +136,7 @@ def _authenticate(headers: Mapping[str, str]) -> str:
     header = headers.get("Authorization") or ""
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "basic":
-        credentials = base64.b64decode(credentials.encode()).decode(errors="replace").split(":", 1)[0]
+        credentials = _basic_user(credentials)
     elif scheme.lower() != "bearer":
         credentials = ""
     credentials = credentials.strip()
@@ -145,6 +145,14 @@ def _authenticate(headers: Mapping[str, str]) -> str:
     if not credentials.startswith(TEST_KEY_PREFIXES):
         raise authentication(f"Invalid API Key provided: {_mask(credentials)}")
     return credentials
+
+
+def _basic_user(credentials: str) -> str:
+    """`curl -u sk_test_…:` sends the key as the Basic-auth user name."""
+    try:
+        return base64.b64decode(credentials.encode()).decode(errors="replace").split(":", 1)[0]
+    except ValueError:
+        return ""
 
 
 def _mask(key: str) -> str:

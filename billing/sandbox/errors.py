@@ -75,12 +75,10 @@ def unrecognized_url(method: str, path: str) -> StripeApiError:
     )
 
 
-def api_error() -> StripeApiError:
-    return StripeApiError(
-        500,
-        "An unknown error occurred (injected by the sandbox's --fail-rate).",
-        type="api_error",
-    )
+def api_error(
+    message: str = "An unknown error occurred (injected by the sandbox's --fail-rate).",
+) -> StripeApiError:
+    return StripeApiError(500, message, type="api_error")
 
 
 def rate_limited() -> StripeApiError:

@@ -48,11 +48,9 @@ def create_refund(call: Call) -> Json:
     state, params = call.state, call.params
     charge = _charge_to_refund(state, params)
     remaining = charge["amount"] - charge["amount_refunded"]
-    amount = as_int(params, "amount", remaining)
     reason = as_str(params, "reason")
-    _validate(charge, amount, remaining, reason)
+    amount = _validated_amount(charge, as_int(params, "amount", remaining) or 0, remaining, reason)
     _refuse_if_charged_back(state, charge)
-    assert amount is not None
     refund = new_object(
         "refund",
         {
@@ -105,7 +103,7 @@ def _charge_to_refund(state: State, params: Params) -> Json:
     )
 
 
-def _validate(charge: Json, amount: int | None, remaining: int, reason: str | None) -> None:
+def _validated_amount(charge: Json, amount: int, remaining: int, reason: str | None) -> int:
     if reason is not None and reason not in REASONS:
         raise invalid_request(f"Invalid reason: must be one of {', '.join(REASONS)}", param="reason")
     if charge["status"] != "succeeded":
@@ -116,7 +114,7 @@ def _validate(charge: Json, amount: int | None, remaining: int, reason: str | No
             code="charge_already_refunded",
             param="charge",
         )
-    if amount is None or amount <= 0:
+    if amount <= 0:
         raise invalid_request("Invalid positive integer", param="amount", code="parameter_invalid_integer")
     if amount > remaining:
         currency = charge["currency"]
@@ -126,6 +124,7 @@ def _validate(charge: Json, amount: int | None, remaining: int, reason: str | No
             param="amount",
             code="amount_too_large",
         )
+    return amount
 
 
 def _refuse_if_charged_back(state: State, charge: Json) -> None:

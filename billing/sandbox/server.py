@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
@@ -21,6 +22,7 @@ from billing.sandbox.events import API_VERSION
 from billing.sandbox.pages import hosted_page
 from billing.sandbox.state import State, new_id
 
+logger = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 API_KEY = "sk_test_sandbox"
@@ -129,6 +131,11 @@ class SandboxServer:
         except StripeApiError as error:
             params = {}
             response = _error_response(error)
+        except Exception:
+            # A bug in the sandbox should look like Stripe's 500, not a dropped connection.
+            logger.exception("sandbox failed on %s %s", method, url.path)
+            params = {}
+            response = _error_response(api_error("The Stripe sandbox failed on this request; see its log."))
         latency = self._latency_ms / 1000
         if latency:
             time.sleep(latency)
@@ -182,7 +189,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         sandbox: SandboxServer = self.server.sandbox  # type: ignore[attr-defined]
-        response = sandbox.handle(method, self.path, body, dict(self.headers.items()))
+        # Header names are case-insensitive; dispatch looks them up as `Idempotency-Key`, `Stripe-Version` ….
+        headers = {name.title(): value for name, value in self.headers.items()}
+        response = sandbox.handle(method, self.path, body, headers)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))

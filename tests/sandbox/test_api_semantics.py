@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -291,3 +293,32 @@ def test_events_filter_by_type_types_and_created(stripe_client: stripe.StripeCli
     assert both == {"customer.created", "payment_method.attached"}
     later = stripe_client.v1.events.list(params={"created": {"gt": updated[0].created}}).data
     assert later == []
+
+
+def _raw_post(
+    sandbox: SandboxServer, headers: dict[str, str]
+) -> tuple[int, dict[str, str], dict[str, object]]:
+    connection = http.client.HTTPConnection("127.0.0.1", sandbox.port, timeout=5)
+    try:
+        connection.request("POST", "/v1/customers", body="email=h%40example.com", headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_header_names_are_case_insensitive_and_basic_auth_works(sandbox: SandboxServer) -> None:
+    lower = {
+        "authorization": "Bearer sk_test_x",
+        "idempotency-key": "same",
+        "content-type": "application/x-www-form-urlencoded",
+    }
+    first = _raw_post(sandbox, lower)
+    replay = _raw_post(sandbox, lower)
+    assert first[0] == replay[0] == 200
+    assert replay[2] == first[2] and replay[1].get("Idempotent-Replayed") == "true"
+    basic = "Basic " + base64.b64encode(b"sk_test_x:").decode()
+    status, _, body = _raw_post(
+        sandbox, {"Authorization": basic, "Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 200 and body["email"] == "h@example.com"
