@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
 from concurrent.futures import Executor
-from types import ModuleType
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from handlers import commands, errors, lookup_actions, shortcuts, views
+from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views
 
-log = logging.getLogger(__name__)
-
-# Modules other issues own; each registers its listeners once it exists.
-OPTIONAL_HANDLER_MODULES = ("handlers.actions", "handlers.reports")
+# One register(app, services) per listener module; errors first so it catches every listener's failures.
+HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports)
 
 
 def build_app(
@@ -43,29 +38,6 @@ def build_app(
         token_verification_enabled=token_verification_enabled,
         listener_executor=listener_executor,
     )
-    for module in handler_modules():
+    for module in HANDLER_MODULES:
         module.register(app, services)
     return app
-
-
-def handler_modules() -> list[ModuleType]:
-    modules: list[ModuleType] = [errors, commands, shortcuts, views, lookup_actions]
-    for name in OPTIONAL_HANDLER_MODULES:
-        module = _import_optional(name)
-        if module is not None:
-            modules.append(module)
-    return modules
-
-
-def _import_optional(name: str) -> ModuleType | None:
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name != name:
-            raise
-        log.info("%s is not available yet; its listeners are not registered", name)
-        return None
-    if not hasattr(module, "register"):
-        log.warning("%s has no register(app, services); skipped", name)
-        return None
-    return module

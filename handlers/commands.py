@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,6 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
+from handlers import reports
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
 from handlers.middleware import Operator, operator_for
 from messages.card import usage_text
@@ -36,19 +35,9 @@ def handle_billing_command(
     if not query or query.lower() in ("help", "-h", "--help"):
         operator.tell(usage_text())
     elif query.lower() in REPORTS:
-        run_report(services, query.lower(), command, respond, operator)
+        reports.handle(services, query.lower(), command, respond)
     else:
         look_up(services, client, operator, query, command.get("channel_id"))
-
-
-def run_report(
-    services: Services, report_name: str, command: dict[str, Any], respond: Respond, operator: Operator
-) -> None:
-    reports = _reports_module()
-    if reports is None:
-        operator.tell(f"`/billing {report_name}` is not available yet.")
-        return
-    reports.handle(services, report_name, command, respond)
 
 
 def look_up(
@@ -71,13 +60,3 @@ def retry_value(query: str) -> ButtonValue:
     if len(query) <= RETRY_TARGET_LIMIT:
         return ButtonValue(target=query)
     return ButtonValue(text=query[:1500])
-
-
-def _reports_module() -> ModuleType | None:
-    # handlers/reports.py is another issue's; until it lands, reports answer "not available yet".
-    try:
-        return importlib.import_module("handlers.reports")
-    except ModuleNotFoundError as error:
-        if error.name != "handlers.reports":
-            raise
-        return None
