@@ -566,20 +566,6 @@ def stream_subscriptions(
     )
 
 
-def dispute_customer(gateway: BillingGateway, dispute: Dispute) -> str | None:
-    # Disputes name a charge, not a customer; one lookup per *open* dispute (a handful), never per customer.
-    explicit = getattr(dispute, "customer_id", None)
-    if isinstance(explicit, str):
-        return explicit
-    object_id = dispute.charge_id or dispute.payment_intent_id
-    if not object_id:
-        return None
-    try:
-        return gateway.customer_id_for(object_id)
-    except Exception:  # a missing customer only loses the name, never the dispute row
-        return None
-
-
 def collect_digest(
     gateway: BillingGateway,
     *,
@@ -599,7 +585,7 @@ def collect_digest(
             builder.add_failed_invoice(invoice)
     for dispute in gateway.iter_disputes(created_gte=now - DISPUTE_LOOKBACK):
         if dispute.is_open:
-            builder.add_dispute(dispute, dispute_customer(gateway, dispute))
+            builder.add_dispute(dispute, dispute.customer_id)
     for event in gateway.iter_events(types=["customer.subscription.deleted"], created_gte=since):
         if churned := subscription_from_event(event):
             builder.add_churn(churned)

@@ -31,6 +31,7 @@ from billing.models import (
     Subscription,
     SubscriptionItem,
     SubscriptionStatus,
+    WriteResult,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +62,15 @@ PRODUCT_CACHE_SECONDS = 600.0
 # product names come from the cached catalogue instead.
 CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
+# Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),
+# which is the one Stripe charges when the subscription has none.
+LISTED_SUBSCRIPTION_EXPAND = [
+    "data.customer",
+    *(f"data.customer.{path}" for path in CUSTOMER_EXPAND),
+    *(f"data.{path}" for path in SUBSCRIPTION_EXPAND),
+]
+# Disputes name a charge; expanding it brings the customer ID in the same page.
+DISPUTE_EXPAND = ["data.charge"]
 REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
 # Event payloads are kept as plain dicts; these keys can hold payment-method details we never keep.
 _CARD_KEYS = frozenset({"card", "payment_method_details", "source", "sources", "billing_details"})
@@ -68,6 +78,7 @@ _SECRET = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9*]+")
 
 T = TypeVar("T")
 S = TypeVar("S", bound=stripe.StripeObject)
+W = TypeVar("W", bound=WriteResult)
 
 
 class StripeGateway:
@@ -244,7 +255,7 @@ class StripeGateway:
         # disputes.list has no customer filter: take recent ones and keep this customer's below.
         page = self._read(
             lambda: self._client.v1.disputes.list(
-                params={"created": {"gte": created_gte}, "limit": RECENT_DISPUTES, "expand": ["data.charge"]}
+                params={"created": {"gte": created_gte}, "limit": RECENT_DISPUTES, "expand": DISPUTE_EXPAND}
             )
         )
         return list(page.data)
@@ -319,7 +330,7 @@ class StripeGateway:
                 lambda: subscriptions.cancel(subscription_id, params=cancel, options=options),
                 object_id=subscription_id,
             )
-        return _to_subscription(updated, self._product_names())
+        return _with_request_id(_to_subscription(updated, self._product_names()), updated)
 
     def refund_charge(
         self,
@@ -344,7 +355,7 @@ class StripeGateway:
             ),
             object_id=charge_id,
         )
-        return _to_refund(refund)
+        return _with_request_id(_to_refund(refund), refund)
 
     def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
         invoice = self._write(
@@ -353,7 +364,7 @@ class StripeGateway:
             ),
             object_id=invoice_id,
         )
-        return _to_invoice(invoice)
+        return _with_request_id(_to_invoice(invoice), invoice)
 
     def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession:
         session = self._write(
@@ -367,6 +378,7 @@ class StripeGateway:
             url=session.url,
             customer_id=session.customer,
             created=_at(session.created),
+            stripe_request_id=_request_id_of(session),
         )
 
     def list_portal_configurations(self) -> list[PortalConfiguration]:
@@ -383,7 +395,7 @@ class StripeGateway:
         params: SubscriptionListParams = {
             "status": cast(Any, status),
             "limit": PAGE_SIZE,
-            "expand": ["data.customer", *(f"data.{path}" for path in SUBSCRIPTION_EXPAND)],
+            "expand": LISTED_SUBSCRIPTION_EXPAND,
         }
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
@@ -406,7 +418,7 @@ class StripeGateway:
             yield _to_invoice(invoice)
 
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]:
-        params: DisputeListParams = {"limit": PAGE_SIZE}
+        params: DisputeListParams = {"limit": PAGE_SIZE, "expand": DISPUTE_EXPAND}
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
         for dispute in self._paginate(self._client.v1.disputes.list, params):
@@ -484,6 +496,15 @@ def _is_live_key(api_key: str) -> bool:
 
 
 # --- converters: one Stripe object in, one of our models out -------------------------------------
+
+
+def _request_id_of(obj: stripe.StripeObject) -> str | None:
+    response = obj.last_response
+    return response.request_id if response is not None else None
+
+
+def _with_request_id(model: W, obj: stripe.StripeObject) -> W:
+    return model.model_copy(update={"stripe_request_id": _request_id_of(obj)})
 
 
 def _at(timestamp: int) -> datetime:
@@ -674,10 +695,12 @@ def _to_refund(refund: stripe.Refund) -> Refund:
 
 
 def _to_dispute(dispute: stripe.Dispute) -> Dispute:
+    charge = dispute.charge
     return Dispute(
         id=dispute.id,
-        charge_id=_id_of(dispute.charge),
+        charge_id=_id_of(charge),
         payment_intent_id=_id_of(dispute.payment_intent),
+        customer_id=None if isinstance(charge, str) else _id_of(charge.customer),
         amount=dispute.amount,
         currency=dispute.currency,
         status=dispute.status,
@@ -688,13 +711,8 @@ def _to_dispute(dispute: stripe.Dispute) -> Dispute:
 
 def _disputes_of(customer_id: str, charge_ids: set[str], disputes: list[stripe.Dispute]) -> list[Dispute]:
     """A dispute is this customer's if its (expanded) charge names them, or it is on a listed charge."""
-    mine = []
-    for dispute in disputes:
-        charge = dispute.charge
-        owner = None if isinstance(charge, str) else _id_of(charge.customer)
-        if owner == customer_id or _id_of(charge) in charge_ids:
-            mine.append(_to_dispute(dispute))
-    return mine
+    converted = [_to_dispute(dispute) for dispute in disputes]
+    return [d for d in converted if d.customer_id == customer_id or d.charge_id in charge_ids]
 
 
 def _to_portal_configuration(configuration: stripe.billing_portal.Configuration) -> PortalConfiguration:

@@ -31,6 +31,28 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class WriteResult(Model):
+    """An object a write returned. Stripe's Request-Id lets support trace that exact call in the Dashboard."""
+
+    stripe_request_id: str | None = None
+
+
+# Stripe's `card.brand` values, as people write them.
+CARD_BRAND_NAMES: dict[str, str] = {
+    "amex": "Amex",
+    "cartes_bancaires": "Cartes Bancaires",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "eftpos_au": "eftpos",
+    "jcb": "JCB",
+    "link": "Link",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+    "visa": "Visa",
+    "unknown": "Card",
+}
+
+
 class CardSummary(Model):
     """All the bot ever holds of a card: never the number, only brand, last 4 and expiry."""
 
@@ -39,8 +61,17 @@ class CardSummary(Model):
     exp_month: int
     exp_year: int
 
+    @property
+    def brand_name(self) -> str:
+        return CARD_BRAND_NAMES.get(self.brand, self.brand.replace("_", " ").title())
+
+    def short_label(self) -> str:
+        """`Visa •••• 4242`."""
+        return f"{self.brand_name} •••• {self.last4}"
+
     def label(self) -> str:
-        return f"{self.brand.title()} •••• {self.last4} (exp {self.exp_month:02d}/{self.exp_year % 100:02d})"
+        """`Visa •••• 4242 exp 08/30`: all of a card the bot ever shows."""
+        return f"{self.short_label()} exp {self.exp_month:02d}/{self.exp_year % 100:02d}"
 
     def expires_before(self, moment: datetime) -> bool:
         # A card is valid through the last day of its expiry month.
@@ -101,7 +132,7 @@ class SubscriptionItem(Model):
         return Money(amount=(self.price.unit_amount or 0) * self.quantity, currency=self.price.currency)
 
 
-class Subscription(Model):
+class Subscription(WriteResult):
     id: str
     customer_id: str
     status: SubscriptionStatus
@@ -164,7 +195,7 @@ class Subscription(Model):
 InvoiceStatus = Literal["draft", "open", "paid", "uncollectible", "void"]
 
 
-class Invoice(Model):
+class Invoice(WriteResult):
     id: str
     number: str | None = None
     customer_id: str
@@ -214,7 +245,7 @@ class Charge(Model):
         return Money(amount=self.amount, currency=self.currency)
 
 
-class Refund(Model):
+class Refund(WriteResult):
     id: str
     charge_id: str | None = None
     payment_intent_id: str | None = None
@@ -238,6 +269,8 @@ class Dispute(Model):
     id: str
     charge_id: str | None = None
     payment_intent_id: str | None = None
+    # From the expanded charge: disputes name a charge, not a customer.
+    customer_id: str | None = None
     amount: int
     currency: str
     status: str
@@ -259,7 +292,7 @@ class PortalConfiguration(Model):
     subscription_update: bool
 
 
-class PortalSession(Model):
+class PortalSession(WriteResult):
     id: str
     url: str
     customer_id: str

@@ -145,14 +145,12 @@ class FakeGateway:
         disputes: list[Dispute] | None = None,
         invoices: list[Invoice] | None = None,
         portal_configurations: list[PortalConfiguration] | None = None,
-        charge_customers: dict[str, str] | None = None,
     ) -> None:
         self.subscriptions = subscriptions or []
         self.events = events or []
         self.disputes = disputes or []
         self.invoices = invoices or []
         self.portal_configurations = portal_configurations or []
-        self.charge_customers = charge_customers or {}
         self.calls: list[tuple[str, object]] = []
 
     def iter_subscriptions(
@@ -181,10 +179,6 @@ class FakeGateway:
     ) -> Iterator[Invoice]:
         self.calls.append(("invoices", status))
         yield from self.invoices
-
-    def customer_id_for(self, object_id: str) -> str:
-        self.calls.append(("customer_id_for", object_id))
-        return self.charge_customers[object_id]
 
     def list_portal_configurations(self) -> list[PortalConfiguration]:
         self.calls.append(("portal_configurations", None))
