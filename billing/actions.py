@@ -36,6 +36,7 @@ from billing.models import (
     PortalSession,
     Refund,
     Subscription,
+    WriteResult,
 )
 from billing.money import Money, format_money
 from billing.ports import BillingGateway
@@ -871,6 +872,7 @@ class ActionService:
             case_id=case_id,
             customer_id=case.customer_id,
             stripe_ids=[session.id] + ([config.id] if config else []),
+            stripe_request_id=session.stripe_request_id,
             outcome="success",
             detail={"bucket": case.bucket.value if case.bucket else None},
         )
@@ -878,10 +880,8 @@ class ActionService:
         return PortalCheck(configuration_id=config.id if config else None, outcome=outcome)
 
 
-def _request_id(result: object) -> str | None:
-    # The gateway may attach Stripe's Request-Id to what it returns; the models do not require it.
-    value = getattr(result, "request_id", None)
-    return value if isinstance(value, str) else None
+def _request_id(result: WriteResult) -> str | None:
+    return result.stripe_request_id
 
 
 def _outcome_ids(outcome: ActionOutcome) -> list[str]:
