@@ -236,7 +236,7 @@ def card_expiry_anomalies(records: BillingRecords, *, now: datetime) -> list[Ano
         renewal = min(sub.current_period_end or now for sub in subs)
         expiry = f"{card.exp_month:02d}/{card.exp_year % 100:02d}"
         state = "expired" if card.expires_before(now) else "expires"
-        summary = f"{card_label(card)} {state} {expiry}, before the renewal on {_day(renewal)}"
+        summary = f"{card.short_label()} {state} {expiry}, before the renewal on {_day(renewal)}"
         anomalies.append(
             Anomaly(
                 kind=AnomalyKind.CARD_EXPIRES_BEFORE_RENEWAL,
@@ -282,11 +282,6 @@ def _is_cancelling(sub: Subscription) -> bool:
 def plan_name(sub: Subscription) -> str:
     names = [item.price.product_name or item.price.nickname or item.price.product_id for item in sub.items]
     return ", ".join(dict.fromkeys(names)) or sub.id
-
-
-def card_label(card: CardSummary) -> str:
-    """Brand and last 4 only: what any operator-facing text shows of a card."""
-    return f"{card.brand.title()} •••• {card.last4}"
 
 
 def _day(moment: datetime) -> str:

@@ -23,7 +23,6 @@ from billing.money import format_money
 from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, dashboard_url
 from messages.format import (
     SECTION_TEXT_LIMIT,
-    card_label,
     channel_mention,
     clip,
     code,
@@ -204,7 +203,7 @@ def _payments_text(snapshot: CustomerSnapshot) -> str:
     if hidden or snapshot.records.has_more_charges:
         lines.append(_more_line(hidden, snapshot, open_ended=snapshot.records.has_more_charges))
     card = snapshot.customer.default_payment_method
-    lines.append(f"*Default payment method:* {card_label(card) if card else 'none on file'}")
+    lines.append(f"*Default payment method:* {card.label() if card else 'none on file'}")
     return "\n".join(lines)
 
 

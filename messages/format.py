@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from billing.models import CardSummary
-
 # Slack's limit for a section's text; builders stay under it by construction, this is the backstop.
 SECTION_TEXT_LIMIT = 3000
 ELLIPSIS = "…"
@@ -42,8 +40,3 @@ def clip(text: str, limit: int) -> str:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def card_label(card: CardSummary) -> str:
-    """`Visa •••• 4242 exp 08/30`: all the card the bot ever shows."""
-    return f"{card.brand.title()} •••• {card.last4} exp {card.exp_month:02d}/{card.exp_year % 100:02d}"

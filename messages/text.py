@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from billing.models import Anomaly, AnomalyKind, Charge, Invoice, Subscription
 from billing.money import format_money
-from billing.snapshot import CustomerSnapshot, LookupResult, card_label, dashboard_url, plan_name
+from billing.snapshot import CustomerSnapshot, LookupResult, dashboard_url, plan_name
 
 MAX_SUBSCRIPTIONS = 10
 MAX_INVOICES = 5
@@ -56,7 +56,7 @@ def _customer_section(snapshot: CustomerSnapshot) -> str:
         f"Email: {customer.email or '—'}",
         f"Stripe ID: {customer.id} ({dashboard_url(customer.id, livemode=snapshot.livemode)})",
         f"Created: {_day(customer.created)}",
-        f"Default payment method: {card_label(card) if card else 'none on file'}",
+        f"Default payment method: {card.short_label() if card else 'none on file'}",
         f"Matched on: {snapshot.matched_on or '—'} · as of {_minute(snapshot.taken_at)}",
     ]
     return _block(lines)
@@ -135,7 +135,7 @@ def _invoice_line(invoice: Invoice) -> str:
 def _charge_line(charge: Charge) -> str:
     parts = [f"{charge.id} {charge.money().format()}", charge.status, _day(charge.created)]
     if charge.card is not None:
-        parts.append(card_label(charge.card))
+        parts.append(charge.card.short_label())
     if charge.amount_refunded:
         parts.append(f"refunded {format_money(charge.amount_refunded, charge.currency)}")
     if charge.disputed:

@@ -53,4 +53,5 @@ def test_card_expiring_in_the_renewal_month_is_still_valid() -> None:
     card = CardSummary(brand="visa", last4="4242", exp_month=12, exp_year=2026)
     assert not card.expires_before(T1)
     assert card.expires_before(datetime(2027, 1, 1, tzinfo=UTC))
-    assert card.label() == "Visa •••• 4242 (exp 12/26)"
+    assert card.label() == "Visa •••• 4242 exp 12/26"
+    assert CardSummary(brand="jcb", last4="0000", exp_month=1, exp_year=2030).short_label() == "JCB •••• 0000"
