@@ -63,6 +63,20 @@ class ActionAlreadyTaken(BillingError):
     """Another click (or operator) already ran or is running this action."""
 
 
+class TargetBusy(BillingError):
+    """Another action on the same Stripe object is running; this one was not started and stays pending."""
+
+    def __init__(self, *, target_id: str, holder_nonce: str, holder: str | None) -> None:
+        by = f" (by <@{holder}>)" if holder else ""
+        super().__init__(
+            f"Another action on {target_id} is in progress{by}; try again when it finishes. "
+            "Nothing was changed."
+        )
+        self.target_id = target_id
+        self.holder_nonce = holder_nonce
+        self.holder = holder
+
+
 class PreconditionFailed(BillingError):
     """Stripe's state changed since the action was planned; nothing was done."""
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from billing.clock import Clock, SystemClock
+from billing.errors import TargetBusy
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -116,6 +117,17 @@ def m003_digest_runs_and_gaps(db: sqlite_utils.Database) -> None:
         {"case_id": str, "gap": str, "at": str},
         pk=("case_id", "gap"),
     )
+
+
+@migration
+def m004_target_locks(db: sqlite_utils.Database) -> None:
+    """One running money action per Stripe object: taken in the claim's transaction, dropped at its end."""
+    db["target_locks"].create(  # type: ignore[union-attr]
+        {"target_id": str, "nonce": str, "acquired_at": str},
+        pk="target_id",
+        not_null={"target_id", "nonce", "acquired_at"},
+    )
+    db["target_locks"].create_index(["nonce"])  # type: ignore[union-attr]
 
 
 def _iso(moment: datetime) -> str:
@@ -336,7 +348,9 @@ class Store:
     def claim_pending(self, nonce: str, *, actor: str, stale_after: timedelta) -> bool:
         """pending -> running in one statement; a 'running' row whose claimer vanished may be re-claimed.
 
-        The case must still be open: a no-op resolution or another action may have closed it.
+        The case must still be open: a no-op resolution or another action may have closed it. In the same
+        transaction the action locks its Stripe targets; if another live claim holds one of them, TargetBusy
+        is raised and the rollback leaves this action pending, untouched.
         """
         now = self.clock.now()
         with self.transaction():
@@ -350,7 +364,43 @@ class Store:
                 "  and cases.status = 'acted')",
                 [actor, _iso(now), nonce, _iso(now), _iso(now - stale_after)],
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            self._lock_targets(nonce, now=now, stale_after=stale_after)
+            return True
+
+    def _lock_targets(self, nonce: str, *, now: datetime, stale_after: timedelta) -> None:
+        """A lock is held exactly as long as its action's claim: while that action is 'running' and its
+        claim is not stale. So a crashed holder's locks lapse by the same rule that frees its claim."""
+        target_ids: list[str] = json.loads(
+            self.db.execute("select target_ids from pending_actions where nonce = ?", [nonce]).fetchone()[0]
+            or "[]"
+        )
+        if not target_ids:
+            return
+        marks = ", ".join("?" for _ in target_ids)
+        holder = self.db.execute(
+            "select target_locks.target_id, target_locks.nonce, holder.claimed_by "
+            "from target_locks join pending_actions holder on holder.nonce = target_locks.nonce "
+            f"where target_locks.target_id in ({marks}) and target_locks.nonce != ? "
+            "and holder.status = 'running' and holder.claimed_at > ? "
+            "order by target_locks.target_id limit 1",
+            [*target_ids, nonce, _iso(now - stale_after)],
+        ).fetchone()
+        if holder is not None:
+            raise TargetBusy(target_id=holder[0], holder_nonce=holder[1], holder=holder[2])
+        self.db.conn.executemany(
+            "insert or replace into target_locks (target_id, nonce, acquired_at) values (?, ?, ?)",
+            [(target_id, nonce, _iso(now)) for target_id in target_ids],
+        )
+
+    def _unlock_targets(self, nonce: str) -> None:
+        self.db.execute("delete from target_locks where nonce = ?", [nonce])
+
+    def target_locks(self) -> dict[str, str]:
+        """target_id -> nonce of every lock row, live or lapsed (for tests and diagnostics)."""
+        rows = self.db.execute("select target_id, nonce from target_locks order by target_id").fetchall()
+        return {str(target_id): str(nonce) for target_id, nonce in rows}
 
     def save_pending_progress(self, nonce: str, result: dict[str, Any]) -> None:
         with self.transaction():
@@ -366,6 +416,7 @@ class Store:
                 "where nonce = ? and status = 'running'",
                 [self.now_iso(), json.dumps(result, sort_keys=True), nonce],
             )
+            self._unlock_targets(nonce)
 
     def release_pending(self, nonce: str, *, error: str, result: dict[str, Any]) -> None:
         """Back to pending after a Stripe error, so the operator can confirm again."""
@@ -375,6 +426,7 @@ class Store:
                 "last_error = ?, result = ? where nonce = ? and status = 'running'",
                 [error, json.dumps(result, sort_keys=True), nonce],
             )
+            self._unlock_targets(nonce)
 
     def fail_pending(self, nonce: str, *, error: str) -> None:
         """Terminal: Stripe's state no longer matches the plan, so confirming again would not help."""
@@ -384,6 +436,7 @@ class Store:
                 "where nonce = ? and status = 'running'",
                 [self.now_iso(), error, nonce],
             )
+            self._unlock_targets(nonce)
 
     def cancel_pending(self, nonce: str) -> bool:
         """The operator clicked Back: only a pending (never a running) action can be withdrawn."""
