@@ -25,6 +25,7 @@ from billing.errors import (
     PreconditionFailed,
     StripeRefused,
     StripeUnavailable,
+    TargetBusy,
 )
 from billing.models import (
     LIVE_SUBSCRIPTION_STATUSES,
@@ -87,6 +88,7 @@ class Step(Model):
     object_id: str
     amount: int | None = None
     at_period_end: bool = False
+    refunded_before: int | None = None  # the charge's amount_refunded when planned; None in older rows
 
 
 class Plan(Model):
@@ -316,7 +318,14 @@ def plan_action(
         if charge is None:
             summary = f"Cancel {sub.id} now? (no paid charge to refund)"
             return Plan(kind=kind, customer_id=customer_id, steps=steps, summary=summary)
-        steps.append(Step(name="refund", object_id=charge.id, amount=charge.refundable_amount))
+        steps.append(
+            Step(
+                name="refund",
+                object_id=charge.id,
+                amount=charge.refundable_amount,
+                refunded_before=charge.amount_refunded,
+            )
+        )
         money = format_money(charge.refundable_amount, charge.currency)
         summary = f"Refund {money} of {charge.id} to {card_label(charge)} and cancel {sub.id} now?"
         return Plan(
@@ -347,7 +356,7 @@ def plan_action(
         money = format_money(refund, charge.currency)
         of_what = "" if refund == charge.amount else f" (of {format_money(charge.amount, charge.currency)})"
         summary = f"Refund {money}{of_what} of {charge.id} to {card_label(charge)}?"
-        step = Step(name="refund", object_id=charge.id, amount=refund)
+        step = Step(name="refund", object_id=charge.id, amount=refund, refunded_before=charge.amount_refunded)
         return Plan(
             kind=kind,
             customer_id=customer_id,
@@ -402,7 +411,9 @@ def verify_subscription(sub: Subscription, *, customer_id: str, at_period_end: b
         raise PreconditionFailed(f"{sub.id} is already set to cancel at period end; nothing was changed.")
 
 
-def verify_charge(charge: Charge, *, customer_id: str, amount: int) -> None:
+def verify_charge(
+    charge: Charge, *, customer_id: str, amount: int, refunded_before: int | None = None
+) -> None:
     if charge.customer_id is not None and charge.customer_id != customer_id:
         raise PreconditionFailed(f"{charge.id} no longer belongs to this customer; nothing was changed.")
     if amount > charge.refundable_amount:
@@ -410,6 +421,13 @@ def verify_charge(charge: Charge, *, customer_id: str, amount: int) -> None:
         raise PreconditionFailed(
             f"{charge.id} has {already} refunded already and only "
             f"{format_money(charge.refundable_amount, charge.currency)} left; nothing was changed."
+        )
+    # Two partial refunds may each fit; a refund planned before another one landed must be re-planned.
+    if refunded_before is not None and charge.amount_refunded != refunded_before:
+        raise PreconditionFailed(
+            f"{charge.id} was refunded since this was planned "
+            f"({format_money(charge.amount_refunded, charge.currency)} refunded now); nothing was changed. "
+            "Look the customer up again if more should be refunded."
         )
 
 
@@ -643,7 +661,7 @@ class ActionService:
                 "This refund is above the approval threshold: another operator must click Confirm. "
                 "Nothing was changed."
             )
-        if not self.store.claim_pending(nonce, actor=actor, stale_after=STALE_CLAIM):
+        if not self._claim(pending, case, actor):
             self._explain_unclaimable(self.pending(nonce))
         pending = self.pending(nonce)
         self.store.audit(
@@ -656,6 +674,21 @@ class ActionService:
             detail={"nonce": nonce, "kind": pending.kind.value, "attempt": pending.attempts},
         )
         return self._run_claimed(pending, case, actor)
+
+    def _claim(self, pending: PendingAction, case: Case, actor: str) -> bool:
+        try:
+            return self.store.claim_pending(pending.nonce, actor=actor, stale_after=STALE_CLAIM)
+        except TargetBusy as busy:
+            self.store.audit(
+                "action_blocked",
+                actor=actor,
+                case_id=case.id,
+                customer_id=case.customer_id,
+                stripe_ids=pending.target_ids,
+                outcome="target_busy",
+                detail={"nonce": pending.nonce, "target": busy.target_id, "running": busy.holder_nonce},
+            )
+            raise
 
     def _explain_unclaimable(self, pending: PendingAction) -> None:
         case = self.case(pending.case_id)
@@ -749,7 +782,12 @@ class ActionService:
                 verify_subscription(sub, customer_id=pending.customer_id, at_period_end=step.at_period_end)
             elif step.name == "refund":
                 charge = self.gateway.get_charge(step.object_id)
-                verify_charge(charge, customer_id=pending.customer_id, amount=step.amount or 0)
+                verify_charge(
+                    charge,
+                    customer_id=pending.customer_id,
+                    amount=step.amount or 0,
+                    refunded_before=step.refunded_before,
+                )
             elif step.name == "pay":
                 invoice = self.gateway.get_invoice(step.object_id)
                 verify_invoice(invoice, customer_id=pending.customer_id)

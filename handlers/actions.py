@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.actions import ActionKind, ActionOutcome, ActionService, Case, ladder
-from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable
+from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import build_handoff, follow_up_text
 from billing.models import Bucket
 from billing.money import parse_major
@@ -183,6 +183,10 @@ class CardFlow:
         except (StripeUnavailable, StripeRefused) as error:
             self.operator.tell(action_error_text(error.message, retryable=True))
             self.show_retry(nonce)
+            return
+        except TargetBusy as error:
+            # The card still shows this prompt and its Confirm still works once the other action ends.
+            self.operator.tell(action_error_text(error.message, retryable=True))
             return
         self.finish(outcome, before)
 
