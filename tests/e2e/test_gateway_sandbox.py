@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import stripe
 
+from billing.actions import ActionKind, ActionPolicy, ActionService
+from billing.clock import SystemClock
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.gateway import StripeGateway
-from billing.models import Customer
+from billing.lookup import LookupService
+from billing.models import Bucket, Customer
 from billing.sandbox import SandboxServer, running_sandbox
+from billing.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +161,45 @@ def test_portal_session_for_a_customer(gateway: StripeGateway) -> None:
     nora = only(gateway, "nora@example.com")
     session = gateway.create_portal_session(nora.id, return_url="https://example.com/account")
     assert session.customer_id == nora.id and session.url.startswith("http")
+
+
+class RecordingHttpClient(stripe.RequestsClient):
+    """stripe-python's own HTTP client, keeping each write's path and the Request-Id Stripe answered with."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=5)
+        self.write_request_ids: list[tuple[str, str]] = []
+
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:
+        content, status, response_headers = super().request(method, url, headers, post_data)
+        if method.lower() in ("post", "delete"):
+            self.write_request_ids.append((urlsplit(url).path, response_headers["Request-Id"]))
+        return content, status, response_headers
+
+
+def test_action_succeeded_audit_row_carries_the_request_ids_stripe_sent(demo_sandbox: SandboxServer) -> None:
+    http = RecordingHttpClient()
+    gateway = StripeGateway(
+        demo_sandbox.api_key, api_base=demo_sandbox.base_url, max_retries=0, http_client=http
+    )
+    clock = SystemClock()
+    store = Store(":memory:", clock)
+    lookup = LookupService(gateway, clock)
+    service = ActionService(gateway, store, lookup, clock, ActionPolicy(operators=["U0OPERATOR"]))
+    jane = only(gateway, "jane@example.com")
+    newer = max(gateway.load_billing_records(jane).subscriptions, key=lambda sub: sub.created)
+    case_id = store.open_case(
+        customer_id=jane.id, query=jane.id, matched_on="email", suggested_bucket=None, opened_by="U0OPERATOR"
+    )
+    service.classify(case_id, Bucket.DUPLICATE, "U0OPERATOR")
+
+    pending = service.request(case_id, ActionKind.CANCEL_AND_REFUND, newer.id, "U0OPERATOR")
+    outcome = service.confirm(pending.nonce, "U0OPERATOR")
+
+    [cancel, refund] = http.write_request_ids
+    assert cancel[0] == f"/v1/subscriptions/{newer.id}" and refund[0] == "/v1/refunds"
+    assert outcome.subscription is not None and outcome.subscription.stripe_request_id == cancel[1]
+    assert outcome.refund is not None and outcome.refund.stripe_request_id == refund[1]
+    [succeeded] = [row for row in store.audit_rows(case_id=case_id) if row["event"] == "action_succeeded"]
+    assert succeeded["stripe_request_id"] == f"{cancel[1]},{refund[1]}"
+    assert cancel[1].startswith("req_") and cancel[1] != refund[1]
