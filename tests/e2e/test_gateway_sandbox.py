@@ -88,6 +88,19 @@ def test_portal_configuration_has_cancellation_disabled(gateway: StripeGateway) 
     )
 
 
+def test_listed_disputes_name_their_customer_and_listed_customers_carry_their_default_card(
+    gateway: StripeGateway,
+) -> None:
+    dana = only(gateway, "dana@example.com")
+    assert [(dispute.customer_id, dispute.is_open) for dispute in gateway.iter_disputes()] == [
+        (dana.id, True)
+    ]
+    cards = {customer.email: customer.default_payment_method for _, customer in gateway.iter_subscriptions()}
+    kenji_card = cards["kenji@example.jp"]
+    assert kenji_card is not None and kenji_card.brand == "jcb"
+    assert cards["sam@example.com"] is not None  # the failing card Sam's customer record now defaults to
+
+
 def test_iterators_cover_the_account(gateway: StripeGateway) -> None:
     pairs = list(gateway.iter_subscriptions(status="all"))
     emails = {customer.email for _, customer in pairs}
