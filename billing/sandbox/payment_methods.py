@@ -147,7 +147,7 @@ def detach_payment_method(call: Call) -> Json:
     customer = call.state.get("customer", payment_method["customer"])
     payment_method["customer"] = None
     if customer["invoice_settings"]["default_payment_method"] == payment_method["id"]:
-        customer["invoice_settings"]["default_payment_method"] = None
+        customer["invoice_settings"] = {**customer["invoice_settings"], "default_payment_method": None}
     emit(call.state, "payment_method.detached", payment_method, {"customer": customer["id"]})
     return present(call.state, payment_method, call.expand)
 

@@ -1,8 +1,12 @@
-"""Stored object -> response body: per-type presenters fill computed fields, then `expand` replaces IDs."""
+"""Stored object -> response body: per-type presenters fill computed fields, then `expand` replaces IDs.
+
+A body shares nested values with the stored object it came from (copying every object for every response
+is what made large listings slow), so nothing here writes into a body: expansion rebuilds only the dicts on
+its path. The other half of the bargain is in state.py: stored objects replace nested values, never edit them.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,12 +32,9 @@ def present(state: State, obj: Json, expand: Iterable[str] = ()) -> Json:
     paths = [path for path in expand if path]
     top_level = frozenset(path.split(".", 1)[0] for path in paths)
     compute = PRESENTERS.get(obj["object"])
-    body = visible(compute(state, obj, top_level) if compute else dict(obj))
-    if paths:
-        # Expansion rewrites nested dicts in place: work on a deep copy, never on the stored object.
-        body = json.loads(json.dumps(body))
+    body = visible(compute(state, obj, top_level) if compute else obj)
     for path in paths:
-        _expand(state, body, path.split("."), path)
+        body = _expanded(state, body, path.split("."), path)
     return body
 
 
@@ -56,9 +57,10 @@ def _may_expand(node: Json, field: str) -> bool:
     return isinstance(node[field], dict | list) or field in expandable_fields(kind)
 
 
-def _expand(state: State, node: Any, segments: list[str], full_path: str) -> None:
+def _expanded(state: State, node: Any, segments: list[str], full_path: str) -> Any:
+    """`node` with the ID at the end of `segments` replaced by its object: new dicts along the path only."""
     if not segments or not isinstance(node, dict):
-        return
+        return node
     head, rest = segments[0], segments[1:]
     if head not in node or not _may_expand(node, head):
         raise invalid_request(f"This property cannot be expanded ({full_path}).", param="expand")
@@ -67,9 +69,11 @@ def _expand(state: State, node: Any, segments: list[str], full_path: str) -> Non
         target = state.find(value)
         if target is None:
             raise invalid_request(f"This property cannot be expanded ({full_path}).", param="expand")
-        node[head] = present(state, target, [".".join(rest)] if rest else [])
+        replacement: Any = present(state, target, [".".join(rest)] if rest else [])
     elif isinstance(value, list):
-        for item in value:
-            _expand(state, item, rest, full_path)
+        replacement = [_expanded(state, item, rest, full_path) for item in value]
     elif isinstance(value, dict):
-        _expand(state, value, rest, full_path)
+        replacement = _expanded(state, value, rest, full_path)
+    else:
+        return node
+    return {**node, head: replacement}
