@@ -21,6 +21,7 @@ from billing.errors import (
     PreconditionFailed,
     StripeRefused,
     StripeUnavailable,
+    TargetBusy,
 )
 from billing.models import Bucket, PortalConfiguration
 from billing.money import Money
@@ -204,6 +205,99 @@ def test_concurrent_confirms_refund_exactly_once() -> None:
         thread.join()
     assert len(world.gateway.refunds) == 1
     assert len(errors) == 3
+
+
+def two_cases_refunding(world: World, charge_id: str, amount: int) -> list[str]:
+    """Two operators looked the same customer up and each planned a refund of the same charge."""
+    return [
+        world.service.request(
+            world.case("cus_kenji", Bucket.PRODUCT_FAILURE),
+            ActionKind.REFUND,
+            charge_id,
+            actor,
+            amount=amount,
+        ).nonce
+        for actor in (OPERATOR, SECOND_OPERATOR)
+    ]
+
+
+def test_racing_confirms_on_two_cases_for_one_charge_refund_once() -> None:
+    world = World()
+    nonces = two_cases_refunding(world, "ch_jp", 1000)  # each partial refund would fit on its own
+    loser_answered = threading.Event()
+    read_charge = world.gateway.get_charge
+
+    def reread_after_the_loser_answered(charge_id: str):  # type: ignore[no-untyped-def]
+        # Holds the winner between its claim and its Stripe write; without the lock both wait here.
+        loser_answered.wait(timeout=5)
+        return read_charge(charge_id)
+
+    world.gateway.get_charge = reread_after_the_loser_answered  # type: ignore[method-assign]
+    barrier = threading.Barrier(2)
+    winners: list[str] = []
+    busy: list[TargetBusy] = []
+
+    def confirm(nonce: str, actor: str) -> None:
+        barrier.wait()
+        try:
+            winners.append(world.service.confirm(nonce, actor).actor)
+        except TargetBusy as error:
+            busy.append(error)
+            loser_answered.set()
+
+    threads = [
+        threading.Thread(target=confirm, args=(nonce, actor))
+        for nonce, actor in zip(nonces, (OPERATOR, SECOND_OPERATOR), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(world.gateway.writes) == 1 and len(winners) == 1 and len(busy) == 1
+    assert busy[0].message.startswith(f"Another action on ch_jp is in progress (by <@{winners[0]}>)")
+    [lost] = [nonce for nonce in nonces if world.store.get_pending(nonce)["status"] == "pending"]  # type: ignore[index]
+    lost_case = world.store.get_pending(lost)["case_id"]  # type: ignore[index]
+    assert world.events(lost_case)[-1] == ("action_blocked", "target_busy")
+    assert world.store.target_locks() == {}
+    # Its Confirm still works and re-reads Stripe: the charge moved since it was planned.
+    world.gateway.get_charge = read_charge  # type: ignore[method-assign]
+    loser = SECOND_OPERATOR if winners[0] == OPERATOR else OPERATOR
+    with pytest.raises(PreconditionFailed, match="ch_jp was refunded since this was planned"):
+        world.service.confirm(lost, loser)
+    assert len(world.gateway.refunds) == 1
+
+
+def test_sequential_cancels_of_one_subscription_from_two_cases_cancel_once() -> None:
+    world = World()
+    nonces = [
+        world.service.request(
+            world.case("cus_yuki", Bucket.MISSING_SELF_SERVE),
+            ActionKind.CANCEL_AT_PERIOD_END,
+            "sub_year",
+            actor,
+        ).nonce
+        for actor in (OPERATOR, SECOND_OPERATOR)
+    ]
+    world.service.confirm(nonces[0], OPERATOR)
+    with pytest.raises(PreconditionFailed, match="already set to cancel at period end"):
+        world.service.confirm(nonces[1], SECOND_OPERATOR)
+    assert [write[0] for write in world.gateway.writes] == ["cancel"]
+
+
+def test_a_crashed_actions_lock_on_a_charge_lapses_like_its_claim() -> None:
+    world = World()
+    crashed, waiting = two_cases_refunding(world, "ch_jp", 1000)
+    assert world.store.claim_pending(
+        crashed, actor=OPERATOR, stale_after=STALE_CLAIM
+    )  # then the process died
+    with pytest.raises(TargetBusy, match="by <@UOPS1>"):
+        world.service.confirm(waiting, SECOND_OPERATOR)
+    assert world.gateway.writes == []
+    world.clock.advance(minutes=3)
+    outcome = world.service.confirm(waiting, SECOND_OPERATOR)
+    assert outcome.refund is not None and outcome.refund.amount == 1000
+    assert world.store.get_pending(waiting)["status"] == "done"  # type: ignore[index]
+    assert world.store.target_locks() == {}
 
 
 def test_non_operator_confirm_changes_nothing() -> None:
