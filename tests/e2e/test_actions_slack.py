@@ -53,6 +53,19 @@ class RefundFailsOnce(StripeGateway):
         return super().refund_charge(charge_id, **kwargs)
 
 
+class HoldsRefunds(StripeGateway):
+    """The real gateway, but a refund waits at the door until the test lets it through: the action that
+    got there stays 'running' for as long as the test needs."""
+
+    def __init__(self, sandbox: SandboxServer) -> None:
+        super().__init__(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
+        self.let_through = threading.Event()
+
+    def refund_charge(self, charge_id: str, **kwargs: Any) -> Refund:
+        self.let_through.wait(timeout=5)
+        return super().refund_charge(charge_id, **kwargs)
+
+
 @contextmanager
 def bot_for(
     sandbox: SandboxServer,
@@ -86,9 +99,9 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "bot.db"
 
 
-def look_up(bot: SlackHarness, email: str) -> Call:
+def look_up(bot: SlackHarness, email: str, *, user_id: str = OPERATOR) -> Call:
     before = len(bot.standin.calls_to("chat.postMessage"))
-    assert bot.slash_command(email).status_code == 200
+    assert bot.slash_command(email, user_id=user_id).status_code == 200
     card = bot.standin.wait_for("chat.postMessage", count=before + 1)[-1]
     bot.wait_idle()  # the case learns its card's ts and audits the lookup just after posting
     return card
@@ -102,8 +115,9 @@ def click_and_wait(
     return bot.standin.wait_for(method, count=before + 1)[-1]
 
 
-def classify(bot: SlackHarness, email: str, bucket: str) -> Call:
-    return click_and_wait(bot, look_up(bot, email), ActionId.CLASSIFY, bucket=bucket)
+def classify(bot: SlackHarness, email: str, bucket: str, *, user_id: str = OPERATOR) -> Call:
+    card = look_up(bot, email, user_id=user_id)
+    return click_and_wait(bot, card, ActionId.CLASSIFY, bucket=bucket, user_id=user_id)
 
 
 def confirm_and_wait(bot: SlackHarness, prompt: Call, *, user_id: str = OPERATOR) -> None:
@@ -120,9 +134,9 @@ def handoffs(bot: SlackHarness) -> list[Call]:
     return [call for call in bot.standin.calls_to("chat.postMessage") if call.args.get("thread_ts")]
 
 
-def submit_refund(bot: SlackHarness, options: Call, amount: str) -> Call:
+def submit_refund(bot: SlackHarness, options: Call, amount: str, *, user_id: str = OPERATOR) -> Call:
     opened_before = len(bot.standin.calls_to("views.open"))
-    assert bot.click(options, ActionId.REFUND_CHARGE).status_code == 200
+    assert bot.click(options, ActionId.REFUND_CHARGE, user_id=user_id).status_code == 200
     view = bot.standin.wait_for("views.open", count=opened_before + 1)[-1].args["view"]
     assert view["callback_id"] == CallbackId.REFUND_MODAL.value
     updates = len(bot.standin.calls_to("chat.update"))
@@ -130,6 +144,7 @@ def submit_refund(bot: SlackHarness, options: Call, amount: str) -> Call:
         {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": amount}}},
         callback_id=CallbackId.REFUND_MODAL.value,
         private_metadata=view["private_metadata"],
+        user_id=user_id,
     )
     return bot.standin.wait_for("chat.update", count=updates + 1)[-1]
 
@@ -237,6 +252,44 @@ def test_two_concurrent_confirms_and_one_after_a_restart_refund_once(
         assert handoffs(restarted) == []
     [refund] = refunds(demo_stripe_client, "pat@example.com")
     assert refund.amount == 2000
+
+
+def test_two_operators_confirming_refunds_of_one_charge_on_two_cases_refund_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    gateway = HoldsRefunds(demo_sandbox)
+    with bot_for(demo_sandbox, db, clock, gateway=gateway) as bot:
+        prompts = {
+            user: submit_refund(
+                bot, classify(bot, "pat@example.com", "product_failure", user_id=user), "20.00", user_id=user
+            )
+            for user in (OPERATOR, SECOND)
+        }
+        demo_sandbox.clear_log()
+        clicks = [
+            threading.Thread(target=bot.click, args=(prompt, ActionId.CONFIRM), kwargs={"user_id": user})
+            for user, prompt in prompts.items()
+        ]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join()
+        [busy] = bot.standin.wait_for("response_url")  # told while the other refund is still running
+        gateway.let_through.set()
+        bot.wait_idle()
+        [handoff] = handoffs(bot)
+        [refund] = refunds(demo_stripe_client, "pat@example.com")
+        assert refund.metadata is not None
+        winner = refund.metadata["confirmed_by"]
+        [loser] = [user for user in prompts if user != winner]
+        assert f"Another action on {refund.charge} is in progress (by <@{winner}>)" in busy.args["text"]
+        assert "still pending: click Confirm again" in busy.args["text"]
+        assert f"Confirmed by <@{winner}>" in handoff.args["text"]
+        confirm_and_wait(bot, prompts[loser], user_id=loser)  # after it finished: re-read, refused
+        assert f"{refund.charge} has $20.00 refunded already" in answers(bot)[-1]
+        assert len(handoffs(bot)) == 1
+    assert stripe_writes(demo_sandbox) == ["POST /v1/refunds"]
+    assert refund.amount == 2000 and len(refunds(demo_stripe_client, "pat@example.com")) == 1
 
 
 def test_non_operator_and_expired_confirms_change_nothing_in_stripe(

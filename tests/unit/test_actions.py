@@ -23,7 +23,7 @@ from billing.errors import (
     StripeUnavailable,
     TargetBusy,
 )
-from billing.models import Bucket, PortalConfiguration
+from billing.models import Bucket, Charge, PortalConfiguration
 from billing.money import Money
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, STRANGER, World, demo_gateway
 
@@ -227,7 +227,7 @@ def test_racing_confirms_on_two_cases_for_one_charge_refund_once() -> None:
     loser_answered = threading.Event()
     read_charge = world.gateway.get_charge
 
-    def reread_after_the_loser_answered(charge_id: str):  # type: ignore[no-untyped-def]
+    def reread_after_the_loser_answered(charge_id: str) -> Charge:
         # Holds the winner between its claim and its Stripe write; without the lock both wait here.
         loser_answered.wait(timeout=5)
         return read_charge(charge_id)

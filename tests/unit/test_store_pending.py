@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -122,7 +123,7 @@ def test_a_crashed_holders_lock_lapses_with_its_claim_and_can_be_taken_over() ->
     assert store.target_locks() == {"ch_1": waiting}
 
 
-def test_locks_survive_a_restart_on_the_same_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_locks_survive_a_restart_on_the_same_file(tmp_path: Path) -> None:
     clock = FixedClock(T0)
     first_process = Store(tmp_path / "bot.db", clock)
     holder, other = pending(first_process), pending(first_process)
