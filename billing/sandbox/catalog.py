@@ -7,7 +7,7 @@ import re
 from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str, merge_metadata
 from billing.sandbox.errors import invalid_request, missing_param
 from billing.sandbox.events import changed, emit
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
 from billing.sandbox.routing import Call, route
 from billing.sandbox.state import Json, State, new_id
@@ -82,7 +82,7 @@ def list_products(call: Call) -> Json:
             product["created"], params.get("created"), "created"
         )
 
-    return page(call.state, [p for p in call.state.all("product") if keep(p)], params, "/v1/products")
+    return page_where(call.state, "product", keep, params, "/v1/products")
 
 
 def create_price_object(state: State, params: Params) -> Json:
@@ -194,7 +194,7 @@ def list_prices(call: Call) -> Json:
             return False
         return range_matches(price["created"], params.get("created"), "created")
 
-    return page(call.state, [p for p in call.state.all("price") if keep(p)], params, "/v1/prices")
+    return page_where(call.state, "price", keep, params, "/v1/prices")
 
 
 ROUTES = [

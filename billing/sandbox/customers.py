@@ -6,7 +6,7 @@ import secrets
 
 from billing.sandbox.encoding import Params, as_list, as_metadata, as_str, merge_metadata
 from billing.sandbox.events import changed, emit
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.payment_methods import attach, owned_payment_method
 from billing.sandbox.rendering import list_object, present, presenter
 from billing.sandbox.routing import Call, route
@@ -23,9 +23,7 @@ def _present_customer(state: State, customer: Json, include: frozenset[str]) -> 
     body = dict(customer)
     if "subscriptions" in include:
         subscriptions = [
-            s
-            for s in state.all("subscription")
-            if s["customer"] == customer["id"] and s["status"] != "canceled"
+            s for s in state.related("subscription", "customer", customer["id"]) if s["status"] != "canceled"
         ]
         body["subscriptions"] = list_object(
             state, state.newest_first(subscriptions), f"/v1/customers/{customer['id']}/subscriptions"
@@ -137,7 +135,7 @@ def list_customers(call: Call) -> Json:
             return False
         return range_matches(customer["created"], params.get("created"), "created")
 
-    return page(call.state, [c for c in call.state.all("customer") if keep(c)], params, "/v1/customers")
+    return page_where(call.state, "customer", keep, params, "/v1/customers")
 
 
 def search_customers(call: Call) -> Json:

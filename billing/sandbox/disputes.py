@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from billing.sandbox.encoding import as_str
 from billing.sandbox.events import emit
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
 from billing.sandbox.routing import Call, route
 from billing.sandbox.state import Json, State, new_id
@@ -61,8 +61,8 @@ def open_dispute(state: State, charge: Json) -> Json:
 
 
 def open_dispute_on(state: State, charge_id: str) -> Json | None:
-    for dispute in state.all("dispute"):
-        if dispute["charge"] == charge_id and dispute["status"] in OPEN_STATUSES:
+    for dispute in state.related("dispute", "charge", charge_id):
+        if dispute["status"] in OPEN_STATUSES:
             return dispute
     return None
 
@@ -78,7 +78,8 @@ def list_disputes(call: Call) -> Json:
             return False
         return range_matches(dispute["created"], params.get("created"), "created")
 
-    return page(call.state, [d for d in call.state.all("dispute") if keep(d)], params, "/v1/disputes")
+    among = call.state.related("dispute", "charge", charge) if charge else None
+    return page_where(call.state, "dispute", keep, params, "/v1/disputes", among)
 
 
 def retrieve_dispute(call: Call) -> Json:

@@ -8,7 +8,7 @@ from stripe import _api_version
 
 from billing.sandbox.encoding import as_list, as_str
 from billing.sandbox.errors import invalid_request
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
 from billing.sandbox.routing import Call, route
 from billing.sandbox.state import Json, State, new_id
@@ -59,7 +59,7 @@ def list_events(call: Call) -> Json:
         type_ok = not patterns or any(fnmatch.fnmatchcase(event["type"], pattern) for pattern in patterns)
         return type_ok and range_matches(event["created"], params.get("created"), "created")
 
-    return page(call.state, [e for e in call.state.all("event") if keep(e)], params, "/v1/events")
+    return page_where(call.state, "event", keep, params, "/v1/events")
 
 
 def retrieve_event(call: Call) -> Json:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from billing.sandbox.encoding import as_str
 from billing.sandbox.events import changed, emit
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import list_object, present, presenter
 from billing.sandbox.routing import Call, route
 from billing.sandbox.search import search_result
@@ -242,7 +242,7 @@ def default_payment_method_for(state: State, invoice: Json) -> str | None:
 def _present_invoice(state: State, invoice: Json, include: frozenset[str]) -> Json:
     body = dict(invoice)
     if "payments" in include:
-        payments = [p for p in state.all("invoice_payment") if p["invoice"] == invoice["id"]]
+        payments = state.related("invoice_payment", "invoice", invoice["id"])
         body["payments"] = list_object(
             state, state.newest_first(payments), f"/v1/invoice_payments?invoice={invoice['id']}"
         )
@@ -266,7 +266,8 @@ def list_invoices(call: Call) -> Json:
             return False
         return range_matches(invoice["created"], params.get("created"), "created")
 
-    return page(call.state, [i for i in call.state.all("invoice") if keep(i)], params, "/v1/invoices")
+    among = call.state.related("invoice", "customer", customer) if customer else None
+    return page_where(call.state, "invoice", keep, params, "/v1/invoices", among)
 
 
 def search_invoices(call: Call) -> Json:

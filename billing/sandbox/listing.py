@@ -1,14 +1,20 @@
-"""List endpoints: `created` filters, newest-first cursor pagination, and the list envelope."""
+"""List endpoints: `created` filters, newest-first cursor pagination, and the list envelope.
+
+`page` sorts a small candidate list (one customer's objects). `page_where` walks a whole kind in its cached
+order from the cursor and stops after one page of matches, so listing N objects page by page stays O(N).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from billing.sandbox.encoding import Params, as_int, as_list, as_str
 from billing.sandbox.errors import invalid_request, resource_missing
 from billing.sandbox.rendering import list_object
-from billing.sandbox.state import Json, State
+from billing.sandbox.state import Json, KindOrder, State
+
+Predicate = Callable[[Json], bool]
 
 _COMPARATORS: dict[str, Callable[[int, int], bool]] = {
     "gt": lambda value, bound: value > bound,
@@ -49,8 +55,52 @@ def page(state: State, objects: list[Json], params: Params, url: str) -> Json:
         chunk, has_more = ordered[-limit:], len(ordered) > limit
     else:
         chunk, has_more = ordered[:limit], len(ordered) > limit
-    expand = [_strip_data(path) for path in as_list(params, "expand")]
-    return list_object(state, chunk, url, expand, has_more)
+    return list_object(state, chunk, url, _list_expand(params), has_more)
+
+
+def page_where(
+    state: State, kind: str, keep: Predicate, params: Params, url: str, among: list[Json] | None = None
+) -> Json:
+    """One page of the `kind` objects `keep` accepts; `among` narrows the candidates (from an index)."""
+    if among is not None:
+        return page(state, [obj for obj in among if keep(obj)], params, url)
+    limit, expand = _limit(params), _list_expand(params)
+    order = state.ordered(kind)
+    after, before = as_str(params, "starting_after"), as_str(params, "ending_before")
+    if before:
+        # Newer than the cursor, closest first; shown newest first like every page.
+        newer = range(_place(order, before, "ending_before") + 1, len(order.ids))
+        found = _first_matches(state, order, newer, keep, limit + 1)
+        chunk = found[:limit][::-1]
+    else:
+        start = _place(order, after, "starting_after") - 1 if after else len(order.ids) - 1
+        found = _first_matches(state, order, range(start, -1, -1), keep, limit + 1)
+        chunk = found[:limit]
+    return list_object(state, chunk, url, expand, len(found) > limit)
+
+
+def _first_matches(
+    state: State, order: KindOrder, places: Iterable[int], keep: Predicate, count: int
+) -> list[Json]:
+    found: list[Json] = []
+    for place in places:
+        obj = state.objects[order.ids[place]]
+        if keep(obj):
+            found.append(obj)
+            if len(found) == count:
+                break
+    return found
+
+
+def _place(order: KindOrder, object_id: str, param: str) -> int:
+    place = order.positions.get(object_id)
+    if place is None:
+        raise resource_missing(object_id.split("_", 1)[0], object_id, param=param)
+    return place
+
+
+def _list_expand(params: Params) -> list[str]:
+    return [_strip_data(path) for path in as_list(params, "expand")]
 
 
 def _limit(params: Params) -> int:

@@ -19,6 +19,7 @@ _LOCALNS = {"StripeContext": StripeContext, "Mapping": Mapping}
 _CLIENT_OPTIONS = frozenset(RequestOptions.__annotations__)
 
 
+@cache
 def params_class(dotted: str) -> type:
     """'CustomerCreateParams' or 'billing_portal.SessionCreateParams' -> the TypedDict."""
     namespace, _, name = dotted.rpartition(".")
@@ -37,15 +38,21 @@ def check_params(dotted: str, params: Mapping[str, Any]) -> None:
     _check(params_class(dotted), params, prefix="")
 
 
+@cache
+def _nested_types(cls: type) -> dict[str, type | None]:
+    """Each accepted field -> the TypedDict its values (or list items) must match, if any."""
+    return {name: _nested_typeddict(hint) for name, hint in accepted_fields(cls).items()}
+
+
 def _check(cls: type, params: Mapping[str, Any], prefix: str) -> None:
-    fields = accepted_fields(cls)
+    fields = _nested_types(cls)
     for key, value in params.items():
-        name = f"{prefix}[{key}]" if prefix else key
         if key not in fields:
-            raise unknown_param(name)
-        nested = _nested_typeddict(fields[key])
+            raise unknown_param(f"{prefix}[{key}]" if prefix else key)
+        nested = fields[key]
         if nested is None:
             continue
+        name = f"{prefix}[{key}]" if prefix else key
         if isinstance(value, dict):
             _check(nested, value, name)
         elif isinstance(value, list):

@@ -10,7 +10,7 @@ from billing.sandbox.encoding import as_bool, as_str
 from billing.sandbox.errors import card_declined, invalid_request
 from billing.sandbox.events import emit
 from billing.sandbox.invoicing import default_payment_method_for, mark_paid
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.payment_methods import DECLINES_CHARGES, DISPUTES, card_behavior
 from billing.sandbox.rendering import list_object, present, presenter
 from billing.sandbox.routing import Call, route
@@ -45,8 +45,8 @@ def collect(state: State, invoice: Json, payment_method_id: str | None) -> Json 
 
 
 def _payment_intent_for(state: State, invoice: Json, now: int) -> Json:
-    for payment in state.all("invoice_payment"):
-        if payment["invoice"] == invoice["id"] and payment["status"] == "open":
+    for payment in state.related("invoice_payment", "invoice", invoice["id"]):
+        if payment["status"] == "open":
             return state.get("payment_intent", payment["payment"]["payment_intent"])
     intent = _create_payment_intent(state, invoice, now)
     invoice_payment = new_object(
@@ -210,7 +210,7 @@ def _payment_method_details(payment_method: Json, authorized: int | None) -> Jso
 def _record_success(state: State, invoice: Json, intent: Json, now: int) -> None:
     intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
     emit(state, "payment_intent.succeeded", intent)
-    for payment in state.all("invoice_payment"):
+    for payment in state.related("invoice_payment", "invoice", invoice["id"]):
         if payment["payment"]["payment_intent"] == intent["id"]:
             payment.update(
                 status="paid",
@@ -241,7 +241,7 @@ def _record_failure(state: State, invoice: Json, intent: Json, charge: Json | No
 
 @presenter("charge")
 def _present_charge(state: State, charge: Json, include: frozenset[str]) -> Json:
-    refunds = [r for r in state.all("refund") if r["charge"] == charge["id"]]
+    refunds = state.related("refund", "charge", charge["id"])
     return {
         **charge,
         "refunds": list_object(state, state.newest_first(refunds), f"/v1/charges/{charge['id']}/refunds"),
@@ -271,8 +271,10 @@ def retrieve_invoice_payment(call: Call) -> Json:
 
 def list_invoice_payments(call: Call) -> Json:
     invoice = as_str(call.params, "invoice")
-    found = [p for p in call.state.all("invoice_payment") if invoice is None or p["invoice"] == invoice]
-    return page(call.state, found, call.params, "/v1/invoice_payments")
+    among = call.state.related("invoice_payment", "invoice", invoice) if invoice else None
+    return page_where(
+        call.state, "invoice_payment", lambda _: True, call.params, "/v1/invoice_payments", among
+    )
 
 
 def retrieve_payment_intent(call: Call) -> Json:
@@ -288,9 +290,8 @@ def list_payment_intents(call: Call) -> Json:
             return False
         return range_matches(intent["created"], params.get("created"), "created")
 
-    return page(
-        call.state, [i for i in call.state.all("payment_intent") if keep(i)], params, "/v1/payment_intents"
-    )
+    among = call.state.related("payment_intent", "customer", customer) if customer else None
+    return page_where(call.state, "payment_intent", keep, params, "/v1/payment_intents", among)
 
 
 def retrieve_charge(call: Call) -> Json:
@@ -308,7 +309,8 @@ def list_charges(call: Call) -> Json:
             return False
         return range_matches(charge["created"], params.get("created"), "created")
 
-    return page(call.state, [c for c in call.state.all("charge") if keep(c)], params, "/v1/charges")
+    among = call.state.related("charge", "customer", customer) if customer else None
+    return page_where(call.state, "charge", keep, params, "/v1/charges", among)
 
 
 def search_charges(call: Call) -> Json:

@@ -6,7 +6,7 @@ from billing.sandbox.disputes import open_dispute_on
 from billing.sandbox.encoding import Params, as_int, as_metadata, as_str, merge_metadata
 from billing.sandbox.errors import invalid_request
 from billing.sandbox.events import changed, emit
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
 from billing.sandbox.routing import Call, route
 from billing.sandbox.state import Json, State, new_id
@@ -168,7 +168,8 @@ def list_refunds(call: Call) -> Json:
             return False
         return range_matches(refund["created"], params.get("created"), "created")
 
-    return page(call.state, [r for r in call.state.all("refund") if keep(r)], params, "/v1/refunds")
+    among = call.state.related("refund", "charge", charge) if charge else None
+    return page_where(call.state, "refund", keep, params, "/v1/refunds", among)
 
 
 ROUTES = [

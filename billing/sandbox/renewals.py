@@ -24,7 +24,7 @@ MAX_ATTEMPTS = 4
 def _open_retry_invoices(state: State, subscription: Json) -> list[Json]:
     return [
         invoice
-        for invoice in state.all("invoice")
+        for invoice in state.related("invoice", "customer", subscription["customer"])
         if subscription_of(invoice) == subscription["id"]
         and invoice["status"] == "open"
         and invoice["next_payment_attempt"] is not None

@@ -1,4 +1,8 @@
-"""All emulated objects, keyed by ID, behind one lock; plus the time each object lives in."""
+"""All emulated objects, keyed by ID, behind one lock; plus the time each object lives in.
+
+Stored objects change by replacing values (`obj["x"] = new`), never by editing a nested dict or list in
+place: responses and event snapshots share nested values with the stored object instead of copying them.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from billing.sandbox.errors import resource_missing
 
 Json = dict[str, Any]
 _ALPHABET = string.ascii_letters + string.digits
-_RANDOM = secrets.SystemRandom()
+# One random byte -> one ID character (the modulo bias is irrelevant for test-mode IDs).
+_TO_ALPHABET = "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in range(256)).encode()
 # Stripe's own wording in "No such …" errors.
 _MISSING_NAMES = {
     "payment_method": "PaymentMethod",
@@ -26,7 +31,7 @@ _MISSING_NAMES = {
 
 
 def new_id(prefix: str, length: int = 24) -> str:
-    return f"{prefix}_" + "".join(_RANDOM.choices(_ALPHABET, k=length))
+    return f"{prefix}_" + secrets.token_bytes(length).translate(_TO_ALPHABET).decode()
 
 
 @dataclass
@@ -34,6 +39,20 @@ class StoredResponse:
     fingerprint: str
     status: int
     body: bytes
+
+
+@dataclass
+class KindOrder:
+    """One kind's object IDs oldest first, by (created, insertion), and each ID's place in that list."""
+
+    ids: list[str] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    last_key: tuple[int, int] = (-1, -1)
+
+    def append(self, object_id: str, key: tuple[int, int]) -> None:
+        self.positions[object_id] = len(self.ids)
+        self.ids.append(object_id)
+        self.last_key = key
 
 
 @dataclass
@@ -47,14 +66,32 @@ class State:
     request_id: str | None = None
     idempotency_key: str | None = None
     _time_shift: int = 0
+    _by_kind: dict[str, dict[str, Json]] = field(default_factory=dict)
+    # (kind, field) -> field value -> objects of that kind holding it; built on first use.
+    _lookups: dict[tuple[str, str], dict[Any, dict[str, Json]]] = field(default_factory=dict)
+    _orders: dict[str, KindOrder] = field(default_factory=dict)
 
     def add(self, obj: Json) -> Json:
-        self.objects[obj["id"]] = obj
-        self.sequence[obj["id"]] = len(self.sequence)
+        object_id, kind = obj["id"], obj["object"]
+        self.objects[object_id] = obj
+        self.sequence[object_id] = len(self.sequence)
+        self._by_kind.setdefault(kind, {})[object_id] = obj
+        for (indexed_kind, name), lookup in self._lookups.items():
+            if indexed_kind == kind:
+                lookup.setdefault(obj.get(name), {})[object_id] = obj
+        self._extend_order(obj)
         return obj
 
     def remove(self, object_id: str) -> None:
-        self.objects.pop(object_id, None)
+        obj = self.objects.pop(object_id, None)
+        if obj is None:
+            return
+        kind = obj["object"]
+        self._by_kind[kind].pop(object_id, None)
+        for (indexed_kind, name), lookup in self._lookups.items():
+            if indexed_kind == kind:
+                lookup.get(obj.get(name), {}).pop(object_id, None)
+        self._orders.pop(kind, None)
 
     def find(self, object_id: str) -> Json | None:
         return self.objects.get(object_id)
@@ -66,12 +103,47 @@ class State:
         return obj
 
     def all(self, kind: str) -> list[Json]:
-        return [obj for obj in self.objects.values() if obj["object"] == kind]
+        return list(self._by_kind.get(kind, {}).values())
+
+    def related(self, kind: str, name: str, value: Any) -> list[Json]:
+        """Objects of `kind` whose `name` field is `value`, in creation order.
+
+        Only for fields set at creation and never changed (a subscription's customer, an item's
+        subscription): the index is not told about later changes.
+        """
+        lookup = self._lookups.get((kind, name))
+        if lookup is None:
+            lookup = {}
+            for obj in self._by_kind.get(kind, {}).values():
+                lookup.setdefault(obj.get(name), {})[obj["id"]] = obj
+            self._lookups[(kind, name)] = lookup
+        return list(lookup.get(value, {}).values())
 
     def newest_first(self, objects: list[Json]) -> list[Json]:
-        return sorted(
-            objects, key=lambda obj: (obj.get("created") or 0, self.sequence[obj["id"]]), reverse=True
-        )
+        return sorted(objects, key=self._order_key, reverse=True)
+
+    def ordered(self, kind: str) -> KindOrder:
+        """Every object of `kind` oldest first; cached until an insertion out of order or a removal."""
+        order = self._orders.get(kind)
+        if order is None:
+            order = KindOrder()
+            for obj in sorted(self._by_kind.get(kind, {}).values(), key=self._order_key):
+                order.append(obj["id"], self._order_key(obj))
+            self._orders[kind] = order
+        return order
+
+    def _order_key(self, obj: Json) -> tuple[int, int]:
+        return (obj.get("created") or 0, self.sequence[obj["id"]])
+
+    def _extend_order(self, obj: Json) -> None:
+        order = self._orders.get(obj["object"])
+        if order is None:
+            return
+        key = self._order_key(obj)
+        if key > order.last_key:
+            order.append(obj["id"], key)
+        else:  # created in the past (a test clock, shifted time): sort again on the next listing
+            del self._orders[obj["object"]]
 
     def now(self, test_clock: str | None = None) -> int:
         if test_clock:

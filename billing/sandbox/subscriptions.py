@@ -13,7 +13,7 @@ from billing.sandbox.invoicing import (
     subscription_of,
     void_invoice,
 )
-from billing.sandbox.listing import page, range_matches
+from billing.sandbox.listing import page, page_where, range_matches
 from billing.sandbox.payment_methods import owned_payment_method
 from billing.sandbox.payments import DECLINE_MESSAGE, collect
 from billing.sandbox.periods import add_interval, days
@@ -77,7 +77,7 @@ def _plan_from(price: Json) -> Json:
 
 
 def items_of(state: State, subscription: Json) -> list[Json]:
-    return [i for i in state.all("subscription_item") if i["subscription"] == subscription["id"]]
+    return state.related("subscription_item", "subscription", subscription["id"])
 
 
 # --- create ------------------------------------------------------------------------------------------------
@@ -293,7 +293,8 @@ def list_subscriptions(call: Call) -> Json:
             return False
         return range_matches(subscription["created"], params.get("created"), "created")
 
-    return page(state, [s for s in state.all("subscription") if keep(s)], params, "/v1/subscriptions")
+    among = state.related("subscription", "customer", customer) if customer else None
+    return page_where(state, "subscription", keep, params, "/v1/subscriptions", among)
 
 
 def _status_matches(actual: str, wanted: str | None) -> bool:

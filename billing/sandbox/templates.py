@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import pickle
 import typing
 from functools import cache, lru_cache
 from pathlib import Path
@@ -66,15 +67,16 @@ def expandable_fields(kind: str) -> frozenset[str]:
 
 
 def template(kind: str) -> Json:
-    """A fresh deep copy (a JSON round trip: several times faster than copy.deepcopy for these trees)."""
-    copied: Json = json.loads(_template_text(kind))
+    """A fresh deep copy: unpickling cached bytes is several times faster than copy.deepcopy or JSON."""
+    copied: Json = pickle.loads(_template_bytes(kind))
     return copied
 
 
 @cache
-def _template_text(kind: str) -> str:
+def _template_bytes(kind: str) -> bytes:
     declared = declared_fields(kind)
-    return json.dumps({key: value for key, value in fixtures()[kind].items() if key in declared})
+    fields = {key: value for key, value in fixtures()[kind].items() if key in declared}
+    return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def new_object(kind: str, fields: Json) -> Json:
