@@ -111,6 +111,7 @@ def create_subscription(call: Call) -> Json:
     )
     for price, quantity in prices:
         _add_item(state, subscription, price, quantity, now, trial_end)
+    _apply_scheduled_cancellation(state, subscription, params)
     if customer["currency"] is None:
         customer["currency"] = subscription["currency"]
     emit(state, "customer.subscription.created", subscription)

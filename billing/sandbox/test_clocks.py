@@ -74,9 +74,7 @@ def _run_until(state: State, clock: Json, target: int) -> None:
 
 def _earliest_due(state: State, clock_id: str, target: int) -> tuple[int, Json] | None:
     candidates = []
-    for subscription in state.all("subscription"):
-        if subscription["test_clock"] != clock_id:
-            continue
+    for subscription in state.related("subscription", "test_clock", clock_id):
         moment = next_transition(state, subscription)
         if moment is not None and moment <= target:
             candidates.append((moment, state.sequence[subscription["id"]], subscription))
@@ -97,9 +95,8 @@ def list_clocks(call: Call) -> Json:
 def delete_clock(call: Call) -> Json:
     state = call.state
     clock = state.get(_CLOCK, call.arg("id"))
-    for customer in state.all("customer"):
-        if customer["test_clock"] == clock["id"]:
-            state.remove(customer["id"])
+    for customer in state.related("customer", "test_clock", clock["id"]):
+        state.remove(customer["id"])
     state.remove(clock["id"])
     emit(state, "test_helpers.test_clock.deleted", clock)
     return {"id": clock["id"], "object": _CLOCK, "deleted": True}

@@ -143,6 +143,28 @@ def test_cancel_at_period_end_and_quantity_update(
     assert event.data.previous_attributes["cancel_at_period_end"] is False  # type: ignore[index]
 
 
+def test_cancel_at_period_end_on_create_schedules_the_cancellation(
+    stripe_client: stripe.StripeClient, price: stripe.Price
+) -> None:
+    subscription = subscribe(stripe_client, make_customer(stripe_client), price, cancel_at_period_end=True)
+    period_end = subscription["items"].data[0].current_period_end
+    assert subscription.status == "active" and subscription.cancel_at_period_end is True
+    assert subscription.cancel_at == period_end
+    assert subscription.canceled_at == subscription.created
+    created = stripe_client.v1.events.list(params={"type": "customer.subscription.created"}).data[0]
+    assert created.data.object["cancel_at"] == period_end  # type: ignore[index]
+    assert stripe_client.v1.subscriptions.retrieve(subscription.id).cancel_at == period_end
+
+
+def test_trial_with_cancel_at_period_end_ends_with_the_trial(
+    stripe_client: stripe.StripeClient, price: stripe.Price
+) -> None:
+    subscription = subscribe(
+        stripe_client, make_customer(stripe_client), price, trial_period_days=7, cancel_at_period_end=True
+    )
+    assert subscription.status == "trialing" and subscription.cancel_at == subscription.trial_end
+
+
 def test_subscription_list_filters(stripe_client: stripe.StripeClient, price: stripe.Price) -> None:
     other_price = make_price(stripe_client, amount=20000, interval="year", name="Pro Annual")
     first = subscribe(stripe_client, make_customer(stripe_client), price)
