@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from slack_bolt import App
@@ -51,6 +57,54 @@ def uvicorn_server(app: App, *, host: str = LOOPBACK, port: int = 3000) -> uvico
 def serve_http(app: App, *, host: str = LOOPBACK, port: int = 3000) -> None:
     log.info("Listening for Slack on http://%s:%d%s", host, port, EVENTS_PATH)
     uvicorn_server(app, host=host, port=port).run()
+
+
+@contextmanager
+def serving_in_thread(app: App, *, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
+    """Serve `app` as `serve_http` does, from a thread, until the block exits; yields the events URL.
+
+    Port 0 picks a free port. The socket is bound and listening before the thread starts, so requests
+    queue until uvicorn accepts them and callers need not wait for start-up.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, port))
+    sock.listen(64)
+    bound_port = sock.getsockname()[1]
+    server = uvicorn_server(app, host=host, port=bound_port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{bound_port}{EVENTS_PATH}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
+
+
+class ListenerExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting work in flight so an embedder can wait for every listener to finish."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="bolt-listener")
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._in_flight += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _: Future[Any]) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 5) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout):
+                raise TimeoutError(f"{self._in_flight} listener(s) still running after {timeout}s")
 
 
 def serve_socket_mode(app: App, settings: Settings) -> None:
