@@ -8,7 +8,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
 API_KEY = "sk_test_sandbox"
+ALL_METHODS = frozenset({"GET", "POST", "DELETE"})
+WRITE_METHODS = frozenset({"POST", "DELETE"})
 # How often serve_forever checks for stop(): tests start and stop a sandbox each, so keep it short.
 _POLL_SECONDS = 0.02
 
@@ -48,6 +50,7 @@ class SandboxServer:
         latency_ms: int = 0,
         fail_rate: float = 0.0,
         rate_limit: int | None = None,
+        fail_methods: Iterable[str] = ALL_METHODS,
     ) -> None:
         self.api_key = API_KEY
         self.state = State()
@@ -55,6 +58,7 @@ class SandboxServer:
         self._seed = seed
         self._latency_ms = latency_ms
         self._fail_rate = fail_rate
+        self._fail_methods = _methods(fail_methods)
         self._rate_limit = rate_limit
         self._knob_lock = threading.Lock()
         self._recent: deque[float] = deque()
@@ -100,9 +104,14 @@ class SandboxServer:
 
     # --- knobs for tests ---------------------------------------------------------------------------------------
 
-    def set_fail_rate(self, fail_rate: float) -> None:
+    def set_fail_rate(self, fail_rate: float, methods: Iterable[str] = ALL_METHODS) -> None:
+        """Answer this fraction of requests with a 500; `methods=WRITE_METHODS` fails only POST and DELETE."""
         with self._knob_lock:
             self._fail_rate = fail_rate
+            self._fail_methods = _methods(methods)
+
+    def set_write_fail_rate(self, fail_rate: float) -> None:
+        self.set_fail_rate(fail_rate, WRITE_METHODS)
 
     def set_latency_ms(self, latency_ms: int) -> None:
         with self._knob_lock:
@@ -126,7 +135,7 @@ class SandboxServer:
             params = decode_form(url.query)
             params.update(decode_form(body.decode()))
             page = hosted_page(self.state, method, url.path)
-            injected = None if page else self._injected_failure(started)
+            injected = None if page else self._injected_failure(method, started)
             response = page or injected or dispatch(self.state, method, url.path, params, headers)
         except StripeApiError as error:
             params = {}
@@ -146,7 +155,7 @@ class SandboxServer:
             )
         return response
 
-    def _injected_failure(self, now: float) -> Response | None:
+    def _injected_failure(self, method: str, now: float) -> Response | None:
         with self._knob_lock:
             if self._rate_limit is not None:
                 while self._recent and now - self._recent[0] >= 1.0:
@@ -154,7 +163,8 @@ class SandboxServer:
                 if len(self._recent) >= self._rate_limit:
                     return _error_response(rate_limited())
                 self._recent.append(now)
-            if self._fail_rate and self._random.random() < self._fail_rate:
+            failing = self._fail_rate and method in self._fail_methods
+            if failing and self._random.random() < self._fail_rate:
                 return _error_response(api_error())
         return None
 
@@ -163,6 +173,13 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     # The default backlog of 5 makes bursts of parallel clients wait for TCP SYN retries (a second or more).
     request_queue_size = 128
+
+
+def _methods(methods: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(method.upper() for method in methods)
+    if not chosen <= ALL_METHODS:
+        raise ValueError(f"unknown HTTP methods {sorted(chosen - ALL_METHODS)}; use {sorted(ALL_METHODS)}")
+    return chosen
 
 
 def _error_response(error: StripeApiError) -> Response:
@@ -211,9 +228,15 @@ def running_sandbox(
     fail_rate: float = 0.0,
     rate_limit: int | None = None,
     port: int = 0,
+    fail_methods: Iterable[str] = ALL_METHODS,
 ) -> Iterator[SandboxServer]:
     sandbox = SandboxServer(
-        port=port, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, rate_limit=rate_limit
+        port=port,
+        seed=seed,
+        latency_ms=latency_ms,
+        fail_rate=fail_rate,
+        rate_limit=rate_limit,
+        fail_methods=fail_methods,
     )
     sandbox.start()
     try:

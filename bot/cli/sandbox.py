@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from billing.sandbox import SandboxServer
-from billing.sandbox.server import DEFAULT_PORT
+from billing.sandbox.server import ALL_METHODS, DEFAULT_PORT, WRITE_METHODS
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -23,6 +23,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--fail-rate", type=_fraction, default=0.0, help="answer this fraction with 500 api_error"
+    )
+    parser.add_argument(
+        "--fail-writes-only",
+        action="store_true",
+        help="apply --fail-rate only to POST and DELETE; reads always succeed",
     )
     parser.add_argument("--rate-limit", type=int, default=None, help="answer 429 above N requests per second")
     parser.set_defaults(handler=_serve)
@@ -42,6 +47,7 @@ def _serve(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
         rate_limit=args.rate_limit,
+        fail_methods=WRITE_METHODS if args.fail_writes_only else ALL_METHODS,
     )
     print(f"Stripe sandbox listening on {sandbox.base_url}" + (f" (seed: {args.seed})" if args.seed else ""))
     print(f"  STRIPE_API_KEY={sandbox.api_key}   (any sk_test_… key works)")

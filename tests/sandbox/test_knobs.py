@@ -22,6 +22,33 @@ def test_fail_rate_one_answers_api_error_and_zero_recovers(
     assert stripe_client.v1.customers.list().data == []  # the failed create did nothing
 
 
+@pytest.mark.parametrize("set_knob", ["methods", "write_fail_rate"])
+def test_failing_only_writes_leaves_reads_working(
+    sandbox: SandboxServer, stripe_client: stripe.StripeClient, set_knob: str
+) -> None:
+    customer = stripe_client.v1.customers.create(params={"email": "w@example.com"})
+    if set_knob == "methods":
+        sandbox.set_fail_rate(1.0, methods={"POST", "DELETE"})
+    else:
+        sandbox.set_write_fail_rate(1.0)
+    assert stripe_client.v1.customers.retrieve(customer.id).email == "w@example.com"
+    assert [c.id for c in stripe_client.v1.customers.list().data] == [customer.id]
+    with pytest.raises(stripe.APIError):
+        stripe_client.v1.customers.update(customer.id, params={"name": "Never"})
+    with pytest.raises(stripe.APIError):
+        stripe_client.v1.customers.delete(customer.id)
+    sandbox.set_fail_rate(1.0)  # back to failing everything, reads included
+    with pytest.raises(stripe.APIError):
+        stripe_client.v1.customers.retrieve(customer.id)
+    sandbox.set_fail_rate(0.0)
+    assert stripe_client.v1.customers.retrieve(customer.id).name is None
+
+
+def test_fail_methods_must_be_http_methods_the_sandbox_serves(sandbox: SandboxServer) -> None:
+    with pytest.raises(ValueError, match="PUT"):
+        sandbox.set_fail_rate(1.0, methods={"PUT"})
+
+
 def test_fail_rate_half_fails_some_but_not_all(
     sandbox: SandboxServer, stripe_client: stripe.StripeClient
 ) -> None:
