@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.digest import Digest, collect_digest
@@ -31,6 +32,18 @@ MISFIRE_GRACE = timedelta(hours=2)
 
 # (channel, blocks, fallback text) -> the posted message's ts.
 Post = Callable[[str, list[Block], str], str | None]
+
+
+def chat_poster(client: WebClient) -> Post:
+    """Post with a bot-token WebClient (the app's own, or one built for the CLI)."""
+
+    def post(channel: str, blocks: list[Block], text: str) -> str | None:
+        response = client.chat_postMessage(
+            channel=channel, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
+        )
+        return str(response.get("ts") or "") or None
+
+    return post
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from slack_sdk.models.blocks import Block
-
 from billing.plans import collect_plan_mix
 from billing.portal_audit import audit_portal
 from bot.config import load_settings
-from bot.scheduler import Post, build_digest, digest_day, post_daily_digest
+from bot.scheduler import Post, build_digest, chat_poster, digest_day, post_daily_digest
 from bot.services import Services, build_services
 from messages.digest import digest_text
 from messages.reports import plans_text, portal_text
@@ -132,11 +130,4 @@ def slack_poster(services: Services) -> Post:
     settings.require("SLACK_BOT_TOKEN", "DIGEST_CHANNEL")
     assert settings.slack_bot_token is not None
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
-
-    def post(channel: str, blocks: list[Block], text: str) -> str | None:
-        response = client.chat_postMessage(
-            channel=channel, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
-        )
-        return str(response.get("ts") or "") or None
-
-    return post
+    return chat_poster(client)

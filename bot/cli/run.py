@@ -1,13 +1,26 @@
-"""`billing-bot run`: Socket Mode when SLACK_APP_TOKEN is set, or `--http` for the Events API over HTTP."""
+"""`billing-bot run`: Socket Mode when SLACK_APP_TOKEN is set, or `--http` for the Events API over HTTP.
+
+With DIGEST_CHANNEL set, the daily churn-risk digest scheduler runs alongside and stops with the bot.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.base import BaseScheduler
+from slack_bolt import App
 
 from bot.app import build_app
-from bot.config import load_settings
+from bot.config import Settings, load_settings
+from bot.scheduler import Post, build_scheduler, chat_poster
 from bot.server import LOOPBACK, serve_http, serve_socket_mode
-from bot.services import build_services
+from bot.services import Services, build_services
+
+log = logging.getLogger(__name__)
+
+SchedulerFactory = Callable[[Services, Post], BaseScheduler]
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -29,9 +42,45 @@ def run(args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "BILLING_CHANNELS")
     if not args.http:
         settings.require("SLACK_APP_TOKEN")
-    app = build_app(build_services(settings))
-    if args.http:
-        serve_http(app, host=args.host, port=args.port)
-    else:
-        serve_socket_mode(app, settings)
+    services = build_services(settings)
+    BotRunner(services, build_app(services)).run(http=args.http, host=args.host, port=args.port)
     return 0
+
+
+class BotRunner:
+    """Serves the app until it stops, with the digest scheduler started before and shut down after."""
+
+    def __init__(
+        self,
+        services: Services,
+        app: App,
+        *,
+        scheduler_factory: SchedulerFactory = build_scheduler,
+        http_server: Callable[..., None] = serve_http,
+        socket_mode_server: Callable[[App, Settings], None] = serve_socket_mode,
+    ) -> None:
+        self.services = services
+        self.app = app
+        self.scheduler_factory = scheduler_factory
+        self.http_server = http_server
+        self.socket_mode_server = socket_mode_server
+
+    def run(self, *, http: bool, host: str = LOOPBACK, port: int = 3000) -> None:
+        scheduler = self.start_digest_scheduler()
+        try:
+            if http:
+                self.http_server(self.app, host=host, port=port)
+            else:
+                self.socket_mode_server(self.app, self.services.settings)
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+
+    def start_digest_scheduler(self) -> BaseScheduler | None:
+        if not self.services.settings.digest_channel:
+            log.info("DIGEST_CHANNEL is not set: no daily churn-risk digest")
+            return None
+        scheduler = self.scheduler_factory(self.services, chat_poster(self.app.client))
+        scheduler.start()
+        log.info("Daily churn-risk digest scheduled for %s", self.services.settings.digest_channel)
+        return scheduler
