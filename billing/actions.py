@@ -702,6 +702,11 @@ class ActionService:
             )
         if pending.status == "cancelled":
             raise ActionExpired("This action was withdrawn (Back); nothing was changed.")
+        if pending.status == "pending" and pending.progress.get("in_flight"):
+            raise ActionAlreadyTaken(
+                "Stripe has not confirmed whether this action's last call went through. Click Confirm to "
+                "finish it: Stripe replays the same request, so money moves at most once."
+            )
         if pending.status == "failed":
             raise ActionExpired(f"This action can no longer run: {pending.last_error}")
         raise ActionExpired(

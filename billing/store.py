@@ -130,6 +130,10 @@ def m004_target_locks(db: sqlite_utils.Database) -> None:
     db["target_locks"].create_index(["nonce"])  # type: ignore[union-attr]
 
 
+# A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
+UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -358,7 +362,7 @@ class Store:
                 "update pending_actions set status = 'running', claimed_by = ?, claimed_at = ?, "
                 "attempts = attempts + 1 "
                 "where nonce = ? and ("
-                "  (status = 'pending' and expires_at > ?)"
+                f"  (status = 'pending' and (expires_at > ? or {UNCERTAIN}))"
                 "  or (status = 'running' and claimed_at <= ?)"
                 ") and not exists (select 1 from cases where cases.id = pending_actions.case_id "
                 "  and cases.status = 'acted')",
@@ -370,8 +374,10 @@ class Store:
             return True
 
     def _lock_targets(self, nonce: str, *, now: datetime, stale_after: timedelta) -> None:
-        """A lock is held exactly as long as its action's claim: while that action is 'running' and its
-        claim is not stale. So a crashed holder's locks lapse by the same rule that frees its claim."""
+        """A lock is held as long as its action's claim: while that action is 'running' and its claim is
+        not stale, so a crashed holder's locks lapse by the same rule that frees its claim. Except while a
+        Stripe call of the holder has an unknown outcome: then only the holder may touch its targets, by
+        resuming with the same idempotency key (another action could not tell whether the money moved)."""
         target_ids: list[str] = json.loads(
             self.db.execute("select target_ids from pending_actions where nonce = ?", [nonce]).fetchone()[0]
             or "[]"
@@ -382,8 +388,10 @@ class Store:
         holder = self.db.execute(
             "select target_locks.target_id, target_locks.nonce, holder.claimed_by "
             "from target_locks join pending_actions holder on holder.nonce = target_locks.nonce "
-            f"where target_locks.target_id in ({marks}) and target_locks.nonce != ? "
-            "and holder.status = 'running' and holder.claimed_at > ? "
+            f"where target_locks.target_id in ({marks}) and target_locks.nonce != ? and ("
+            "  (holder.status = 'running' and holder.claimed_at > ?)"
+            f"  or (holder.status in ('pending', 'running') and {UNCERTAIN.replace('result', 'holder.result')})"
+            ") "
             "order by target_locks.target_id limit 1",
             [*target_ids, nonce, _iso(now - stale_after)],
         ).fetchone()
@@ -419,14 +427,16 @@ class Store:
             self._unlock_targets(nonce)
 
     def release_pending(self, nonce: str, *, error: str, result: dict[str, Any]) -> None:
-        """Back to pending after a Stripe error, so the operator can confirm again."""
+        """Back to pending after a Stripe error, so the operator can confirm again. Its locks are kept while
+        a call's outcome is unknown (`in_flight`): only this action may resume on those targets."""
         with self.transaction():
             self.db.execute(
                 "update pending_actions set status = 'pending', claimed_by = null, claimed_at = null, "
                 "last_error = ?, result = ? where nonce = ? and status = 'running'",
                 [error, json.dumps(result, sort_keys=True), nonce],
             )
-            self._unlock_targets(nonce)
+            if not result.get("in_flight"):
+                self._unlock_targets(nonce)
 
     def fail_pending(self, nonce: str, *, error: str) -> None:
         """Terminal: Stripe's state no longer matches the plan, so confirming again would not help."""
@@ -439,11 +449,12 @@ class Store:
             self._unlock_targets(nonce)
 
     def cancel_pending(self, nonce: str) -> bool:
-        """The operator clicked Back: only a pending (never a running) action can be withdrawn."""
+        """The operator clicked Back: only a pending (never a running) action can be withdrawn, and not one
+        with a Stripe call of unknown outcome, which must be finished by confirming it again."""
         with self.transaction():
             cursor = self.db.execute(
                 "update pending_actions set status = 'cancelled', finished_at = ? "
-                "where nonce = ? and status = 'pending'",
+                f"where nonce = ? and status = 'pending' and not {UNCERTAIN}",
                 [self.now_iso(), nonce],
             )
             return cursor.rowcount == 1

@@ -370,6 +370,24 @@ def test_lost_answer_after_refund_replays_instead_of_refunding_twice() -> None:
     assert world.gateway.writes == [("refund", "ch_jp", f"billing-ops:{nonce}:refund")]
 
 
+def test_lost_answer_blocks_other_cases_and_back_until_confirmed_again() -> None:
+    world = World()
+    case_id = world.case("cus_kenji", Bucket.PRODUCT_FAILURE)
+    nonce = world.service.request(case_id, ActionKind.REFUND, "ch_jp", OPERATOR).nonce
+    other_case = world.case("cus_kenji", Bucket.PRODUCT_FAILURE)
+    other = world.service.request(other_case, ActionKind.REFUND, "ch_jp", SECOND_OPERATOR)
+    world.gateway.fail_after_effect = True
+    with pytest.raises(StripeUnavailable):
+        world.service.confirm(nonce, OPERATOR)
+    world.clock.advance(minutes=5)  # past the claim's staleness: the lock must not lapse
+    with pytest.raises(ActionAlreadyTaken, match="has not confirmed"):
+        world.service.back(nonce, OPERATOR)
+    with pytest.raises(TargetBusy):
+        world.service.confirm(other.nonce, OPERATOR)
+    assert world.service.confirm(nonce, OPERATOR).refund is not None
+    assert len(world.gateway.refunds) == 1
+
+
 def test_stale_running_claim_is_reclaimed_with_the_same_key() -> None:
     world = World()
     case_id = world.case("cus_kenji", Bucket.PRODUCT_FAILURE)

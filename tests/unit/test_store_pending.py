@@ -130,3 +130,47 @@ def test_locks_survive_a_restart_on_the_same_file(tmp_path: Path) -> None:
     assert first_process.claim_pending(holder, actor="U1", stale_after=STALE)
     with pytest.raises(TargetBusy):
         Store(tmp_path / "bot.db", clock).claim_pending(other, actor="U2", stale_after=STALE)
+
+
+def _send_without_answer(store: Store, nonce: str) -> None:
+    """What billing/actions.py records before a Stripe call: the call is in flight until answered."""
+    store.save_pending_progress(nonce, {"completed": {}, "in_flight": "refund", "generation": {}})
+
+
+def test_a_call_with_unknown_outcome_keeps_its_locks_until_its_own_action_finishes() -> None:
+    clock = FixedClock(T0)
+    store = Store(":memory:", clock)
+    uncertain = pending(store)
+    assert store.claim_pending(uncertain, actor="U1", stale_after=STALE)
+    _send_without_answer(store, uncertain)
+    store.release_pending(uncertain, error="timeout", result={"completed": {}, "in_flight": "refund"})
+
+    clock.advance(minutes=15)  # past the claim's staleness and the confirmation's 10-minute expiry
+    other = pending(store)
+    with pytest.raises(TargetBusy, match="Another action on ch_1"):
+        store.claim_pending(other, actor="U2", stale_after=STALE)
+    assert not store.cancel_pending(uncertain)  # Back cannot orphan a call that may have moved money
+    assert store.claim_pending(uncertain, actor="U1", stale_after=STALE)  # resumable despite expiry
+    store.finish_pending(uncertain, result={"completed": {"refund": {}}, "in_flight": None})
+    assert store.claim_pending(other, actor="U2", stale_after=STALE)
+
+
+def test_a_crash_during_a_call_keeps_the_targets_for_the_crashed_action() -> None:
+    clock = FixedClock(T0)
+    store = Store(":memory:", clock)
+    crashed = pending(store)
+    assert store.claim_pending(crashed, actor="U1", stale_after=STALE)
+    _send_without_answer(store, crashed)
+    clock.advance(minutes=5)
+    other = pending(store)
+    with pytest.raises(TargetBusy):
+        store.claim_pending(other, actor="U2", stale_after=STALE)
+    assert store.claim_pending(crashed, actor="U3", stale_after=STALE)  # any operator may finish it
+
+
+def test_a_definite_refusal_releases_the_locks() -> None:
+    store = Store(":memory:", FixedClock(T0))
+    refused, other = pending(store), pending(store)
+    assert store.claim_pending(refused, actor="U1", stale_after=STALE)
+    store.release_pending(refused, error="card declined", result={"completed": {}, "in_flight": None})
+    assert store.claim_pending(other, actor="U2", stale_after=STALE)
