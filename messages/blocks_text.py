@@ -1,6 +1,6 @@
 """Block Kit blocks (as posted: dicts) rendered as plain terminal text: a pure function.
 
-    header            Title                     context       note · note (elements joined by two spaces)
+    header            Title                     context       note  note (elements joined by two spaces)
                       =====                     actions       [ Confirm ]  [ Back ]
     section           its text, then each       divider       a rule of DIVIDER_WIDTH
                       field on its own line,    input         Label: [ ________ ]
@@ -36,9 +36,19 @@ _EMOJI = re.compile(r":[a-z0-9_+-]+:")
 
 
 def blocks_text(blocks: Sequence[Block]) -> str:
-    """One or more lines per block, in order; ends with a newline unless there are no blocks."""
-    lines = [_render(block) for block in blocks]
-    return "".join(f"{line}\n" for line in lines)
+    """One or more lines per block, in order; ends with a newline unless there are no blocks.
+
+    A blank line opens each section that does not follow a divider, as Slack spaces sections apart.
+    """
+    parts: list[str] = []
+    previous: str | None = None
+    for block in blocks:
+        kind = str(block.get("type"))
+        if kind == "section" and previous not in (None, "divider"):
+            parts.append("")
+        parts.append(_render(block))
+        previous = kind
+    return "".join(f"{part}\n" for part in parts)
 
 
 def mrkdwn_text(text: str) -> str:

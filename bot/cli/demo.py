@@ -1,16 +1,51 @@
-"""`billing-bot demo` (placeholder until its issue lands)."""
+"""`billing-bot demo [--customer EMAIL]`: the whole flow offline, printed as a transcript (see bot/demo.py)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from bot.demo import DEMO_CUSTOMER, DemoFailed, run_demo
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
-    parser = subcommands.add_parser("demo", help="(not yet available)")
-    parser.set_defaults(handler=_not_yet)
+    parser = subcommands.add_parser(
+        "demo",
+        help="run the whole flow offline: lookup, classify, cancel the duplicate and refund, confirm, handoff",
+        description=(
+            "The real bot over HTTP against a local Slack stand-in and the demo-seeded Stripe sandbox; "
+            "no Slack workspace, Stripe account or settings needed."
+        ),
+    )
+    parser.add_argument(
+        "--customer",
+        default=DEMO_CUSTOMER,
+        metavar="EMAIL",
+        help=f"the demo customer to look up (default {DEMO_CUSTOMER}, the one with a duplicate subscription)",
+    )
+    parser.set_defaults(handler=run)
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    print("billing-bot demo: not yet available", file=sys.stderr)
-    return 1
+def run(args: argparse.Namespace) -> int:
+    try:
+        with _quiet("httpx"):
+            run_demo(sys.stdout, customer=args.customer)
+    except DemoFailed as failure:
+        print(f"billing-bot demo: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    # httpx logs every signed request the demo sends at INFO, which would bury the transcript.
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

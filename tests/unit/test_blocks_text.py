@@ -37,6 +37,7 @@ def test_a_card_reads_as_plain_text() -> None:
         "Jane Doe\n"
         "========\n"
         "🧪 TEST MODE · no real money\n"
+        "\n"
         "CUSTOMER\n"
         "Stripe ID: cus_123 · Stripe Dashboard\n"
         "────────────────────────────────────────\n"
@@ -69,6 +70,26 @@ def test_section_accessory_context_elements_and_input() -> None:
         "Requested by @U0OPERATOR  expires soon\n"
         "Amount to refund: [ ________ ]\n"
         "[video]\n"
+    )
+
+
+def test_a_blank_line_opens_each_section_not_after_a_divider() -> None:
+    blocks = [
+        SectionBlock(text="*CUSTOMER*").to_dict(),
+        SectionBlock(text="*BILLING STATE*").to_dict(),
+        DividerBlock().to_dict(),
+        SectionBlock(text="*ANOMALIES*").to_dict(),
+        ActionsBlock(elements=[ButtonElement(text="Keep both", action_id="a", value="{}")]).to_dict(),
+        ActionsBlock(elements=[ButtonElement(text="Reclassify", action_id="b", value="{}")]).to_dict(),
+    ]
+    assert blocks_text(blocks) == (
+        "CUSTOMER\n"
+        "\n"
+        "BILLING STATE\n"
+        "────────────────────────────────────────\n"
+        "ANOMALIES\n"
+        "[ Keep both ]\n"
+        "[ Reclassify ]\n"
     )
 
 
