@@ -3,8 +3,8 @@
     python bench/digest_bench.py [--subscriptions 10000]
 
 Seeding goes through the sandbox's own API entry point in-process (no HTTP), so it is fast; the digest
-itself talks HTTP to the sandbox through StripeGateway, like production. Request count should stay within
-a small constant of objects ÷ 100 (one request per page of 100).
+itself talks HTTP to the sandbox through StripeGateway, like production. Exits 1 when the digest's request
+count strays more than REQUEST_SLACK from objects ÷ 100 (one request per page of 100).
 """
 
 from __future__ import annotations
@@ -14,66 +14,193 @@ import math
 import sys
 import time
 import tracemalloc
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from billing.digest import collect_digest  # noqa: E402
+from billing.digest import Digest, collect_digest  # noqa: E402
 from billing.gateway import StripeGateway  # noqa: E402
 from billing.sandbox import running_sandbox  # noqa: E402
 from billing.sandbox.api import invoke, wire_params  # noqa: E402
+from billing.sandbox.periods import days  # noqa: E402
+from billing.sandbox.state import Json, State  # noqa: E402
 
-AT_RISK_EVERY = 50  # one in this many is set to cancel at period end (a month out: outside the 14 days)
+REQUEST_SLACK = 20
+# One in this many subscriptions gets each risk (the rest are healthy and only streamed past the digest).
+CANCELING_EVERY = 50
+INCOMPLETE_EVERY = 100
+PAST_DUE_EVERY = 200
+PRICES = {
+    "usd_month": {"currency": "usd", "unit_amount": 2000, "interval": "month"},
+    "usd_year": {"currency": "usd", "unit_amount": 20000, "interval": "year"},
+    "jpy_month": {"currency": "jpy", "unit_amount": 3000, "interval": "month"},
+    "jpy_year": {"currency": "jpy", "unit_amount": 30000, "interval": "year"},
+}
+GOOD_CARD = "pm_card_visa"
+FAILING_CARD = "pm_card_chargeCustomerFail"
+# Far enough back for a monthly renewal (and its failed payment) to happen when the clock catches up.
+PAST_DUE_HISTORY = days(33)
+SOON = days(7)
 
 
-def call(state: Any, path: str, params: dict[str, Any]) -> Any:
-    return invoke(state, "POST", path, wire_params(params))
+@dataclass(frozen=True)
+class Report:
+    subscriptions: int
+    objects: int
+    requests: int
+    rows: int
+    wall_seconds: float
+    peak_bytes: int
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.subscriptions / 100)
+
+    @property
+    def within_budget(self) -> bool:
+        return abs(self.requests - self.pages) <= REQUEST_SLACK
 
 
-def seed(state: Any, subscriptions: int) -> None:
-    price = call(state, "/v1/prices", {
-        "currency": "usd", "unit_amount": 2000, "recurring": {"interval": "month"}, "product_data": {"name": "Pro"},
-    })  # fmt: skip
-    for index in range(subscriptions):
-        customer = call(state, "/v1/customers", {
-            "name": f"Bench {index}", "payment_method": "pm_card_visa",
-            "invoice_settings": {"default_payment_method": "pm_card_visa"},
-        })  # fmt: skip
-        subscription = call(
-            state, "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
+class Seeder:
+    """Creates data through the sandbox's request handlers, with the parameters Stripe would receive."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.prices = {name: self._price(name, spec) for name, spec in PRICES.items()}
+
+    def post(self, path: str, params: dict[str, Any]) -> Json:
+        return invoke(self.state, "POST", path, wire_params(params))
+
+    def _price(self, name: str, spec: dict[str, Any]) -> Json:
+        return self.post(
+            "/v1/prices",
+            {
+                "currency": spec["currency"],
+                "unit_amount": spec["unit_amount"],
+                "recurring": {"interval": spec["interval"]},
+                "product_data": {"name": f"Bench {name}"},
+            },
         )
-        if index % AT_RISK_EVERY == 0:  # a trickle of at-risk rows; the rest is streamed and dropped
-            call(state, f"/v1/subscriptions/{subscription['id']}", {"cancel_at_period_end": True})
+
+    def customer(self, index: int, card: str, **extra: Any) -> Json:
+        return self.post(
+            "/v1/customers",
+            {
+                "name": f"Bench {index}",
+                "email": f"bench{index}@example.com",
+                "payment_method": card,
+                "invoice_settings": {"default_payment_method": card},
+                **extra,
+            },
+        )
+
+    def subscribe(self, customer: Json, price: Json, **extra: Any) -> Json:
+        return self.post(
+            "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}], **extra}
+        )
+
+    def healthy(self, index: int, price: Json) -> None:
+        self.subscribe(self.customer(index, GOOD_CARD), price)
+
+    def canceling(self, index: int, price: Json) -> None:
+        """Half at the period's end (weeks away), half within the digest's 14-day horizon."""
+        customer = self.customer(index, GOOD_CARD)
+        if (index // CANCELING_EVERY) % 2:
+            self.subscribe(customer, price, cancel_at_period_end=True)
+        else:
+            self.subscribe(customer, price, cancel_at=self.state.now() + SOON)
+
+    def incomplete(self, index: int, price: Json) -> None:
+        self.subscribe(self.customer(index, FAILING_CARD), price)
+
+    def past_due(self, index: int) -> None:
+        """Paid a month ago on a test clock, then the card fails at renewal."""
+        now = self.state.now()
+        clock = self.post("/v1/test_helpers/test_clocks", {"frozen_time": now - PAST_DUE_HISTORY})
+        customer = self.customer(index, GOOD_CARD, test_clock=clock["id"])
+        self.subscribe(customer, self.prices["usd_month"])
+        failing = self.post(f"/v1/payment_methods/{FAILING_CARD}/attach", {"customer": customer["id"]})
+        self.post(
+            f"/v1/customers/{customer['id']}", {"invoice_settings": {"default_payment_method": failing["id"]}}
+        )
+        self.post(f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": now})
+
+
+def seed(state: State, subscriptions: int) -> None:
+    seeder = Seeder(state)
+    prices = list(seeder.prices.values())
+    for index in range(subscriptions):
+        price = prices[index % len(prices)]
+        if index % PAST_DUE_EVERY == 1:
+            seeder.past_due(index)
+        elif index % INCOMPLETE_EVERY == 2:
+            seeder.incomplete(index, price)
+        elif index % CANCELING_EVERY == 3:
+            seeder.canceling(index, price)
+        else:
+            seeder.healthy(index, price)
+
+
+def run_digest(gateway: StripeGateway) -> tuple[Digest, float]:
+    started = time.perf_counter()
+    digest = collect_digest(gateway, now=datetime.now(UTC), since=None)
+    return digest, time.perf_counter() - started
+
+
+def traced_peak(gateway: StripeGateway) -> int:
+    """A second, traced run: tracemalloc slows allocation-heavy code several times, so it is not timed."""
+    tracemalloc.start()
+    try:
+        collect_digest(gateway, now=datetime.now(UTC), since=None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def print_report(report: Report, sections: dict[str, int], seed_seconds: float) -> None:
+    print(
+        f"subscriptions seeded: {report.subscriptions} ({report.objects} sandbox objects, {seed_seconds:.1f}s)"
+    )
+    print(f"digest rows:          {report.rows} " + ", ".join(f"{k} {v}" for k, v in sections.items()))
+    print(f"stripe requests:      {report.requests}")
+    print(
+        f"objects ÷ 100:        {report.pages} (overhead {report.requests - report.pages}, allowed ±{REQUEST_SLACK})"
+    )
+    print(f"wall time:            {report.wall_seconds:.2f}s (digest over HTTP, untraced run)")
+    print(
+        f"peak memory:          {report.peak_bytes / 1_000_000:.1f} MB (tracemalloc, second run; sandbox threads included)"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=10_000)
     args = parser.parse_args()
     with running_sandbox() as sandbox:
         started = time.perf_counter()
         seed(sandbox.state, args.subscriptions)
+        seed_seconds = time.perf_counter() - started
+        gateway = StripeGateway(sandbox.api_key, api_base=sandbox.base_url)
+        try:
+            digest, wall = run_digest(gateway)
+            requests = gateway.request_count
+            peak = traced_peak(gateway)
+        finally:
+            gateway.close()
+        objects = len(sandbox.state.objects)
+    report = Report(args.subscriptions, objects, requests, len(digest.rows), wall, peak)
+    sections = {section.value: len(rows) for section, rows in digest.sections()}
+    print_report(report, sections, seed_seconds)
+    if not report.within_budget:
         print(
-            f"seeded {args.subscriptions} subscriptions in {time.perf_counter() - started:.1f}s",
+            f"FAIL: {report.requests} requests is not within {REQUEST_SLACK} of {report.pages}",
             file=sys.stderr,
         )
-        gateway = StripeGateway(sandbox.api_key, api_base=sandbox.base_url)
-        tracemalloc.start()
-        started = time.perf_counter()
-        digest = collect_digest(gateway, now=datetime.now(UTC), since=None)
-        wall = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    pages = math.ceil(args.subscriptions / 100)
-    print(f"subscriptions:      {args.subscriptions}")
-    print(f"at-risk rows:       {len(digest.rows)}")
-    print(
-        f"stripe requests:    {gateway.request_count} (objects ÷ 100 = {pages}, overhead {gateway.request_count - pages})"
-    )
-    print(f"wall time:          {wall:.2f}s")
-    print(f"peak memory:        {peak / 1_000_000:.1f} MB (tracemalloc)")
+        return 1
     return 0
 
 

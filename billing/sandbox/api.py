@@ -160,4 +160,4 @@ def _mask(key: str) -> str:
 
 
 def _encode(body: Json) -> bytes:
-    return json.dumps(body, indent=2).encode()
+    return json.dumps(body).encode()
