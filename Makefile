@@ -11,9 +11,9 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 
-# The main job on embedded defaults: a lookup against the bundled, demo-seeded Stripe sandbox.
+# The whole flow offline: the real bot over HTTP, a local Slack stand-in, the demo-seeded Stripe sandbox.
 demo: install
-	$(BIN)/billing-bot lookup jane@example.com --sandbox
+	$(BIN)/billing-bot demo
 
 lint: install
 	$(BIN)/ruff check bot handlers billing messages tests bench
