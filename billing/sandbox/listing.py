@@ -74,14 +74,21 @@ def page_where(
         chunk = found[:limit][::-1]
     else:
         start = _place(order, after, "starting_after") - 1 if after else len(order.ids) - 1
-        found = _first_matches(state, order, range(start, -1, -1), keep, limit + 1)
+        older = range(start, -1, -1)
+        found = _first_matches(state, order, older, keep, limit + 1, _created_floor(params))
         chunk = found[:limit]
     return list_object(state, chunk, url, expand, len(found) > limit)
 
 
 def _first_matches(
-    state: State, order: KindOrder, places: Iterable[int], keep: Predicate, count: int
+    state: State,
+    order: KindOrder,
+    places: Iterable[int],
+    keep: Predicate,
+    count: int,
+    created_floor: int | None = None,
 ) -> list[Json]:
+    """`created_floor` ends a newest-first walk early: everything further is older still."""
     found: list[Json] = []
     for place in places:
         obj = state.objects[order.ids[place]]
@@ -89,7 +96,24 @@ def _first_matches(
             found.append(obj)
             if len(found) == count:
                 break
+        elif created_floor is not None and (obj.get("created") or 0) < created_floor:
+            break
     return found
+
+
+def _created_floor(params: Params) -> int | None:
+    """The oldest `created` a `created` filter lets through, if it sets one."""
+    condition = params.get("created")
+    if condition is None or condition == "":
+        return None
+    if not isinstance(condition, dict):
+        return as_int(params, "created")
+    bounds = []
+    if "gte" in condition:
+        bounds.append(as_int(condition, "gte") or 0)
+    if "gt" in condition:
+        bounds.append((as_int(condition, "gt") or 0) + 1)
+    return max(bounds) if bounds else None
 
 
 def _place(order: KindOrder, object_id: str, param: str) -> int:
