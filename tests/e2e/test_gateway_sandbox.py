@@ -148,7 +148,6 @@ def test_cancel_at_period_end_then_immediately(gateway: StripeGateway) -> None:
 
 
 def test_paying_a_declined_invoice_is_refused() -> None:
-    # A fresh sandbox: see the xfail below for why earlier expanded reads must not come first.
     with running_sandbox(seed="demo") as server:
         gateway = StripeGateway(server.api_key, api_base=server.base_url, max_retries=0)
         [open_invoice] = list(gateway.iter_invoices(status="open"))[:1]
@@ -158,7 +157,6 @@ def test_paying_a_declined_invoice_is_refused() -> None:
     assert raised.value.code == "card_declined"
 
 
-@pytest.mark.xfail(strict=True, reason="sandbox bug: a nested expansion on a read is stored in its state")
 def test_paying_after_a_lookup_by_invoice_id_is_refused_as_declined_not_missing() -> None:
     with running_sandbox(seed="demo") as server:
         gateway = StripeGateway(server.api_key, api_base=server.base_url, max_retries=0)

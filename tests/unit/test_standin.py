@@ -37,6 +37,7 @@ def test_post_message_answers_like_slack_with_increasing_ts(standin: SlackStandI
     assert TOKEN not in str([call.args for call in standin.calls])
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")  # deliberately missing
 def test_slack_limits_and_missing_arguments_are_errors(client: WebClient) -> None:
     too_many = [{"type": "divider"}] * 51
     duplicate_action_ids = [
