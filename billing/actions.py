@@ -300,9 +300,7 @@ def charge_for_subscription(snapshot: CustomerSnapshot, subscription_id: str) ->
 
 
 def card_label(charge: Charge) -> str:
-    if charge.card is None:
-        return "the original payment method"
-    return f"{charge.card.brand.title()} •••• {charge.card.last4}"
+    return charge.card.short_label() if charge.card else "the original payment method"
 
 
 def plan_action(
@@ -370,7 +368,7 @@ def plan_action(
         if invoice is None or invoice.status != "open":
             raise PreconditionFailed(f"{target} is not an open invoice of this customer.")
         card = snapshot.customer.default_payment_method
-        method = f"{card.brand.title()} •••• {card.last4}" if card else "the default payment method"
+        method = card.short_label() if card else "the default payment method"
         money = format_money(invoice.amount_remaining, invoice.currency)
         summary = f"Charge {money} for invoice {invoice.id} to {method} now?"
         step = Step(name="pay", object_id=invoice.id, amount=invoice.amount_remaining)

@@ -19,40 +19,46 @@ class Services:
     store: Store
     clock: Clock
     lookup: LookupService
-    # Optional so containers built elsewhere (tests, demo) keep working; handlers build it on demand.
-    actions: ActionService | None = None
+    actions: ActionService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """The bot against Stripe (or the sandbox) as the settings say."""
     from billing.gateway import StripeGateway
 
     settings.require("STRIPE_API_KEY")
     assert settings.stripe_api_key is not None
-    clock = clock or SystemClock()
     gateway = StripeGateway(
         settings.stripe_api_key.get_secret_value(),
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
     )
-    store = Store(settings.billing_db, clock)
-    lookup = LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
+    return assemble_services(settings, gateway, clock=clock)
+
+
+def assemble_services(
+    settings: Settings,
+    gateway: BillingGateway,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    lookup: LookupService | None = None,
+) -> Services:
+    """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
+    clock = clock or SystemClock()
+    store = store or Store(settings.billing_db, clock)
+    lookup = lookup or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
+    policy = ActionPolicy(
+        operators=settings.billing_operators,
+        refund_approval_above=settings.billing_refund_approval_above,
+        main_currency=settings.billing_main_currency,
+    )
     return Services(
         settings=settings,
         gateway=gateway,
         store=store,
         clock=clock,
         lookup=lookup,
-        actions=action_service(settings, gateway, store, lookup, clock),
+        actions=ActionService(gateway, store, lookup, clock, policy),
     )
-
-
-def action_service(
-    settings: Settings, gateway: BillingGateway, store: Store, lookup: LookupService, clock: Clock
-) -> ActionService:
-    policy = ActionPolicy(
-        operators=settings.billing_operators,
-        refund_approval_above=settings.billing_refund_approval_above,
-        main_currency=settings.billing_main_currency,
-    )
-    return ActionService(gateway, store, lookup, clock, policy)

@@ -17,7 +17,7 @@ from billing.handoff import build_handoff, follow_up_text
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
-from bot.services import Services, action_service
+from bot.services import Services
 from handlers.middleware import Operator, operator_for
 from messages.actions import (
     KINDS,
@@ -45,9 +45,7 @@ NO_CHANGE_BUTTONS = (ActionId.KEEP_BOTH, ActionId.EXPLAIN_BILLING, ActionId.NO_A
 
 
 def register(app: App, services: Services) -> None:
-    actions = services.actions or action_service(
-        services.settings, services.gateway, services.store, services.lookup, services.clock
-    )
+    actions = services.actions
 
     def listener(handle: Any) -> Any:
         def run(

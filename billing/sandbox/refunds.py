@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.money import format_money
 from billing.sandbox.disputes import open_dispute_on
 from billing.sandbox.encoding import Params, as_int, as_metadata, as_str, merge_metadata
 from billing.sandbox.errors import invalid_request
@@ -13,35 +14,6 @@ from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
 REASONS = ("duplicate", "fraudulent", "requested_by_customer")
-ZERO_DECIMAL = frozenset(
-    [
-        "bif",
-        "clp",
-        "djf",
-        "gnf",
-        "jpy",
-        "kmf",
-        "krw",
-        "mga",
-        "pyg",
-        "rwf",
-        "ugx",
-        "vnd",
-        "vuv",
-        "xaf",
-        "xof",
-        "xpf",
-    ]
-)
-_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "$", "aud": "$"}
-
-
-def format_amount(amount: int, currency: str) -> str:
-    """Stripe's style in refund errors: `$20.00`, `¥3,000`."""
-    symbol = _SYMBOLS.get(currency, currency.upper() + " ")
-    if currency in ZERO_DECIMAL:
-        return f"{symbol}{amount:,}"
-    return f"{symbol}{amount / 100:,.2f}"
 
 
 def create_refund(call: Call) -> Json:
@@ -119,8 +91,8 @@ def _validated_amount(charge: Json, amount: int, remaining: int, reason: str | N
     if amount > remaining:
         currency = charge["currency"]
         raise invalid_request(
-            f"Refund amount ({format_amount(amount, currency)}) is greater than unrefunded amount on charge "
-            f"({format_amount(remaining, currency)})",
+            f"Refund amount ({format_money(amount, currency)}) is greater than unrefunded amount on charge "
+            f"({format_money(remaining, currency)})",
             param="amount",
             code="amount_too_large",
         )

@@ -30,7 +30,7 @@ from billing.store import Store
 from bot.app import build_app
 from bot.config import Settings, load_settings
 from bot.server import LOOPBACK, ListenerExecutor, serving_in_thread
-from bot.services import Services
+from bot.services import Services, assemble_services
 from bot.slack_requests import REQUEST_TIMEOUT, SlackRequests, find_button, slack_signature
 from bot.slack_standin import SlackStandIn
 
@@ -115,14 +115,7 @@ def running_bot(
     with SlackStandIn(port=0) as standin:
         settings = harness_settings(standin, db_path, **setting_overrides)
         clock = clock or SystemClock()
-        services = Services(
-            settings=settings,
-            gateway=gateway,
-            store=store or Store(settings.billing_db, clock),
-            clock=clock,
-            lookup=lookup
-            or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key),
-        )
+        services = assemble_services(settings, gateway, clock=clock, store=store, lookup=lookup)
         executor = ListenerExecutor()
         app = build_app(services, listener_executor=executor)
         with serving(app) as url:

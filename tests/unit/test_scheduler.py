@@ -9,11 +9,10 @@ import pytest
 from freezegun import freeze_time
 
 from billing.clock import SystemClock
-from billing.lookup import LookupService
 from billing.store import Store
 from bot.config import Settings
 from bot.scheduler import CATCH_UP_JOB_ID, DIGEST_JOB_ID, MISFIRE_GRACE, build_scheduler
-from bot.services import Services
+from bot.services import Services, assemble_services
 from tests.unit.test_digest_support import FakeGateway, customer, subscription
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -39,13 +38,7 @@ def services(db: Path, *, tz: str = "Europe/Berlin") -> Services:
     sam = customer("cus_sam", "Sam")
     gateway: Any = FakeGateway([(subscription("sub_sam", "cus_sam", status="past_due"), sam)])
     clock = SystemClock()
-    return Services(
-        settings=settings,
-        gateway=gateway,
-        store=Store(db, clock),
-        clock=clock,
-        lookup=LookupService(gateway, clock),
-    )
+    return assemble_services(settings, gateway, clock=clock, store=Store(db, clock))
 
 
 def fire_times(scheduler: Any, count: int) -> list[datetime]:
