@@ -515,13 +515,15 @@ class ActionService:
     def snapshot(self, case: Case) -> CustomerSnapshot:
         return self.snapshots.snapshot(case.customer_id, matched_on=case.matched_on)
 
+    def _audit(self, event: str, case: Case, actor: str | None, **fields: Any) -> None:
+        self.store.audit(event, actor=actor, case_id=case.id, customer_id=case.customer_id, **fields)
+
     def _require_operator(self, actor: str, case: Case, what: str) -> None:
         if not self.policy.is_operator(actor):
-            self.store.audit(
+            self._audit(
                 "not_authorized",
-                actor=actor,
-                case_id=case.id,
-                customer_id=case.customer_id,
+                case,
+                actor,
                 outcome="denied",
                 detail={"attempted": what},
             )
@@ -533,11 +535,10 @@ class ActionService:
         case = self.open_case(case_id)
         self._require_operator(actor, case, f"classify:{bucket}")
         self.store.update_case(case_id, bucket=bucket.value, bucket_by=actor, status="classified")
-        self.store.audit(
+        self._audit(
             "classified",
-            actor=actor,
-            case_id=case_id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             outcome="ok",
             detail={
                 "bucket": bucket.value,
@@ -551,11 +552,10 @@ class ActionService:
         case = self.open_case(case_id)
         self._require_operator(actor, case, "reclassify")
         self.store.update_case(case_id, bucket=None, bucket_by=None, status="open")
-        self.store.audit(
+        self._audit(
             "reclassify_requested",
-            actor=actor,
-            case_id=case_id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             detail={"previous_bucket": case.bucket.value if case.bucket else None},
         )
         return self.case(case_id)
@@ -595,11 +595,10 @@ class ActionService:
             summary=plan.summary,
             ttl=PENDING_TTL,
         )
-        self.store.audit(
+        self._audit(
             "action_requested",
-            actor=actor,
-            case_id=case_id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             stripe_ids=plan.target_ids,
             outcome="pending",
             detail={
@@ -627,11 +626,10 @@ class ActionService:
         case = self.open_case(pending.case_id)
         self._require_operator(actor, case, "back")
         if self.store.cancel_pending(nonce):
-            self.store.audit(
+            self._audit(
                 "action_withdrawn",
-                actor=actor,
-                case_id=case.id,
-                customer_id=case.customer_id,
+                case,
+                actor,
                 stripe_ids=pending.target_ids,
                 outcome="cancelled",
                 detail={"nonce": nonce, "kind": pending.kind.value},
@@ -646,11 +644,10 @@ class ActionService:
         case = self.case(pending.case_id)
         self._require_operator(actor, case, f"confirm:{pending.kind}")
         if pending.needs_second_operator and actor == pending.requested_by:
-            self.store.audit(
+            self._audit(
                 "approval_required",
-                actor=actor,
-                case_id=case.id,
-                customer_id=case.customer_id,
+                case,
+                actor,
                 stripe_ids=pending.target_ids,
                 outcome="denied",
                 detail={"nonce": nonce},
@@ -662,11 +659,10 @@ class ActionService:
         if not self._claim(pending, case, actor):
             self._explain_unclaimable(self.pending(nonce))
         pending = self.pending(nonce)
-        self.store.audit(
+        self._audit(
             "action_confirmed",
-            actor=actor,
-            case_id=case.id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             stripe_ids=pending.target_ids,
             outcome="running",
             detail={"nonce": nonce, "kind": pending.kind.value, "attempt": pending.attempts},
@@ -677,11 +673,10 @@ class ActionService:
         try:
             return self.store.claim_pending(pending.nonce, actor=actor, stale_after=STALE_CLAIM)
         except TargetBusy as busy:
-            self.store.audit(
+            self._audit(
                 "action_blocked",
-                actor=actor,
-                case_id=case.id,
-                customer_id=case.customer_id,
+                case,
+                actor,
                 stripe_ids=pending.target_ids,
                 outcome="target_busy",
                 detail={"nonce": pending.nonce, "target": busy.target_id, "running": busy.holder_nonce},
@@ -738,11 +733,10 @@ class ActionService:
         self.store.finish_pending(pending.nonce, result=progress)
         self.store.close_case(case.id, actor=actor, resolution=pending.kind.value)
         self._record_bucket_gap(case)
-        self.store.audit(
+        self._audit(
             "action_succeeded",
-            actor=actor,
-            case_id=case.id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             stripe_ids=_outcome_ids(outcome),
             stripe_request_id=",".join(outcome.request_ids) or None,
             outcome="success",
@@ -763,11 +757,10 @@ class ActionService:
         message = (
             error.message if isinstance(error, BillingError) else f"unexpected error: {type(error).__name__}"
         )
-        self.store.audit(
+        self._audit(
             "action_failed",
-            actor=actor,
-            case_id=case.id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             stripe_ids=pending.target_ids,
             stripe_request_id=getattr(error, "request_id", None),
             outcome="error_retryable" if retryable else "error_final",
@@ -859,11 +852,10 @@ class ActionService:
         case = self.open_case(case_id)
         self._require_operator(actor, case, str(kind))
         self._close(case, actor, kind)
-        self.store.audit(
+        self._audit(
             "resolved_without_change",
-            actor=actor,
-            case_id=case_id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             outcome="success",
             detail={"kind": kind.value, "bucket": case.bucket.value if case.bucket else None},
         )
@@ -892,11 +884,10 @@ class ActionService:
             ]
             for gap in gaps:
                 self.store.record_gap(case_id, gap)
-            self.store.audit(
+            self._audit(
                 "portal_gap",
-                actor=actor,
-                case_id=case_id,
-                customer_id=case.customer_id,
+                case,
+                actor,
                 stripe_ids=[config.id] if config else [],
                 outcome="blocked",
                 detail={"missing": missing, "gaps": gaps},
@@ -907,11 +898,10 @@ class ActionService:
         session = self.gateway.create_portal_session(case.customer_id)
         self._close(case, actor, ActionKind.PORTAL_LINK)
         # The URL logs the customer in: it goes to the operator only, never into the audit log.
-        self.store.audit(
+        self._audit(
             "portal_session_created",
-            actor=actor,
-            case_id=case_id,
-            customer_id=case.customer_id,
+            case,
+            actor,
             stripe_ids=[session.id] + ([config.id] if config else []),
             stripe_request_id=session.stripe_request_id,
             outcome="success",
