@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from billing.actions import BUCKET_GAPS, ActionKind, ActionOutcome, Case, live_subscriptions
+from billing.actions import ActionOutcome, Case
+from billing.ladder import BUCKET_GAPS, ActionKind, live_subscriptions
 from billing.models import Model, Subscription
 from billing.money import Money, format_money
 from billing.snapshot import CustomerSnapshot

@@ -11,9 +11,10 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from billing.actions import ActionKind, ActionOutcome, ActionService, Case, ladder
+from billing.actions import ActionOutcome, ActionService, Case
 from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import build_handoff, follow_up_text
+from billing.ladder import ActionKind, ladder
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot

@@ -16,7 +16,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing.actions import ActionKind, ActionOutcome, Option, PendingAction, PortalCheck
+from billing.actions import ActionOutcome, PendingAction, PortalCheck
+from billing.ladder import ActionKind, Option
 from billing.models import Bucket, Charge
 from billing.money import Money, decimals_for, format_money
 from messages.format import code, escape, minute

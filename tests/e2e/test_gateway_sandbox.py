@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 import stripe
 
-from billing.actions import ActionKind, ActionPolicy, ActionService
+from billing.actions import ActionPolicy, ActionService
 from billing.clock import SystemClock
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.gateway import StripeGateway
+from billing.ladder import ActionKind
 from billing.lookup import LookupService
 from billing.models import Bucket, Customer
 from billing.sandbox import SandboxServer, running_sandbox

@@ -5,15 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.actions import (
-    STALE_CLAIM,
-    ActionKind,
-    ActionPolicy,
-    Option,
-    idempotency_key,
-    ladder,
-    plan_action,
-)
+from billing.actions import STALE_CLAIM, ActionPolicy
 from billing.errors import (
     ActionAlreadyTaken,
     ActionExpired,
@@ -23,6 +15,7 @@ from billing.errors import (
     StripeUnavailable,
     TargetBusy,
 )
+from billing.ladder import ActionKind, Option, idempotency_key, ladder, plan_action
 from billing.models import Bucket, Charge, PortalConfiguration
 from billing.money import Money
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, STRANGER, World, demo_gateway

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from billing.actions import ActionKind, ActionOutcome, Option
+from billing.actions import ActionOutcome
 from billing.handoff import Handoff, HandoffSection, RevenueImpact
+from billing.ladder import ActionKind, Option
 from billing.models import Bucket
 from billing.money import Money
 from messages.actions import confirm_blocks, decision_blocks, outcome_summary
