@@ -218,7 +218,25 @@ def open_dispute_anomalies(records: BillingRecords) -> list[Anomaly]:
         summary = f"Open dispute for {amount} ({reason}), status {dispute.status.replace('_', ' ')}"
         ids = [dispute.id, *([dispute.charge_id] if dispute.charge_id else [])]
         anomalies.append(Anomaly(kind=AnomalyKind.OPEN_DISPUTE, summary=summary, object_ids=ids))
-    return anomalies
+    return anomalies + unlisted_dispute_anomalies(records)
+
+
+def unlisted_dispute_anomalies(records: BillingRecords) -> list[Anomaly]:
+    """Disputes are listed account-wide in a bounded window, so a disputed charge may have none listed;
+    it is still flagged, with no claim about the dispute's status."""
+    listed = {dispute.charge_id for dispute in records.disputes}
+    return [
+        Anomaly(
+            kind=AnomalyKind.OPEN_DISPUTE,
+            summary=(
+                f"Payment of {charge.money().format()} on {_day(charge.created)} was disputed; "
+                "the dispute's status is in the Stripe Dashboard"
+            ),
+            object_ids=[charge.id],
+        )
+        for charge in records.charges
+        if charge.disputed and charge.id not in listed
+    ]
 
 
 def card_expiry_anomalies(records: BillingRecords, *, now: datetime) -> list[Anomaly]:

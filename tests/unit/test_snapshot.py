@@ -125,6 +125,30 @@ def test_open_dispute_is_flagged_and_closed_one_is_not() -> None:
     assert found[0].summary == "Open dispute for $20.00 (product not received), status needs response"
 
 
+def test_disputed_charge_without_a_listed_dispute_is_still_flagged() -> None:
+    listed = Dispute(
+        id="dp_Open0001",
+        charge_id="ch_Disp0001",
+        amount=2000,
+        currency="usd",
+        status="needs_response",
+        created=T0,
+    )
+    charges = [
+        charge("ch_Disp0001", disputed=True),
+        charge("ch_Disp0002", disputed=True),
+        charge("ch_Fine0001"),
+    ]
+    found = find_anomalies(records(charges=charges, disputes=[listed]), now=NOW)
+    assert [(a.kind, a.object_ids) for a in found] == [
+        (AnomalyKind.OPEN_DISPUTE, ["dp_Open0001", "ch_Disp0001"]),
+        (AnomalyKind.OPEN_DISPUTE, ["ch_Disp0002"]),
+    ]
+    assert found[1].summary == (
+        "Payment of $20.00 on 2026-11-01 was disputed; the dispute's status is in the Stripe Dashboard"
+    )
+
+
 def test_refunds_already_made_are_listed_with_their_refund_ids() -> None:
     paid = charge("ch_Refd0001", amount_refunded=500)
     refund = Refund(id="re_Part0001", charge_id="ch_Refd0001", amount=500, currency="usd", created=T0)
