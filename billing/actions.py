@@ -43,6 +43,7 @@ from billing.ladder import (
 )
 from billing.models import (
     Bucket,
+    Charge,
     Invoice,
     Model,
     PortalSession,
@@ -193,6 +194,15 @@ class ActionService:
         if row is None:
             raise ActionExpired("This card's case is unknown to the bot (was the database reset?).")
         return Case.from_row(row)
+
+    def refundable_charge(self, case: Case, charge_id: str) -> Charge:
+        """One Stripe read: enough to open the refund modal; Confirm re-checks everything anyway."""
+        charge = self.gateway.get_charge(charge_id)
+        if charge.customer_id != case.customer_id:
+            raise PreconditionFailed(f"{charge_id} is not a charge of this customer.")
+        if charge.refundable_amount <= 0:
+            raise PreconditionFailed(f"{charge_id} has nothing left to refund.")
+        return charge
 
     def open_case(self, case_id: str) -> Case:
         case = self.case(case_id)

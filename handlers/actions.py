@@ -146,10 +146,8 @@ class CardFlow:
 
     def open_refund_modal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
         case = self.actions.open_case(value.case or "")
-        snapshot = self.actions.snapshot(case)
-        charge = next((c for c in snapshot.records.charges if c.id == value.target), None)
-        if charge is None or charge.refundable_amount <= 0:
-            raise PreconditionFailed(f"{value.target} has nothing left to refund.")
+        # The trigger_id expires 3 seconds after the click: one Stripe read, not a snapshot, before views.open.
+        charge = self.actions.refundable_charge(case, value.target or "")
         self.client.views_open(trigger_id=body["trigger_id"], view=refund_modal(case.id, charge))
 
     def request_refund(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:

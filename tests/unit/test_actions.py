@@ -479,3 +479,16 @@ def test_portal_without_cancellation_records_a_gap_and_keeps_the_case_open() -> 
         ("Customer portal does not let customers cancel their subscription", 1)
     ]
     assert world.store.get_case(case_id)["status"] == "classified"  # type: ignore[index]
+
+
+def test_refund_modal_reads_one_charge_and_refuses_other_customers_and_spent_ones() -> None:
+    world = World()
+    case = world.service.case(world.case("cus_kenji", Bucket.PRODUCT_FAILURE))
+    assert world.service.refundable_charge(case, "ch_jp").amount == 3000
+    with pytest.raises(PreconditionFailed, match="not a charge of this customer"):
+        world.service.refundable_charge(case, "ch_new")
+    world.service.confirm(
+        world.service.request(case.id, ActionKind.REFUND, "ch_jp", OPERATOR).nonce, OPERATOR
+    )
+    with pytest.raises(PreconditionFailed, match="nothing left to refund"):
+        world.service.refundable_charge(case, "ch_jp")
