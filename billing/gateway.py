@@ -61,6 +61,8 @@ PRODUCT_CACHE_SECONDS = 600.0
 # Stripe allows expansions at most four levels deep, so `data.items.data.price.product` is refused:
 # product names come from the cached catalogue instead.
 CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
+# A customer page carries subscriptions (for counts) and each customer's default card.
+LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
 # Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),
 # which is the one Stripe charges when the subscription has none.
@@ -130,7 +132,7 @@ class StripeGateway:
                 params={
                     "email": email,
                     "limit": 20,
-                    "expand": ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)],
+                    "expand": LISTED_CUSTOMER_EXPAND,
                 }
             )
         )
@@ -142,7 +144,7 @@ class StripeGateway:
                 params={
                     "query": query,
                     "limit": 20,
-                    "expand": ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)],
+                    "expand": LISTED_CUSTOMER_EXPAND,
                 }
             )
         )

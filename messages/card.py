@@ -177,14 +177,25 @@ def _per_period(sub: Subscription) -> str:
 
 def _invoices_text(snapshot: CustomerSnapshot) -> str:
     invoices = sorted(snapshot.records.invoices, key=lambda invoice: invoice.created, reverse=True)
-    lines = ["*Invoices*" + (f" (latest {MAX_INVOICES})" if len(invoices) > MAX_INVOICES else "")]
-    lines += [_invoice_line(invoice) for invoice in invoices[:MAX_INVOICES]]
-    if not invoices:
-        lines.append("No invoices.")
-    hidden = max(0, len(invoices) - MAX_INVOICES)
-    if hidden or snapshot.records.has_more_invoices:
-        lines.append(_more_line(hidden, snapshot, open_ended=snapshot.records.has_more_invoices))
-    return "\n".join(lines)
+    lines = [_invoice_line(invoice) for invoice in invoices]
+    return "\n".join(
+        _latest(
+            "*Invoices*", lines, MAX_INVOICES, "No invoices.", snapshot, snapshot.records.has_more_invoices
+        )
+    )
+
+
+def _latest(
+    title: str, lines: list[str], limit: int, empty: str, snapshot: CustomerSnapshot, has_more: bool
+) -> list[str]:
+    """The newest `limit` lines, then "…and N more" with a Dashboard link when Stripe holds more."""
+    shown = [title + (f" (latest {limit})" if len(lines) > limit else ""), *lines[:limit]]
+    if not lines:
+        shown.append(empty)
+    hidden = max(0, len(lines) - limit)
+    if hidden or has_more:
+        shown.append(_more_line(hidden, snapshot, open_ended=has_more))
+    return shown
 
 
 def _invoice_line(invoice: Invoice) -> str:
@@ -195,13 +206,10 @@ def _invoice_line(invoice: Invoice) -> str:
 
 def _payments_text(snapshot: CustomerSnapshot) -> str:
     charges = sorted(snapshot.records.charges, key=lambda charge: charge.created, reverse=True)
-    lines = ["*Payments*" + (f" (latest {MAX_CHARGES})" if len(charges) > MAX_CHARGES else "")]
-    lines += [_charge_line(charge) for charge in charges[:MAX_CHARGES]]
-    if not charges:
-        lines.append("No payments.")
-    hidden = max(0, len(charges) - MAX_CHARGES)
-    if hidden or snapshot.records.has_more_charges:
-        lines.append(_more_line(hidden, snapshot, open_ended=snapshot.records.has_more_charges))
+    lines = [_charge_line(charge) for charge in charges]
+    lines = _latest(
+        "*Payments*", lines, MAX_CHARGES, "No payments.", snapshot, snapshot.records.has_more_charges
+    )
     card = snapshot.customer.default_payment_method
     lines.append(f"*Default payment method:* {card.label() if card else 'none on file'}")
     return "\n".join(lines)
