@@ -136,6 +136,8 @@ class ActionOutcome(Model):
     invoice: Invoice | None = None
     portal: PortalSession | None = None
     request_ids: list[str] = Field(default_factory=list)
+    # The billing state the operator acted on, read after the claim and before Stripe was changed.
+    before: CustomerSnapshot | None = None
 
 
 class PortalCheck(Model):
@@ -411,9 +413,10 @@ class ActionService:
             "in_flight": pending.progress.get("in_flight"),
             "generation": dict(pending.progress.get("generation", {})),
         }
+        before = self._state_before(case)
         try:
             self._reverify(pending, progress)
-            outcome = self._execute(pending, actor, progress)
+            outcome = self._execute(pending, actor, progress).model_copy(update={"before": before})
         except (StripeUnavailable, StripeRefused) as error:
             self.store.release_pending(pending.nonce, error=error.message, result=progress)
             self._audit_failure(pending, case, actor, error, retryable=True)
@@ -465,6 +468,14 @@ class ActionService:
             outcome="error_retryable" if retryable else "error_final",
             detail={"nonce": pending.nonce, "kind": pending.kind.value, "error": message},
         )
+
+    def _state_before(self, case: Case) -> CustomerSnapshot | None:
+        """For the handoff. Best effort: the action does not depend on it, and without it the handoff
+        describes the state after the action."""
+        try:
+            return self.snapshot(case)
+        except BillingError:
+            return None
 
     def _reverify(self, pending: PendingAction, progress: dict[str, Any]) -> None:
         """Re-read each target not yet done. A step whose earlier call has an unknown outcome is left to the

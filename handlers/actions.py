@@ -174,7 +174,6 @@ class CardFlow:
     # --- second click ------------------------------------------------------------------------------
     def confirm(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
         nonce = value.nonce or ""
-        before = self.state_before(nonce)
         try:
             outcome = self.actions.confirm(nonce, self.user)
         except (StripeUnavailable, StripeRefused) as error:
@@ -185,17 +184,7 @@ class CardFlow:
             # The card still shows this prompt and its Confirm still works once the other action ends.
             self.operator.tell(action_error_text(error.message, retryable=True))
             return
-        self.finish(outcome, before)
-
-    def state_before(self, nonce: str) -> CustomerSnapshot | None:
-        """The handoff describes the billing state the operator acted on, not the one the action left.
-        Best effort: without it the handoff falls back to the state after the action."""
-        if not self.actions.policy.is_operator(self.user):
-            return None
-        try:
-            return self.actions.snapshot(self.actions.case(self.actions.pending(nonce).case_id))
-        except BillingError:
-            return None
+        self.finish(outcome)
 
     def show_retry(self, nonce: str) -> None:
         """The confirm prompt again, noting the failure. While Stripe is still failing the card cannot be
@@ -228,11 +217,11 @@ class CardFlow:
         self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
 
     # --- after an action: card in its final state, one handoff in the thread -------------------------
-    def finish(self, outcome: ActionOutcome, before: CustomerSnapshot | None = None) -> CustomerSnapshot:
+    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot:
         case = self.actions.case(outcome.case_id)
         snapshot = self.actions.snapshot(case)
         gaps = self.services.store.case_gaps(case.id)
-        handoff = build_handoff(before or snapshot, case, outcome, gaps=gaps)
+        handoff = build_handoff(outcome.before or snapshot, case, outcome, gaps=gaps)
         note = acted_note(outcome, minute(self.services.clock.now()))
         self.update_card(case, snapshot, final_blocks(outcome), acted=note)
         if case.channel and case.message_ts:
