@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,19 +18,6 @@ from billing.lookup import LookupService
 from billing.models import Bucket, Customer
 from billing.sandbox import SandboxServer, running_sandbox
 from billing.store import Store
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[SandboxServer]:
-    with running_sandbox(seed="demo") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(demo: SandboxServer) -> Iterator[StripeGateway]:
-    gateway = StripeGateway(demo.api_key, api_base=demo.base_url, max_retries=0)
-    yield gateway
-    gateway.close()
 
 
 def only(gateway: StripeGateway, email: str) -> Customer:

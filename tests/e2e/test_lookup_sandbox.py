@@ -28,19 +28,6 @@ EXPECTED_BUCKETS = {
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[SandboxServer]:
-    with running_sandbox(seed="demo") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(demo: SandboxServer) -> Iterator[StripeGateway]:
-    gateway = StripeGateway(demo.api_key, api_base=demo.base_url, max_retries=0)
-    yield gateway
-    gateway.close()
-
-
-@pytest.fixture(scope="module")
 def service(gateway: StripeGateway) -> LookupService:
     return LookupService(gateway, SystemClock())
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from billing.gateway import StripeGateway
 from billing.ports import BillingGateway
+from billing.sandbox import SandboxServer
 from messages.ids import ActionId
 from tests.e2e.slack_harness import (
     BILLING_CHANNEL,
@@ -25,7 +27,6 @@ from tests.e2e.slack_harness import (
     SlackHarness,
     running_bot,
 )
-from tests.unit.test_app_lookup import FakeGateway
 
 # 13-19 digits, optionally grouped by spaces or dashes; not glued to a word (Slack permalinks end in /p<16 digits>).
 SANDBOX_KEY = "sk_test_sandbox"  # billing.sandbox's key, used by the gateway when the sandbox serves Stripe
@@ -54,14 +55,11 @@ class GatedGateway:
 
 
 @pytest.fixture
-def gateway(request: pytest.FixtureRequest) -> BillingGateway:
-    try:
-        sandbox = request.getfixturevalue("demo_sandbox")
-    except pytest.FixtureLookupError:
-        return FakeGateway()  # type: ignore[return-value]
-    from billing.gateway import StripeGateway
-
-    return StripeGateway(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
+def gateway(demo_sandbox: SandboxServer) -> BillingGateway:
+    """A fresh demo sandbox per test: these tests change Stripe state."""
+    return StripeGateway(
+        demo_sandbox.api_key, api_base=demo_sandbox.base_url, max_retries=0, timeout_seconds=5
+    )
 
 
 @pytest.fixture
