@@ -10,12 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from pydantic import Field
-
+from billing.action_kinds import definition
+from billing.action_kinds.portal_link import missing_portal_features, portal_configuration, portal_gaps
+from billing.action_kinds.steps import idempotency_key
+from billing.action_models import (
+    ActionKind,
+    ActionOutcome,
+    Case,
+    CaseStatus,
+    Interaction,
+    PendingAction,
+    PendingStatus,
+    PortalCheck,
+)
 from billing.clock import Clock
 from billing.errors import (
     ActionAlreadyTaken,
@@ -27,30 +38,7 @@ from billing.errors import (
     StripeUnavailable,
     TargetBusy,
 )
-from billing.ladder import (
-    BUCKET_GAPS,
-    NO_CHANGE_ACTIONS,
-    PORTAL_FEATURE_GAPS,
-    ActionKind,
-    Step,
-    idempotency_key,
-    missing_portal_features,
-    plan_action,
-    portal_configuration,
-    verify_charge,
-    verify_invoice,
-    verify_subscription,
-)
-from billing.models import (
-    Bucket,
-    Charge,
-    Invoice,
-    Model,
-    PortalSession,
-    Refund,
-    Subscription,
-    WriteResult,
-)
+from billing.models import Bucket, Charge, WriteResult
 from billing.money import Money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -60,93 +48,6 @@ PENDING_TTL = timedelta(minutes=10)
 # A 'running' claim older than this belongs to a process that died mid-action; the same idempotency key
 # makes a re-run replay Stripe's original answer instead of moving money again.
 STALE_CLAIM = timedelta(minutes=2)
-
-
-class Case(Model):
-    id: str
-    customer_id: str
-    matched_on: str = ""
-    suggested_bucket: Bucket | None = None
-    bucket: Bucket | None = None
-    bucket_by: str | None = None
-    status: str
-    channel: str | None = None
-    message_ts: str | None = None
-    thread_ts: str | None = None
-    acted_by: str | None = None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Case:
-        return cls.model_validate({key: value for key, value in row.items() if value is not None})
-
-
-class PendingAction(Model):
-    nonce: str
-    case_id: str
-    kind: ActionKind
-    requested_by: str
-    customer_id: str
-    target_ids: list[str]
-    amount: int | None = None
-    currency: str | None = None
-    summary: str
-    steps: list[Step]
-    needs_second_operator: bool = False
-    status: str
-    expires_at: datetime
-    claimed_by: str | None = None
-    last_error: str | None = None
-    attempts: int = 0
-    progress: dict[str, Any] = Field(default_factory=dict)
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> PendingAction:
-        params = row["params"]
-        return cls(
-            nonce=row["nonce"],
-            case_id=row["case_id"],
-            kind=ActionKind(row["kind"]),
-            requested_by=row["requested_by"],
-            customer_id=row["customer_id"],
-            target_ids=row["target_ids"],
-            amount=row["amount"],
-            currency=row["currency"],
-            summary=row["summary"],
-            steps=[Step.model_validate(step) for step in params.get("steps", [])],
-            needs_second_operator=bool(params.get("needs_second_operator")),
-            status=row["status"],
-            expires_at=datetime.fromisoformat(row["expires_at"]),
-            claimed_by=row["claimed_by"],
-            last_error=row["last_error"],
-            attempts=row["attempts"] or 0,
-            progress=row["result"],
-        )
-
-
-class ActionOutcome(Model):
-    """What was done, for the card's final state and the handoff."""
-
-    kind: ActionKind
-    case_id: str
-    actor: str
-    requested_by: str | None = None
-    nonce: str | None = None
-    refund: Refund | None = None
-    subscription: Subscription | None = None
-    invoice: Invoice | None = None
-    portal: PortalSession | None = None
-    request_ids: list[str] = Field(default_factory=list)
-    # The billing state the operator acted on, read after the claim and before Stripe was changed.
-    before: CustomerSnapshot | None = None
-
-
-class PortalCheck(Model):
-    """A portal session, or the reason the portal cannot do what this bucket needs."""
-
-    configuration_id: str | None = None
-    missing_features: list[str] = Field(default_factory=list)
-    gaps: list[str] = Field(default_factory=list)
-    outcome: ActionOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +109,7 @@ class ActionService:
 
     def open_case(self, case_id: str) -> Case:
         case = self.case(case_id)
-        if case.status == "acted":
+        if case.status is CaseStatus.ACTED:
             who = f" by <@{case.acted_by}>" if case.acted_by else ""
             raise ActionAlreadyTaken(f"This case was already handled{who}; look the customer up again.")
         return case
@@ -235,7 +136,9 @@ class ActionService:
     def classify(self, case_id: str, bucket: Bucket, actor: str) -> Case:
         case = self.open_case(case_id)
         self._require_operator(actor, case, f"classify:{bucket}")
-        self.store.update_case(case_id, bucket=bucket.value, bucket_by=actor, status="classified")
+        self.store.update_case(
+            case_id, bucket=bucket.value, bucket_by=actor, status=CaseStatus.CLASSIFIED.value
+        )
         self._audit(
             "classified",
             case,
@@ -252,7 +155,7 @@ class ActionService:
     def reclassify(self, case_id: str, actor: str) -> Case:
         case = self.open_case(case_id)
         self._require_operator(actor, case, "reclassify")
-        self.store.update_case(case_id, bucket=None, bucket_by=None, status="open")
+        self.store.update_case(case_id, bucket=None, bucket_by=None, status=CaseStatus.OPEN.value)
         self._audit(
             "reclassify_requested",
             case,
@@ -265,7 +168,7 @@ class ActionService:
     def request(
         self,
         case_id: str,
-        kind: ActionKind,
+        kind: str,
         target: str,
         actor: str,
         *,
@@ -278,11 +181,11 @@ class ActionService:
         snapshot = snapshot or self.snapshot(case)
         if snapshot.customer.id != case.customer_id:
             raise PreconditionFailed("The snapshot is for another customer; nothing was changed.")
-        plan = plan_action(kind, target, snapshot, amount=amount)
+        plan = definition(kind).plan(target, snapshot, amount=amount)
         needs_second = self.policy.refund_needs_second_operator(plan.refund_amount)
         nonce = self.store.create_pending(
             case_id=case_id,
-            kind=kind.value,
+            kind=str(kind),
             requested_by=actor,
             customer_id=case.customer_id,
             target_ids=plan.target_ids,
@@ -304,7 +207,7 @@ class ActionService:
             outcome="pending",
             detail={
                 "nonce": nonce,
-                "kind": kind.value,
+                "kind": str(kind),
                 "amount": plan.amount,
                 "currency": plan.currency,
                 "summary": plan.summary,
@@ -333,7 +236,7 @@ class ActionService:
                 actor,
                 stripe_ids=pending.target_ids,
                 outcome="cancelled",
-                detail={"nonce": nonce, "kind": pending.kind.value},
+                detail={"nonce": nonce, "kind": str(pending.kind)},
             )
         else:
             self._explain_unclaimable(self.pending(nonce))
@@ -366,7 +269,7 @@ class ActionService:
             actor,
             stripe_ids=pending.target_ids,
             outcome="running",
-            detail={"nonce": nonce, "kind": pending.kind.value, "attempt": pending.attempts},
+            detail={"nonce": nonce, "kind": str(pending.kind), "attempt": pending.attempts},
         )
         return self._run_claimed(pending, case, actor)
 
@@ -386,22 +289,22 @@ class ActionService:
 
     def _explain_unclaimable(self, pending: PendingAction) -> None:
         case = self.case(pending.case_id)
-        if pending.status == "done":
+        if pending.status is PendingStatus.DONE:
             raise ActionAlreadyTaken(f"Already done by <@{pending.claimed_by}>; nothing else was changed.")
-        if pending.status == "running":
+        if pending.status is PendingStatus.RUNNING:
             raise ActionAlreadyTaken(f"In progress: <@{pending.claimed_by}> confirmed it a moment ago.")
-        if case.status == "acted":
+        if case.status is CaseStatus.ACTED:
             raise ActionAlreadyTaken(
                 f"This case was already handled by <@{case.acted_by}>; nothing was changed."
             )
-        if pending.status == "cancelled":
+        if pending.status is PendingStatus.CANCELLED:
             raise ActionExpired("This action was withdrawn (Back); nothing was changed.")
-        if pending.status == "pending" and pending.progress.get("in_flight"):
+        if pending.status is PendingStatus.PENDING and pending.progress.get("in_flight"):
             raise ActionAlreadyTaken(
                 "Stripe has not confirmed whether this action's last call went through. Click Confirm to "
                 "finish it: Stripe replays the same request, so money moves at most once."
             )
-        if pending.status == "failed":
+        if pending.status is PendingStatus.FAILED:
             raise ActionExpired(f"This action can no longer run: {pending.last_error}")
         raise ActionExpired(
             "This confirmation expired after 10 minutes; nothing was changed. Choose the action again."
@@ -433,18 +336,18 @@ class ActionService:
             self._audit_failure(pending, case, actor, error, retryable=True)
             raise
         self.store.finish_pending(pending.nonce, result=progress)
-        self.store.close_case(case.id, actor=actor, resolution=pending.kind.value)
-        self._record_bucket_gap(case)
+        self.store.close_case(case.id, actor=actor, resolution=str(pending.kind))
+        self._record_gaps(case, pending.kind)
         self._audit(
             "action_succeeded",
             case,
             actor,
-            stripe_ids=_outcome_ids(outcome),
+            stripe_ids=outcome.stripe_ids(),
             stripe_request_id=",".join(outcome.request_ids) or None,
             outcome="success",
             detail={
                 "nonce": pending.nonce,
-                "kind": pending.kind.value,
+                "kind": str(pending.kind),
                 "amount": pending.amount,
                 "currency": pending.currency,
                 "requested_by": pending.requested_by,
@@ -466,7 +369,7 @@ class ActionService:
             stripe_ids=pending.target_ids,
             stripe_request_id=getattr(error, "request_id", None),
             outcome="error_retryable" if retryable else "error_final",
-            detail={"nonce": pending.nonce, "kind": pending.kind.value, "error": message},
+            detail={"nonce": pending.nonce, "kind": str(pending.kind), "error": message},
         )
 
     def _state_before(self, case: Case) -> CustomerSnapshot | None:
@@ -480,38 +383,27 @@ class ActionService:
     def _reverify(self, pending: PendingAction, progress: dict[str, Any]) -> None:
         """Re-read each target not yet done. A step whose earlier call has an unknown outcome is left to the
         idempotency key: Stripe replays it if it ran, and runs it once if it did not."""
+        action = definition(pending.kind)
         for step in pending.steps:
             if step.name in progress["completed"] or step.name == progress["in_flight"]:
                 continue
-            if step.name == "cancel":
-                sub = self.gateway.get_subscription(step.object_id)
-                verify_subscription(sub, customer_id=pending.customer_id, at_period_end=step.at_period_end)
-            elif step.name == "refund":
-                charge = self.gateway.get_charge(step.object_id)
-                verify_charge(
-                    charge,
-                    customer_id=pending.customer_id,
-                    amount=step.amount or 0,
-                    refunded_before=step.refunded_before,
-                )
-            elif step.name == "pay":
-                invoice = self.gateway.get_invoice(step.object_id)
-                verify_invoice(invoice, customer_id=pending.customer_id)
+            action.recheck(step, self.gateway, pending)
 
     def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
-        results: dict[str, Any] = {}
+        action = definition(pending.kind)
+        results: dict[str, WriteResult] = {}
         for step in pending.steps:
             generation = int(progress["generation"].get(step.name, 0))
             key = idempotency_key(pending.nonce, step.name, generation)
             progress["in_flight"] = step.name
             self.store.save_pending_progress(pending.nonce, progress)
             try:
-                results[step.name] = self._call(step, pending, actor, key)
+                results[step.name] = result = action.run_step(step, self.gateway, pending, actor, key)
             except StripeRefused:
                 progress["in_flight"] = None
                 progress["generation"][step.name] = generation + 1
                 raise
-            progress["completed"][step.name] = {"id": results[step.name].id, "key": key}
+            progress["completed"][step.name] = {"id": getattr(result, "id", None), "key": key}
             progress["in_flight"] = None
             self.store.save_pending_progress(pending.nonce, progress)
         return ActionOutcome(
@@ -520,44 +412,13 @@ class ActionService:
             actor=actor,
             requested_by=pending.requested_by,
             nonce=pending.nonce,
-            refund=results.get("refund"),
-            subscription=results.get("cancel"),
-            invoice=results.get("pay"),
-            request_ids=[rid for result in results.values() if (rid := _request_id(result))],
+            results=results,
+            request_ids=[rid for result in results.values() if (rid := result.stripe_request_id)],
         )
 
-    def _call(
-        self, step: Step, pending: PendingAction, actor: str, key: str
-    ) -> Refund | Subscription | Invoice:
-        if step.name == "cancel":
-            return self.gateway.cancel_subscription(
-                step.object_id,
-                at_period_end=step.at_period_end,
-                idempotency_key=key,
-                comment=f"billing-ops case {pending.case_id}",
-            )
-        if step.name == "refund":
-            return self.gateway.refund_charge(
-                step.object_id,
-                amount=step.amount or 0,
-                reason="duplicate"
-                if pending.kind is ActionKind.CANCEL_AND_REFUND
-                else "requested_by_customer",
-                metadata={
-                    "billing_ops_case": pending.case_id,
-                    "billing_ops_nonce": pending.nonce,
-                    "requested_by": pending.requested_by,
-                    "confirmed_by": actor,
-                },
-                idempotency_key=key,
-            )
-        if step.name == "pay":
-            return self.gateway.pay_invoice(step.object_id, idempotency_key=key)
-        raise ValueError(f"unknown step {step.name}")
-
     # --- choices that move no money ----------------------------------------------------------------
-    def resolve_without_change(self, case_id: str, kind: ActionKind, actor: str) -> ActionOutcome:
-        if kind not in NO_CHANGE_ACTIONS:
+    def resolve_without_change(self, case_id: str, kind: str, actor: str) -> ActionOutcome:
+        if definition(kind).interaction is not Interaction.RESOLVE:
             raise ValueError(f"{kind} changes billing; it needs request + confirm")
         case = self.open_case(case_id)
         self._require_operator(actor, case, str(kind))
@@ -567,19 +428,21 @@ class ActionService:
             case,
             actor,
             outcome="success",
-            detail={"kind": kind.value, "bucket": case.bucket.value if case.bucket else None},
+            detail={"kind": str(kind), "bucket": case.bucket.value if case.bucket else None},
         )
         return ActionOutcome(kind=kind, case_id=case_id, actor=actor)
 
-    def _close(self, case: Case, actor: str, kind: ActionKind) -> None:
-        if not self.store.close_case(case.id, actor=actor, resolution=kind.value):
+    def _close(self, case: Case, actor: str, kind: str) -> None:
+        if not self.store.close_case(case.id, actor=actor, resolution=str(kind)):
             self.open_case(case.id)  # raises with who handled it
             raise ActionAlreadyTaken("This case was already handled.")
-        self._record_bucket_gap(case)
+        self._record_gaps(case, kind)
 
-    def _record_bucket_gap(self, case: Case) -> None:
+    def _record_gaps(self, case: Case, kind: str) -> None:
         if case.bucket is not None:
-            self.store.record_gap(case.id, BUCKET_GAPS[case.bucket])
+            self.store.record_gap(case.id, case.bucket.gap)
+        if gap := definition(kind).product_gap:
+            self.store.record_gap(case.id, gap)
 
     def portal_link(self, case_id: str, actor: str) -> PortalCheck:
         """A portal session when the portal can do what the bucket needs; otherwise the gap, recorded."""
@@ -588,10 +451,7 @@ class ActionService:
         config = portal_configuration(self.gateway.list_portal_configurations())
         missing = missing_portal_features(case.bucket, config)
         if missing:
-            gaps = [
-                PORTAL_FEATURE_GAPS.get(feature, "No active customer portal configuration")
-                for feature in missing
-            ]
+            gaps = portal_gaps(missing)
             for gap in gaps:
                 self.store.record_gap(case_id, gap)
             self._audit(
@@ -617,16 +477,7 @@ class ActionService:
             outcome="success",
             detail={"bucket": case.bucket.value if case.bucket else None},
         )
-        outcome = ActionOutcome(kind=ActionKind.PORTAL_LINK, case_id=case_id, actor=actor, portal=session)
+        outcome = ActionOutcome(
+            kind=ActionKind.PORTAL_LINK, case_id=case_id, actor=actor, results={"portal": session}
+        )
         return PortalCheck(configuration_id=config.id if config else None, outcome=outcome)
-
-
-def _request_id(result: WriteResult) -> str | None:
-    return result.stripe_request_id
-
-
-def _outcome_ids(outcome: ActionOutcome) -> list[str]:
-    ids = [obj.id for obj in (outcome.subscription, outcome.refund, outcome.invoice, outcome.portal) if obj]
-    if outcome.refund and outcome.refund.charge_id:
-        ids.append(outcome.refund.charge_id)
-    return ids

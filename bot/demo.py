@@ -20,6 +20,8 @@ from typing import Any, TextIO
 import stripe
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from billing.action_kinds import button_id
+from billing.action_models import ActionKind
 from billing.gateway import StripeGateway
 from billing.money import format_money
 from billing.sandbox import SandboxServer, running_sandbox
@@ -234,10 +236,10 @@ def _classify(bot: DemoBot, transcript: Transcript, card: Call) -> Call:
 
 
 def _request_cancel(bot: DemoBot, transcript: Transcript, options: Call) -> Call:
-    label = button_label(blocks_of(options), ActionId.CANCEL_DUPLICATE, "Cancel duplicate")
+    label = button_label(blocks_of(options), button_id(ActionKind.CANCEL_AND_REFUND), "Cancel duplicate")
     transcript.step(f"[ {label} ]")
     writes = bot.stripe_writes()
-    prompt = _click(bot, options, ActionId.CANCEL_DUPLICATE)
+    prompt = _click(bot, options, button_id(ActionKind.CANCEL_AND_REFUND))
     _expect_no_writes(bot, writes, "the first click")
     transcript.say("Nothing changes in Stripe yet. The bot asks:")
     transcript.show(blocks_text(new_blocks(blocks_of(options), blocks_of(prompt))))

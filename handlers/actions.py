@@ -11,17 +11,17 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from billing.actions import ActionOutcome, ActionService, Case
+from billing.action_kinds import ACTIONS, ladder
+from billing.action_models import ActionKind, ActionOutcome, Case, Interaction
+from billing.actions import ActionService
 from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import build_handoff, follow_up_text
-from billing.ladder import ActionKind, ladder
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
 from bot.services import Services
 from handlers.middleware import Operator, operator_for
 from messages.actions import (
-    KINDS,
     REFUND_AMOUNT_ACTION,
     REFUND_AMOUNT_BLOCK,
     acted_note,
@@ -41,8 +41,8 @@ from messages.ids import ActionId, ButtonValue, CallbackId
 
 log = logging.getLogger(__name__)
 
-MONEY_BUTTONS = (ActionId.CANCEL_DUPLICATE, ActionId.CANCEL_AT_PERIOD_END, ActionId.RETRY_PAYMENT)
-NO_CHANGE_BUTTONS = (ActionId.KEEP_BOTH, ActionId.EXPLAIN_BILLING, ActionId.NO_ACTION)
+# What a click on an action's button does, by the interaction its definition declares.
+FLOWS: dict[Interaction, Any] = {}
 
 
 def register(app: App, services: Services) -> None:
@@ -60,14 +60,10 @@ def register(app: App, services: Services) -> None:
 
     app.action(ActionId.CLASSIFY.value)(listener(CardFlow.classify))
     app.action(ActionId.RECLASSIFY.value)(listener(CardFlow.reclassify))
-    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal))
     app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm))
     app.action(ActionId.BACK.value)(listener(CardFlow.back))
-    app.action(ActionId.PORTAL_LINK.value)(listener(CardFlow.portal))
-    for action_id in MONEY_BUTTONS:
-        app.action(action_id.value)(listener(CardFlow.request))
-    for action_id in NO_CHANGE_BUTTONS:
-        app.action(action_id.value)(listener(CardFlow.resolve_without_change))
+    for definition in ACTIONS:
+        app.action(definition.button_id)(listener(FLOWS[definition.interaction]))
 
     @app.view(CallbackId.REFUND_MODAL.value)
     def refund_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -138,7 +134,7 @@ class CardFlow:
 
     # --- first click -------------------------------------------------------------------------------
     def request(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        kind = KINDS[action["action_id"]]
+        kind = ACTIONS.by_button(action["action_id"]).kind
         case = self.actions.open_case(value.case or "")
         snapshot = self.actions.snapshot(case)
         pending = self.actions.request(case.id, kind, value.target or "", self.user, snapshot=snapshot)
@@ -204,7 +200,8 @@ class CardFlow:
     def resolve_without_change(
         self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]
     ) -> None:
-        outcome = self.actions.resolve_without_change(value.case or "", KINDS[action["action_id"]], self.user)
+        kind = ACTIONS.by_button(action["action_id"]).kind
+        outcome = self.actions.resolve_without_change(value.case or "", kind, self.user)
         self.finish(outcome)
 
     def portal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
@@ -238,7 +235,7 @@ class CardFlow:
                 case_id=case.id,
                 customer_id=case.customer_id,
                 outcome="ok",
-                detail={"message_ts": str(posted.get("ts")), "kind": outcome.kind.value},
+                detail={"message_ts": str(posted.get("ts")), "kind": str(outcome.kind)},
             )
         return snapshot
 
@@ -254,3 +251,13 @@ class CardFlow:
             blocks=customer_card(snapshot, case_id=case.id, decision_blocks=blocks, acted_note=acted),
             text=card_text(snapshot),
         )
+
+
+FLOWS.update(
+    {
+        Interaction.CONFIRM: CardFlow.request,
+        Interaction.AMOUNT_MODAL: CardFlow.open_refund_modal,
+        Interaction.PORTAL: CardFlow.portal,
+        Interaction.RESOLVE: CardFlow.resolve_without_change,
+    }
+)

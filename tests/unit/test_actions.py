@@ -5,6 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from billing.action_kinds.ladder import ladder, plan_action
+from billing.action_kinds.steps import idempotency_key
+from billing.action_models import ActionKind, Option
 from billing.actions import STALE_CLAIM, ActionPolicy
 from billing.errors import (
     ActionAlreadyTaken,
@@ -15,7 +18,6 @@ from billing.errors import (
     StripeUnavailable,
     TargetBusy,
 )
-from billing.ladder import ActionKind, Option, idempotency_key, ladder, plan_action
 from billing.models import Bucket, Charge, PortalConfiguration
 from billing.money import Money
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, STRANGER, World, demo_gateway

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from billing.action_models import ActionKind
 from billing.handoff import SECTION_TITLES, build_handoff
-from billing.ladder import ActionKind
 from billing.models import Bucket
 from billing.money import Money
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, World
