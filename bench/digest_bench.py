@@ -21,7 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from billing.digest import Digest, collect_digest  # noqa: E402
+from billing.digest import collect_digest  # noqa: E402
+from billing.digest_models import Digest  # noqa: E402
 from billing.gateway import StripeGateway  # noqa: E402
 from billing.sandbox import running_sandbox  # noqa: E402
 from billing.sandbox.api import invoke, wire_params  # noqa: E402

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from billing.digest import DigestTotals, summary_from_json, summary_json
+from billing.digest_models import DigestTotals, summary_from_json, summary_json
 from billing.store import Store
 
 

@@ -17,7 +17,8 @@ from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from billing.digest import Digest, collect_digest
+from billing.digest import collect_digest
+from billing.digest_models import Digest
 from billing.digest_runs import DigestRuns
 from bot.config import Settings
 from bot.services import Services

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from billing.digest import DigestTotals, RiskSection, collect_digest
+from billing.digest import collect_digest
+from billing.digest_models import DigestTotals, RiskSection
 from billing.models import Dispute
 from billing.money import Money
 from tests.unit.test_digest_support import (
