@@ -8,6 +8,7 @@ from billing.actions import ActionPolicy, ActionService
 from billing.clock import Clock, SystemClock
 from billing.lookup import LookupService
 from billing.ports import BillingGateway
+from billing.reports import ReportService
 from billing.store import Store
 from bot.config import Settings
 
@@ -20,6 +21,7 @@ class Services:
     clock: Clock
     lookup: LookupService
     actions: ActionService
+    reports: ReportService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -61,4 +63,7 @@ def assemble_services(
         clock=clock,
         lookup=lookup,
         actions=ActionService(gateway, store, lookup, clock, policy),
+        reports=ReportService(
+            gateway, store, clock, zone=settings.digest_zone, main_currency=settings.billing_main_currency
+        ),
     )

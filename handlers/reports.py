@@ -10,10 +10,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from billing.errors import BillingError
-from billing.plans import collect_plan_mix
-from billing.portal_audit import audit_portal
 from billing.snapshot import LookupResult
-from bot.scheduler import build_digest, digest_day
 from bot.services import Services
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
 from handlers.middleware import Operator, operator_for
@@ -70,18 +67,17 @@ def handle(services: Services, report_name: str, command: dict[str, Any], respon
 
 
 def _report(services: Services, report_name: str) -> tuple[str, list[Any]]:
-    now = services.clock.now()
     if report_name == "digest":
-        day = digest_day(services)
-        digest = build_digest(services, channel=services.settings.digest_channel, day=day)
+        day = services.reports.digest_day()
+        digest = services.reports.digest(channel=services.settings.digest_channel, day=day)
         redact = services.settings.billing_redact_digest
         return digest_fallback_text(digest, day.isoformat()), digest_blocks(
             digest, redact=redact, day=day.isoformat()
         )
     if report_name == "plans":
-        mix = collect_plan_mix(services.gateway, now=now)
+        mix = services.reports.plan_mix()
         return plans_text(mix), plans_blocks(mix)
     if report_name == "portal-check":
-        audit = audit_portal(services.gateway.list_portal_configurations(), services.store.gap_counts())
+        audit = services.reports.portal_audit()
         return portal_text(audit), portal_blocks(audit)
     raise ValueError(f"unknown report {report_name!r}; expected one of {', '.join(REPORTS)}")
