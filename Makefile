@@ -18,11 +18,12 @@ demo: install
 lint: install
 	$(BIN)/ruff check bot handlers billing messages tests bench
 	$(BIN)/ruff format --check bot handlers billing messages tests bench
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
 
-# What CI runs (.ci/run calls this target).
+# What CI runs (.ci/run calls this target). lint includes the import-linter layer contracts (pyproject.toml).
 test: lint typecheck
 	$(BIN)/python -m pytest
 

@@ -19,8 +19,8 @@ from billing.handoff import build_handoff, follow_up_text
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
-from bot.services import Services
 from handlers.middleware import Operator, operator_for
+from handlers.ports import Services
 from messages.actions import (
     REFUND_AMOUNT_ACTION,
     REFUND_AMOUNT_BLOCK,

@@ -8,10 +8,10 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.services import Services
 from handlers import reports
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
 from handlers.middleware import Operator, operator_for
+from handlers.ports import Services
 from messages.card import usage_text
 from messages.ids import ButtonValue
 

@@ -11,8 +11,8 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from billing.errors import BillingError
-from bot.services import Services
 from handlers.middleware import operator_for
+from handlers.ports import Services
 from messages.errors import billing_error_text, unexpected_error_text
 
 log = logging.getLogger(__name__)

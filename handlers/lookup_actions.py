@@ -14,9 +14,9 @@ from slack_sdk.models.blocks import Block
 
 from billing.errors import BillingError, StripeUnavailable
 from billing.snapshot import CustomerSnapshot, LookupResult
-from bot.services import Services
 from handlers.errors import new_reference
 from handlers.middleware import Operator, operator_for
+from handlers.ports import Services
 from messages.card import candidates_card, candidates_text, card_text, customer_card
 from messages.errors import lookup_failed_blocks, lookup_failed_text
 from messages.format import channel_mention, clip

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 
 from billing.errors import BillingError
 from billing.snapshot import LookupResult
-from bot.services import Services
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
 from handlers.middleware import Operator, operator_for
+from handlers.ports import Services
 from messages.digest import digest_blocks, digest_fallback_text
 from messages.ids import ActionId, ButtonValue
 from messages.reports import plans_blocks, plans_text, portal_blocks, portal_text

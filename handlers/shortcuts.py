@@ -9,7 +9,6 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services import Services
 from handlers.lookup_actions import (
     Destination,
     LookupFlow,
@@ -18,6 +17,7 @@ from handlers.lookup_actions import (
     first_billing_channel,
 )
 from handlers.middleware import Operator, operator_for
+from handlers.ports import Services
 from messages.card import lookup_modal, source_note
 from messages.format import clip
 from messages.ids import ButtonValue, CallbackId

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services import Services
 from handlers.commands import retry_value
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
 from handlers.middleware import operator_for
+from handlers.ports import Services
 from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK, status_modal
 from messages.format import channel_mention, clip
 from messages.ids import CallbackId

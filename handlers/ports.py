@@ -1,0 +1,43 @@
+"""What the listeners need from the assembled app, as Protocols handlers own: bot.services.Services
+satisfies them, so handlers never import bot (the layers run bot -> handlers -> billing, messages)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from billing.actions import ActionService
+from billing.clock import Clock
+from billing.lookup import LookupService
+from billing.reports import ReportService
+from billing.store import Store
+
+
+class Settings(Protocol):
+    @property
+    def billing_channels(self) -> list[str]: ...
+
+    @property
+    def digest_channel(self) -> str | None: ...
+
+    @property
+    def billing_redact_digest(self) -> bool: ...
+
+
+class Services(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def lookup(self) -> LookupService: ...
+
+    @property
+    def actions(self) -> ActionService: ...
+
+    @property
+    def reports(self) -> ReportService: ...
