@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from billing.actions import ActionPolicy, ActionService
+from billing.cases import CaseService
 from billing.clock import Clock, SystemClock
 from billing.lookup import LookupService
 from billing.ports import BillingGateway
 from billing.reports import ReportService
 from billing.store import Store
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from billing.gateway import StripeGateway
 
 
 @dataclass
@@ -22,21 +27,25 @@ class Services:
     lookup: LookupService
     actions: ActionService
     reports: ReportService
+    cases: CaseService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """The bot against Stripe (or the sandbox) as the settings say."""
+    return assemble_services(settings, build_gateway(settings), clock=clock)
+
+
+def build_gateway(settings: Settings) -> StripeGateway:
     from billing.gateway import StripeGateway
 
     settings.require("STRIPE_API_KEY")
     assert settings.stripe_api_key is not None
-    gateway = StripeGateway(
+    return StripeGateway(
         settings.stripe_api_key.get_secret_value(),
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
     )
-    return assemble_services(settings, gateway, clock=clock)
 
 
 def assemble_services(
@@ -63,6 +72,7 @@ def assemble_services(
         clock=clock,
         lookup=lookup,
         actions=ActionService(gateway, store, lookup, clock, policy),
+        cases=CaseService(store),
         reports=ReportService(
             gateway, store, clock, zone=settings.digest_zone, main_currency=settings.billing_main_currency
         ),

@@ -15,7 +15,7 @@ from billing.action_kinds import ACTIONS, ladder
 from billing.action_models import ActionKind, ActionOutcome, Case, Interaction
 from billing.actions import ActionService
 from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
-from billing.handoff import build_handoff, follow_up_text
+from billing.handoff import follow_up_text
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
@@ -217,8 +217,7 @@ class CardFlow:
     def finish(self, outcome: ActionOutcome) -> CustomerSnapshot:
         case = self.actions.case(outcome.case_id)
         snapshot = self.actions.snapshot(case)
-        gaps = self.services.store.case_gaps(case.id)
-        handoff = build_handoff(outcome.before or snapshot, case, outcome, gaps=gaps)
+        handoff = self.services.cases.handoff(case, outcome, current=snapshot)
         note = acted_note(outcome, minute(self.services.clock.now()))
         self.update_card(case, snapshot, final_blocks(outcome), acted=note)
         if case.channel and case.message_ts:
@@ -229,14 +228,7 @@ class CardFlow:
                 text=handoff_text(handoff),
                 unfurl_links=False,
             )
-            self.services.store.audit(
-                "handoff_posted",
-                actor=outcome.actor,
-                case_id=case.id,
-                customer_id=case.customer_id,
-                outcome="ok",
-                detail={"message_ts": str(posted.get("ts")), "kind": str(outcome.kind)},
-            )
+            self.services.cases.handoff_posted(case, outcome, message_ts=str(posted.get("ts")))
         return snapshot
 
     def update_card(

@@ -24,8 +24,6 @@ from messages.ids import ActionId, ButtonValue
 
 log = logging.getLogger(__name__)
 
-QUERY_LIMIT = 500
-
 
 @dataclass(frozen=True)
 class Destination:
@@ -89,25 +87,17 @@ class LookupFlow:
     def post_card(
         self, operator: Operator, snapshot: CustomerSnapshot, *, query: str, destination: Destination
     ) -> Posted:
-        store = self.services.store
-        customer_id = snapshot.customer.id
-        case_id = store.open_case(
-            customer_id=customer_id,
-            query=clip(query, QUERY_LIMIT),
-            matched_on=snapshot.matched_on,
-            suggested_bucket=snapshot.suggestion.value if snapshot.suggestion else None,
-            opened_by=operator.user_id,
-        )
+        cases = self.services.cases
+        case_id = cases.open(snapshot, query=query, opened_by=operator.user_id)
         posted = self._post(destination, customer_card(snapshot, case_id=case_id), card_text(snapshot))
-        store.update_case(
-            case_id, channel=posted.channel, message_ts=posted.ts, thread_ts=destination.thread_ts
-        )
-        store.audit(
-            "lookup",
+        cases.card_posted(
+            case_id,
+            snapshot,
+            query=query,
             actor=operator.user_id,
-            case_id=case_id,
-            customer_id=customer_id,
-            detail={"query": clip(query, QUERY_LIMIT), "matched_on": snapshot.matched_on},
+            channel=posted.channel,
+            message_ts=posted.ts,
+            thread_ts=destination.thread_ts,
         )
         return posted
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from billing.actions import ActionService
+from billing.cases import CaseService
 from billing.clock import Clock
 from billing.lookup import LookupService
 from billing.reports import ReportService
-from billing.store import Store
 
 
 class Settings(Protocol):
@@ -28,9 +28,6 @@ class Services(Protocol):
     def settings(self) -> Settings: ...
 
     @property
-    def store(self) -> Store: ...
-
-    @property
     def clock(self) -> Clock: ...
 
     @property
@@ -41,3 +38,6 @@ class Services(Protocol):
 
     @property
     def reports(self) -> ReportService: ...
+
+    @property
+    def cases(self) -> CaseService: ...

@@ -14,6 +14,7 @@ from billing.gateway import StripeGateway
 from billing.lookup import LookupService
 from billing.snapshot import LookupResult
 from bot.config import load_settings
+from bot.services import build_gateway
 from messages.text import candidates_text, snapshot_text
 
 
@@ -62,14 +63,7 @@ def _gateway(*, sandbox: bool) -> Iterator[tuple[StripeGateway, str]]:
                 gateway.close()
         return
     settings = load_settings()
-    settings.require("STRIPE_API_KEY")
-    assert settings.stripe_api_key is not None
-    gateway = StripeGateway(
-        settings.stripe_api_key.get_secret_value(),
-        api_base=settings.stripe_api_base,
-        max_retries=settings.stripe_max_retries,
-        timeout_seconds=settings.stripe_timeout_seconds,
-    )
+    gateway = build_gateway(settings)
     try:
         yield gateway, settings.billing_identity_metadata_key
     finally:

@@ -1,0 +1,65 @@
+"""A case's bookkeeping around what Slack shows: opening it when a card is posted, recording where the card
+went, building the handoff and recording that it was posted. Listeners only render and post."""
+
+from __future__ import annotations
+
+from billing.action_models import ActionOutcome, Case
+from billing.handoff import Handoff, build_handoff
+from billing.snapshot import CustomerSnapshot
+from billing.store import Store
+
+QUERY_LIMIT = 500
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class CaseService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def open(self, snapshot: CustomerSnapshot, *, query: str, opened_by: str) -> str:
+        """A new case for a card about to be posted; its id goes into the card's buttons."""
+        return self.store.open_case(
+            customer_id=snapshot.customer.id,
+            query=_clip(query, QUERY_LIMIT),
+            matched_on=snapshot.matched_on,
+            suggested_bucket=snapshot.suggestion.value if snapshot.suggestion else None,
+            opened_by=opened_by,
+        )
+
+    def card_posted(
+        self,
+        case_id: str,
+        snapshot: CustomerSnapshot,
+        *,
+        query: str,
+        actor: str,
+        channel: str,
+        message_ts: str,
+        thread_ts: str | None,
+    ) -> None:
+        self.store.update_case(case_id, channel=channel, message_ts=message_ts, thread_ts=thread_ts)
+        self.store.audit(
+            "lookup",
+            actor=actor,
+            case_id=case_id,
+            customer_id=snapshot.customer.id,
+            detail={"query": _clip(query, QUERY_LIMIT), "matched_on": snapshot.matched_on},
+        )
+
+    def handoff(self, case: Case, outcome: ActionOutcome, *, current: CustomerSnapshot) -> Handoff:
+        """From the state the operator acted on when it was read, else the state after the action."""
+        before = outcome.before or current
+        return build_handoff(before, case, outcome, gaps=self.store.case_gaps(case.id))
+
+    def handoff_posted(self, case: Case, outcome: ActionOutcome, *, message_ts: str) -> None:
+        self.store.audit(
+            "handoff_posted",
+            actor=outcome.actor,
+            case_id=case.id,
+            customer_id=case.customer_id,
+            outcome="ok",
+            detail={"message_ts": message_ts, "kind": str(outcome.kind)},
+        )
