@@ -8,10 +8,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views
+from handlers import actions, commands, errors, lookup_actions, middleware, reports, shortcuts, views
 
-# One register(app, services) per listener module; errors first so it catches every listener's failures.
-HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports)
+# One register(app, services) per listener module; the middleware first (it puts the operator and the
+# button's value into every listener's context), then errors, which catches every listener's failures.
+HANDLER_MODULES = (middleware, errors, commands, shortcuts, views, lookup_actions, actions, reports)
 
 
 def build_app(

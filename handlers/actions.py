@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
@@ -19,7 +18,7 @@ from billing.handoff import follow_up_text
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator, require_button
 from handlers.ports import Services
 from messages.actions import (
     REFUND_AMOUNT_ACTION,
@@ -50,11 +49,16 @@ def register(app: App, services: Services) -> None:
 
     def listener(handle: Any) -> Any:
         def run(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+            ack: Ack,
+            operator: Operator,
+            button: ButtonValue | None,
+            action: dict[str, Any],
+            body: dict[str, Any],
+            client: WebClient,
         ) -> None:
             ack()
-            flow = CardFlow(actions, client, operator_for(body, client, respond), services)
-            flow.guarded(handle, flow, ButtonValue.decode(action["value"]), action, body)
+            flow = CardFlow(actions, client, operator, services)
+            flow.guarded(handle, flow, require_button(button), action, body)
 
         return run
 
@@ -66,13 +70,15 @@ def register(app: App, services: Services) -> None:
         app.action(definition.button_id)(listener(FLOWS[definition.interaction]))
 
     @app.view(CallbackId.REFUND_MODAL.value)
-    def refund_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def refund_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], button: ButtonValue | None, client: WebClient
+    ) -> None:
         raw = submitted_amount(view)
         if not looks_like_amount(raw):
             ack(response_action="errors", errors={REFUND_AMOUNT_BLOCK: "Enter a positive amount, e.g. 12.50"})
             return
         ack()
-        value = ButtonValue.decode(view.get("private_metadata") or "{}")
+        value = require_button(button)
         user_id = (body.get("user") or {}).get("id", "")
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)

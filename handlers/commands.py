@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from handlers import reports
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator
 from handlers.ports import Services
 from messages.card import usage_text
 from messages.ids import ButtonValue
@@ -22,16 +22,17 @@ RETRY_TARGET_LIMIT = 80
 
 def register(app: App, services: Services) -> None:
     @app.command(COMMAND)
-    def billing_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def billing_command(
+        ack: Ack, operator: Operator, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
-        handle_billing_command(services, client, command, respond)
+        handle_billing_command(services, client, operator, command, respond)
 
 
 def handle_billing_command(
-    services: Services, client: WebClient, command: dict[str, Any], respond: Respond
+    services: Services, client: WebClient, operator: Operator, command: dict[str, Any], respond: Respond
 ) -> None:
     query = " ".join((command.get("text") or "").split())
-    operator = operator_for(command, client, respond)
     if not query or query.lower() in ("help", "-h", "--help"):
         operator.tell(usage_text())
     elif query.lower() in REPORTS:

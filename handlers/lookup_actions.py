@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.errors import BillingError, StripeUnavailable
 from billing.snapshot import CustomerSnapshot, LookupResult
 from handlers.errors import new_reference
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator, require_button
 from handlers.ports import Services
 from messages.card import candidates_card, candidates_text, card_text, customer_card
 from messages.errors import lookup_failed_blocks, lookup_failed_text
@@ -121,23 +120,20 @@ class LookupFlow:
 def register(app: App, services: Services) -> None:
     @app.action(ActionId.OPEN_CANDIDATE.value)
     def open_candidate(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, operator: Operator, button: ButtonValue | None, body: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        handle_open_candidate(services, client, operator_for(body, client, respond), body, action)
+        handle_open_candidate(services, client, operator, body, require_button(button))
 
     @app.action(ActionId.RETRY_LOOKUP.value)
-    def retry_lookup(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def retry_lookup(ack: Ack, operator: Operator, button: ButtonValue | None, client: WebClient) -> None:
         ack()
-        handle_retry(services, client, operator_for(body, client, respond), action)
+        handle_retry(services, client, operator, require_button(button))
 
 
 def handle_open_candidate(
-    services: Services, client: WebClient, operator: Operator, body: dict[str, Any], action: dict[str, Any]
+    services: Services, client: WebClient, operator: Operator, body: dict[str, Any], value: ButtonValue
 ) -> None:
-    value = ButtonValue.decode(action["value"])
     customer_id = value.target or ""
     message = body.get("message") or {}
     destination = destination_in_channel(services, operator.channel_id, message.get("thread_ts"))
@@ -156,8 +152,7 @@ def handle_open_candidate(
     )
 
 
-def handle_retry(services: Services, client: WebClient, operator: Operator, action: dict[str, Any]) -> None:
-    value = ButtonValue.decode(action["value"])
+def handle_retry(services: Services, client: WebClient, operator: Operator, value: ButtonValue) -> None:
     destination = destination_in_channel(services, operator.channel_id, None) or first_billing_channel(
         services
     )

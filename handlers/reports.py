@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from billing.errors import BillingError
 from billing.snapshot import LookupResult
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator, require_button
 from handlers.ports import Services
 from messages.digest import digest_blocks, digest_fallback_text
 from messages.ids import ActionId, ButtonValue
@@ -26,18 +26,14 @@ FROM_DIGEST = "from the churn-risk digest"
 
 def register(app: App, services: Services) -> None:
     @app.action(ActionId.INVESTIGATE.value)
-    def investigate(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def investigate(ack: Ack, operator: Operator, button: ButtonValue | None, client: WebClient) -> None:
         ack()
-        handle_investigate(services, client, operator_for(body, client, respond), action)
+        handle_investigate(services, client, operator, require_button(button))
 
 
-def handle_investigate(
-    services: Services, client: WebClient, operator: Operator, action: dict[str, Any]
-) -> None:
+def handle_investigate(services: Services, client: WebClient, operator: Operator, value: ButtonValue) -> None:
     """Open the lookup card in the ops channel (the digest channel is usually wider than ops)."""
-    target = ButtonValue.decode(action["value"]).target or ""
+    target = value.target or ""
     destination = first_billing_channel(services)
     if destination is None or not target:
         operator.tell(allowed_channels_text(services))

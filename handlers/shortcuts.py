@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -16,7 +15,7 @@ from handlers.lookup_actions import (
     destination_in_channel,
     first_billing_channel,
 )
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator
 from handlers.ports import Services
 from messages.card import lookup_modal, source_note
 from messages.format import clip
@@ -27,9 +26,11 @@ MESSAGE_TEXT_LIMIT = 1500
 
 def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.MESSAGE_SHORTCUT.value)
-    def investigate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def investigate_message(
+        ack: Ack, operator: Operator, shortcut: dict[str, Any], client: WebClient
+    ) -> None:
         ack()
-        handle_message_shortcut(services, client, operator_for(shortcut, client, respond), shortcut)
+        handle_message_shortcut(services, client, operator, shortcut)
 
     @app.shortcut(CallbackId.GLOBAL_SHORTCUT.value)
     def open_lookup_modal(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:

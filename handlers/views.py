@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from handlers.commands import retry_value
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
-from handlers.middleware import operator_for
+from handlers.middleware import Operator
 from handlers.ports import Services
 from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK, status_modal
 from messages.format import channel_mention, clip
@@ -18,13 +18,15 @@ from messages.ids import CallbackId
 
 def register(app: App, services: Services) -> None:
     @app.view(CallbackId.LOOKUP_MODAL.value)
-    def lookup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def lookup_submitted(
+        ack: Ack, operator: Operator, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         query = submitted_query(view)
         if not query:
             ack(response_action="errors", errors={LOOKUP_INPUT_BLOCK: "Enter an email, Stripe ID or name."})
             return
         ack(response_action="update", view=status_modal(f"Looking up `{clip(query, 200)}`…"))
-        handle_lookup_submission(services, client, body, query)
+        handle_lookup_submission(services, client, operator, query)
 
 
 def submitted_query(view: dict[str, Any]) -> str:
@@ -33,8 +35,7 @@ def submitted_query(view: dict[str, Any]) -> str:
     return " ".join(str(raw).split())
 
 
-def handle_lookup_submission(services: Services, client: WebClient, body: dict[str, Any], query: str) -> None:
-    operator = operator_for(body, client, None)
+def handle_lookup_submission(services: Services, client: WebClient, operator: Operator, query: str) -> None:
     destination = first_billing_channel(services)
     if destination is None:
         operator.tell(allowed_channels_text(services))

@@ -8,6 +8,7 @@ from freezegun import freeze_time
 from billing.models import PortalConfiguration
 from handlers.middleware import Operator
 from handlers.reports import handle, handle_investigate
+from messages.ids import ButtonValue
 from tests.unit.test_scheduler import services
 
 
@@ -52,5 +53,5 @@ def test_investigate_without_billing_channels_tells_the_operator(tmp_path: Path)
             told.append(text)
 
     operator = Tell(user_id="U1", client=None)  # type: ignore[arg-type]
-    handle_investigate(svc, None, operator, {"value": '{"target":"cus_sam"}'})  # type: ignore[arg-type]
+    handle_investigate(svc, None, operator, ButtonValue(target="cus_sam"))  # type: ignore[arg-type]
     assert told and "BILLING_CHANNELS" in told[0]
