@@ -209,8 +209,9 @@ class StripeGateway:
         disputes = self._pool.submit(self._disputes_since, since)
         portal = self._pool.submit(self._portal_configurations_or_empty)
 
-        product_names = products.result()
+        products.result()
         subscription_page = subscriptions.result()
+        product_names = self._names_for(subscription_page.data)
         invoice_page = invoices.result()
         charge_page = charges.result()
         charge_list = [_to_charge(charge) for charge in charge_page.data]
@@ -286,6 +287,30 @@ class StripeGateway:
             self._products_loaded_at = time.monotonic()
         return names
 
+    def _names_for(self, subscriptions: list[stripe.Subscription]) -> dict[str, str]:
+        """The cached catalogue page, plus any product these subscriptions name that it lacks (accounts
+        with more products than one page), fetched by ID and kept in the cache."""
+        names = self._product_names()
+        missing = sorted(_product_ids_of(subscriptions) - names.keys())
+        fetched: dict[str, str] = {}
+        for start in range(0, len(missing), PAGE_SIZE):
+            chunk = missing[start : start + PAGE_SIZE]
+            try:
+                page = self._read(
+                    lambda chunk=chunk: self._client.v1.products.list(
+                        params={"ids": chunk, "limit": PAGE_SIZE}
+                    )  # type: ignore[misc]
+                )
+            except StripeUnavailable:
+                log.warning("could not fetch %d product(s); showing price IDs instead of names", len(chunk))
+                break
+            fetched.update({product.id: product.name for product in page.data})
+        if not fetched:
+            return names
+        with self._lock:
+            self._products = {**self._products, **fetched}
+            return self._products
+
     # --- re-reads just before a money action --------------------------------------------------
 
     def get_subscription(self, subscription_id: str) -> Subscription:
@@ -295,7 +320,7 @@ class StripeGateway:
             ),
             object_id=subscription_id,
         )
-        return _to_subscription(subscription, self._product_names())
+        return _to_subscription(subscription, self._names_for([subscription]))
 
     def get_charge(self, charge_id: str) -> Charge:
         return _to_charge(
@@ -332,7 +357,7 @@ class StripeGateway:
                 lambda: subscriptions.cancel(subscription_id, params=cancel, options=options),
                 object_id=subscription_id,
             )
-        return _with_request_id(_to_subscription(updated, self._product_names()), updated)
+        return _with_request_id(_to_subscription(updated, self._names_for([updated])), updated)
 
     def refund_charge(
         self,
@@ -401,8 +426,19 @@ class StripeGateway:
         }
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        product_names = self._product_names()
+        batch: list[stripe.Subscription] = []
         for subscription in self._paginate(self._client.v1.subscriptions.list, params):
+            batch.append(subscription)
+            if len(batch) == PAGE_SIZE:
+                yield from self._with_customers(batch)
+                batch = []
+        yield from self._with_customers(batch)
+
+    def _with_customers(
+        self, subscriptions: list[stripe.Subscription]
+    ) -> Iterator[tuple[Subscription, Customer]]:
+        product_names = self._names_for(subscriptions)
+        for subscription in subscriptions:
             customer = subscription.customer
             if isinstance(customer, str) or getattr(customer, "deleted", False):
                 continue
@@ -561,6 +597,16 @@ def _to_customer(customer: stripe.Customer) -> Customer:
         test_clock=_id_of(customer.test_clock),
         subscription_count=len(subscriptions.data) if subscriptions is not None else None,
     )
+
+
+def _product_ids_of(subscriptions: list[stripe.Subscription]) -> set[str]:
+    ids = set()
+    for subscription in subscriptions:
+        for item in subscription["items"].data:
+            product = item.price.product
+            if isinstance(product, str):
+                ids.add(product)
+    return ids
 
 
 def _to_price(price: stripe.Price, product_names: dict[str, str]) -> Price:

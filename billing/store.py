@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from billing.clock import Clock, SystemClock
-from billing.errors import TargetBusy
+from billing.errors import DatabaseUnavailable, TargetBusy
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -148,23 +148,33 @@ class Store:
     def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()
         self.path = str(path)
+        self._lock = threading.RLock()
+        try:
+            self.db = sqlite_utils.Database(self._connect())
+            self.migrate()
+        except (OSError, sqlite3.Error) as error:
+            raise DatabaseUnavailable(self.path, str(error) or type(error).__name__) from None
+
+    def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
-        self.db = sqlite_utils.Database(connection)
         if self.path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self._lock = threading.RLock()
-        self.migrate()
+            connection.execute("PRAGMA journal_mode=WAL")
+        return connection
 
     # --- migrations ---------------------------------------------------------------------------
     def migrate(self) -> None:
-        with self._lock:
+        """Apply what is missing, reading what was applied inside the same IMMEDIATE transaction.
+
+        Two processes starting at once on a fresh file both get here; the write lock makes the second wait
+        and then see the first one's work, instead of creating the same tables again.
+        """
+        with self.transaction():
+            self.db.execute("create table if not exists _migrations (name text primary key, applied_at text)")
             applied = self.applied_migrations()
             for name, fn in MIGRATIONS:
-                if name in applied:
-                    continue
-                with self.transaction():
+                if name not in applied:
                     fn(self.db)
                     self.db["_migrations"].insert(  # type: ignore[union-attr]
                         {"name": name, "applied_at": _iso(self.clock.now())}, pk="name"

@@ -9,10 +9,19 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing.errors import ConfigError
+
+APP_NAME = "billing-ops"
+
+
+def default_database_path() -> Path:
+    """The per-user data directory (e.g. ~/.local/share/billing-ops/billing-ops.db on Linux)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / f"{APP_NAME}.db"
+
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -30,7 +39,10 @@ def _split(value: object) -> object:
 class Settings(BaseSettings):
     """Every setting is documented in `.env.example`. Secrets are SecretStr and never printed."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`NAME=` as in .env.example) means "not set", so the default applies.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -42,7 +54,7 @@ class Settings(BaseSettings):
     stripe_max_retries: int = Field(default=2, ge=0, le=5)
     stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=80)
 
-    billing_db: Path = Path("./billing-ops.db")
+    billing_db: Path = Field(default_factory=default_database_path)
     billing_operators: CommaList = Field(default_factory=list)
     billing_channels: CommaList = Field(default_factory=list)
     billing_allow_live: bool = False
@@ -56,6 +68,42 @@ class Settings(BaseSettings):
     digest_tz: str = "UTC"
 
     # --- parsing -----------------------------------------------------------------------------
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip_surrounding_whitespace(cls, value: object) -> object:
+        # A key pasted with a trailing newline would otherwise fail every call as "could not reach Stripe".
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("billing_db")
+    @classmethod
+    def _absolute_database(cls, value: Path) -> Path:
+        path = value.expanduser()
+        if not path.is_absolute():
+            # A relative path would follow the working directory: `billing-bot audit` run elsewhere would
+            # read (and create) another, empty database.
+            raise ValueError(
+                f"expected an absolute path (or leave it empty for the default), got {str(value)!r}"
+            )
+        if path.is_dir():
+            raise ValueError(f"expected a file path, got the directory {str(path)!r}")
+        return path
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9]{16,}", value.get_secret_value()):
+            raise ValueError("expected the app's signing secret (letters and digits, from Basic Information)")
+        return value
+
+    @field_validator("billing_identity_metadata_key")
+    @classmethod
+    def _metadata_key(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", value):
+            raise ValueError(
+                f"expected a Stripe metadata key (up to 40 letters, digits, _ . -), got {value!r}"
+            )
+        return value
 
     @field_validator("billing_operators", "billing_channels", mode="before")
     @classmethod
@@ -120,8 +168,8 @@ class Settings(BaseSettings):
             amount = Decimal(str(value))
         except InvalidOperation:
             raise ValueError(f"expected an amount like 100 or 49.99, got {value!r}") from None
-        if amount < 0:
-            raise ValueError("expected a positive amount")
+        if not amount.is_finite() or amount < 0:
+            raise ValueError(f"expected a positive amount like 100 or 49.99, got {value!r}")
         return amount
 
     @field_validator("slack_api_url")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from billing.actions import ActionPolicy, ActionService
 from billing.clock import Clock, SystemClock
+from billing.errors import ConfigError, DatabaseUnavailable
 from billing.lookup import LookupService
 from billing.ports import BillingGateway
 from billing.store import Store
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -20,6 +24,16 @@ class Services:
     clock: Clock
     lookup: LookupService
     actions: ActionService
+
+
+def open_store(settings: Settings, clock: Clock | None = None) -> Store:
+    """The database BILLING_DB names (by default in the per-user data directory), logged so it can be found."""
+    try:
+        store = Store(settings.billing_db, clock)
+    except DatabaseUnavailable as error:
+        raise ConfigError(f"BILLING_DB is invalid: {error.message}") from None
+    log.info("Database: %s", settings.billing_db)
+    return store
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -47,7 +61,7 @@ def assemble_services(
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
     clock = clock or SystemClock()
-    store = store or Store(settings.billing_db, clock)
+    store = store or open_store(settings, clock)
     lookup = lookup or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
     policy = ActionPolicy(
         operators=settings.billing_operators,

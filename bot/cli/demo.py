@@ -8,7 +8,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bot.demo import DEMO_CUSTOMER, DemoFailed, run_demo
+from bot.cli.sandbox_loader import sandbox_package
+
+DEMO_CUSTOMER = "jane@example.com"  # bot.demo.DEMO_CUSTOMER, named here without importing the demo
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -30,6 +32,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    sandbox_package()  # one clear line, not a traceback, when the emulator cannot load
+    from bot.demo import DemoFailed, run_demo
+
     try:
         with _quiet("httpx"):
             run_demo(sys.stdout, customer=args.customer)

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from billing.plans import collect_plan_mix
 from billing.portal_audit import audit_portal
+from bot.cli.sandbox_loader import demo_sandbox
 from bot.config import load_settings
 from bot.scheduler import Post, build_digest, chat_poster, digest_day, post_daily_digest
 from bot.services import Services, build_services
@@ -39,9 +40,7 @@ def report_services(args: argparse.Namespace) -> Iterator[Services]:
     if not getattr(args, "sandbox", False):
         yield build_services(load_settings())
         return
-    from billing.sandbox import running_sandbox
-
-    with running_sandbox(seed="demo") as sandbox:
+    with demo_sandbox() as sandbox:
         settings = load_settings(stripe_api_key=sandbox.api_key, stripe_api_base=sandbox.base_url)
         yield build_services(settings)
 
