@@ -37,6 +37,14 @@ class StripeUnavailable(BillingError):
         self.request_id = request_id
 
 
+class StripeKeyRejected(StripeUnavailable):
+    """Stripe refused the API key itself (revoked, mistyped, or lacking a permission the call needs)."""
+
+
+class StripeUnreachable(StripeUnavailable):
+    """No answer from Stripe: network, DNS, TLS or timeout."""
+
+
 class StripeRefused(BillingError):
     """Stripe refused a write (card declined, amount too high, invalid state)."""
 

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import stripe
 
-from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
+from billing.errors import (
+    ObjectNotFound,
+    StripeKeyRejected,
+    StripeRefused,
+    StripeUnavailable,
+    StripeUnreachable,
+)
 from billing.models import (
     BillingRecords,
     CardSummary,
@@ -120,6 +126,10 @@ class StripeGateway:
     def request_count(self) -> int:
         """Stripe API calls made (one per page; network retries inside stripe-python not counted)."""
         return self._request_count
+
+    def check_access(self) -> None:
+        """One cheap read that proves the key works (every key the README describes can read customers)."""
+        self._read(lambda: self._client.v1.customers.list(params={"limit": 1}))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -511,7 +521,7 @@ def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool)
     if isinstance(error, stripe.InvalidRequestError) and error.code == "resource_missing":
         return ObjectNotFound(object_id or error.param or "unknown")
     if isinstance(error, stripe.AuthenticationError):
-        return StripeUnavailable("Stripe rejected the API key (check STRIPE_API_KEY)", request_id)
+        return StripeKeyRejected("Stripe rejected the API key (check STRIPE_API_KEY)", request_id)
     if isinstance(error, stripe.CardError):
         return StripeRefused(detail, error.code, request_id)
     if write and isinstance(
@@ -521,7 +531,7 @@ def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool)
     if isinstance(error, stripe.RateLimitError):
         return StripeUnavailable(f"rate limited by Stripe, try again shortly ({detail})", request_id)
     if isinstance(error, stripe.APIConnectionError):
-        return StripeUnavailable(f"could not reach Stripe ({detail})", request_id)
+        return StripeUnreachable(f"could not reach Stripe ({detail})", request_id)
     return StripeUnavailable(detail, request_id)
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -56,6 +56,7 @@ class Settings(BaseSettings):
 
     billing_db: Path = Field(default_factory=default_database_path)
     billing_operators: CommaList = Field(default_factory=list)
+    billing_viewers: CommaList = Field(default_factory=list)
     billing_channels: CommaList = Field(default_factory=list)
     billing_allow_live: bool = False
     billing_refund_approval_above: Decimal | None = None
@@ -79,6 +80,8 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_database(cls, value: Path) -> Path:
         path = value.expanduser()
+        if str(path) == ":memory:":  # tests: nothing outlives the process
+            return path
         if not path.is_absolute():
             # A relative path would follow the working directory: `billing-bot audit` run elsewhere would
             # read (and create) another, empty database.
@@ -105,12 +108,20 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("billing_operators", "billing_channels", mode="before")
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("billing_operators", "billing_viewers", "billing_channels", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split(value)
 
-    @field_validator("billing_operators")
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("billing_operators", "billing_viewers")
     @classmethod
     def _operator_ids(cls, value: list[str]) -> list[str]:
         for user_id in value:
@@ -229,6 +240,10 @@ class Settings(BaseSettings):
 
     def is_operator(self, user_id: str) -> bool:
         return user_id in self.billing_operators
+
+    def may_view_reports(self, user_id: str) -> bool:
+        """Reports and the message shortcut: operators, and the read-only viewers."""
+        return user_id in self.billing_operators or user_id in self.billing_viewers
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first setting a command needs and does not have."""

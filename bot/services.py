@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from billing.actions import ActionPolicy, ActionService
 from billing.clock import Clock, SystemClock
 from billing.errors import ConfigError, DatabaseUnavailable
+from billing.gateway import StripeGateway
 from billing.lookup import LookupService
 from billing.ports import BillingGateway
 from billing.store import Store
@@ -36,19 +37,21 @@ def open_store(settings: Settings, clock: Clock | None = None) -> Store:
     return store
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """The bot against Stripe (or the sandbox) as the settings say."""
-    from billing.gateway import StripeGateway
-
+def stripe_gateway(settings: Settings) -> StripeGateway:
+    """The real gateway, configured as the settings say (Stripe, or a sandbox at STRIPE_API_BASE)."""
     settings.require("STRIPE_API_KEY")
     assert settings.stripe_api_key is not None
-    gateway = StripeGateway(
+    return StripeGateway(
         settings.stripe_api_key.get_secret_value(),
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
     )
-    return assemble_services(settings, gateway, clock=clock)
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """The bot against Stripe (or the sandbox) as the settings say."""
+    return assemble_services(settings, stripe_gateway(settings), clock=clock)
 
 
 def assemble_services(

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
+from handlers.access import may_use
 from handlers.lookup_actions import (
     Destination,
     LookupFlow,
@@ -29,7 +30,9 @@ def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.MESSAGE_SHORTCUT.value)
     def investigate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        handle_message_shortcut(services, client, operator_for(shortcut, client, respond), shortcut)
+        operator = operator_for(shortcut, client, respond)
+        if may_use(services, operator, "the Investigate billing shortcut", in_billing_channel=False):
+            handle_message_shortcut(services, client, operator, shortcut)
 
     @app.shortcut(CallbackId.GLOBAL_SHORTCUT.value)
     def open_lookup_modal(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:

@@ -6,13 +6,21 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from billing.errors import BillingError, ConfigError
 from bot.cli import audit, demo, lookup, reports, run, sandbox
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments end like bad settings: one line naming what is wrong, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="billing-bot",
         description="Billing Ops: a Slack chat-ops bot for customers' Stripe billing problems.",
     )
