@@ -16,7 +16,12 @@ from billing.snapshot import LookupResult
 from bot.scheduler import build_digest, digest_day
 from bot.services import Services
 from handlers.access import may_use
-from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
+from handlers.lookup_actions import (
+    LookupFlow,
+    allowed_channels_text,
+    first_billing_channel,
+    tell_where_posted,
+)
 from handlers.middleware import Operator, operator_for
 from messages.digest import digest_blocks, digest_fallback_text
 from messages.ids import ActionId, ButtonValue
@@ -59,7 +64,7 @@ def handle_investigate(
         operator, query=target, destination=destination, find=find, retry=ButtonValue(target=target)
     )
     if posted is not None and posted.channel != operator.channel_id:
-        operator.tell(f"Opened the card for `{target}` in <#{posted.channel}>.")
+        tell_where_posted(client, operator, posted, what=f"the card for `{target}`")
 
 
 def handle(services: Services, report_name: str, command: dict[str, Any], respond: Respond) -> None:

@@ -17,6 +17,7 @@ from handlers.lookup_actions import (
     allowed_channels_text,
     destination_in_channel,
     first_billing_channel,
+    tell_where_posted,
 )
 from handlers.middleware import Operator, operator_for
 from messages.card import lookup_modal, source_note
@@ -53,13 +54,15 @@ def handle_message_shortcut(
     if destination is None:
         operator.tell(allowed_channels_text(services))
         return
-    LookupFlow(services, client).run(
+    posted = LookupFlow(services, client).run(
         operator,
         query=text,
         destination=destination,
         find=lambda: services.lookup.lookup_in_message(text),
         retry=ButtonValue(text=text),
     )
+    if posted is not None and posted.channel != channel_id:
+        tell_where_posted(client, operator, posted, what="the billing card for this message")
 
 
 def _away_from_message(
