@@ -6,10 +6,11 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import stripe
 
@@ -20,6 +21,7 @@ from billing.errors import (
     StripeUnavailable,
     StripeUnreachable,
 )
+from billing.metrics import STRIPE_ERRORS, STRIPE_SECONDS, stripe_endpoint
 from billing.models import (
     BillingRecords,
     CardSummary,
@@ -89,6 +91,26 @@ S = TypeVar("S", bound=stripe.StripeObject)
 W = TypeVar("W", bound=WriteResult)
 
 
+class MeteredRequestsClient(stripe.RequestsClient):
+    """stripe-python's own HTTP client, timing every attempt (retries included) for /metrics."""
+
+    def request(  # type: ignore[override]  # RequestsClient narrows HTTPClient's signature the same way
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        endpoint = stripe_endpoint(urlsplit(url).path)
+        started = time.perf_counter()
+        try:
+            content, status, response_headers = super().request(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            STRIPE_ERRORS.labels(method=method, endpoint=endpoint, status="unreachable").inc()
+            raise
+        finally:
+            STRIPE_SECONDS.labels(method=method, endpoint=endpoint).observe(time.perf_counter() - started)
+        if status >= 400:
+            STRIPE_ERRORS.labels(method=method, endpoint=endpoint, status=str(status)).inc()
+        return content, status, response_headers
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -106,7 +128,7 @@ class StripeGateway:
             stripe_version=STRIPE_API_VERSION,
             base_addresses={"api": api_base.rstrip("/")},
             max_network_retries=max_retries,
-            http_client=http_client or stripe.RequestsClient(timeout=timeout_seconds),
+            http_client=http_client or MeteredRequestsClient(timeout=timeout_seconds),
         )
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="stripe")
         self._lock = threading.Lock()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -20,6 +21,9 @@ import sqlite_utils
 
 from billing.clock import Clock, SystemClock
 from billing.errors import DatabaseUnavailable, TargetBusy
+from billing.metrics import count_audit_event
+
+log = logging.getLogger(__name__)
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -132,13 +136,42 @@ def m004_target_locks(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m005_digest_claimed_at(db: sqlite_utils.Database) -> None:
-    """When a digest run claimed its day, so a run that crashed while building can be taken over later."""
+def m005_digest_claims_and_health(db: sqlite_utils.Database) -> None:
+    """When a digest run claimed its day, so a run that crashed while building can be taken over later;
+    and one row /healthz rewrites to prove the database takes writes."""
     db["digest_runs"].add_column("claimed_at", str)  # type: ignore[union-attr]
+    db["health_checks"].create({"id": int, "at": str}, pk="id")  # type: ignore[union-attr]
 
 
 # A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
 UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
+
+
+def _log_audit(
+    event: str,
+    actor: str | None,
+    case_id: str | None,
+    customer_id: str | None,
+    stripe_ids: list[str] | None,
+    stripe_request_id: str | None,
+    outcome: str | None,
+    detail: dict[str, Any],
+) -> None:
+    """Every audited fact is also an INFO line, with IDs only: `detail` can quote a query (an email) or a
+    customer's words, so it stays in the database."""
+    fields = {
+        "event": event,
+        "actor": actor,
+        "case_id": case_id,
+        "customer_id": customer_id,
+        "nonce": detail.get("nonce"),
+        "action": detail.get("kind"),
+        "stripe_ids": stripe_ids or [],
+        "stripe_request_id": stripe_request_id,
+        "outcome": outcome,
+    }
+    shown = " ".join(f"{key}={value}" for key, value in fields.items() if value and key != "event")
+    log.info("%s %s", event, shown, extra=fields)
 
 
 @contextmanager
@@ -225,6 +258,16 @@ class Store:
                 raise
             self.db.execute("COMMIT")
 
+    def check_writable(self) -> None:
+        """Raise DatabaseUnavailable unless a write commits now (read-only file, full disk, lost mount)."""
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "insert or replace into health_checks (id, at) values (1, ?)", [self.now_iso()]
+                )
+        except sqlite3.Error as error:
+            raise DatabaseUnavailable(self.path, str(error)) from None
+
     def now_iso(self) -> str:
         return _iso(self.clock.now())
 
@@ -241,6 +284,9 @@ class Store:
         outcome: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> int:
+        detail = detail or {}
+        _log_audit(event, actor, case_id, customer_id, stripe_ids, stripe_request_id, outcome, detail)
+        count_audit_event(event, outcome, detail)
         with self._lock:
             table = self.db["audit_log"]
             table.insert(  # type: ignore[union-attr]
@@ -253,7 +299,7 @@ class Store:
                     "stripe_ids": json.dumps(stripe_ids or []),
                     "stripe_request_id": stripe_request_id,
                     "outcome": outcome,
-                    "detail": json.dumps(detail or {}, default=str, sort_keys=True),
+                    "detail": json.dumps(detail, default=str, sort_keys=True),
                 }
             )
             return int(table.last_pk)  # type: ignore[union-attr, arg-type]

@@ -36,13 +36,30 @@ def _split(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
-    """Every setting is documented in `.env.example`. Secrets are SecretStr and never printed."""
+class LogSettings(BaseSettings):
+    """The two settings every command needs before anything else (read first, by bot.cli.main)."""
 
     # An empty value (`NAME=` as in .env.example) means "not set", so the default applies.
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
+
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+
+class Settings(LogSettings):
+    """Every setting is documented in `.env.example`. Secrets are SecretStr and never printed."""
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -108,18 +125,10 @@ class Settings(BaseSettings):
             )
         return value
 
-    log_format: Literal["text", "json"] = "text"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-
     @field_validator("billing_operators", "billing_viewers", "billing_channels", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split(value)
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper_level(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
 
     @field_validator("billing_operators", "billing_viewers")
     @classmethod
@@ -268,7 +277,18 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name} is invalid: {message}") from None
+        raise _one_line(error) from None
+
+
+def load_log_settings() -> LogSettings:
+    try:
+        return LogSettings()
+    except ValidationError as error:
+        raise _one_line(error) from None
+
+
+def _one_line(error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return ConfigError(f"{name} is invalid: {message}")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from billing.errors import BillingError, ConfigError
 from bot.cli import audit, demo, lookup, reports, run, sandbox
+from bot.config import load_log_settings
+from bot.logs import configure_logging
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -30,18 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # stripe-python logs every request URL at INFO, and list URLs carry customers' emails (PII).
-    logging.getLogger("stripe").setLevel(logging.WARNING)
-    # slack_sdk logs request bodies at DEBUG only; keep it at INFO so a DEBUG root never leaks them.
-    logging.getLogger("slack_sdk").setLevel(logging.INFO)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    configure_logging()
     args = build_parser().parse_args(argv)
     try:
+        configure_logging(load_log_settings())
         return int(args.handler(args) or 0)
     except ConfigError as error:
         print(f"billing-bot: {error}", file=sys.stderr)

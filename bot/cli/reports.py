@@ -18,6 +18,7 @@ from bot.cli.sandbox_loader import demo_sandbox
 from bot.config import load_settings
 from bot.scheduler import DigestRun, Post, build_digest, chat_poster, digest_day, post_daily_digest
 from bot.services import Services, build_services
+from bot.slack_client import build_slack_client
 from messages.digest import digest_text
 from messages.reports import plans_text, portal_text
 
@@ -142,10 +143,9 @@ def run_portal_check(args: argparse.Namespace, *, out: TextIO | None = None) -> 
 
 
 def slack_poster(services: Services) -> Post:
-    from slack_sdk import WebClient
-
     settings = services.settings
     settings.require("SLACK_BOT_TOKEN", "DIGEST_CHANNEL")
     assert settings.slack_bot_token is not None
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
-    return chat_poster(client)
+    return chat_poster(
+        build_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    )

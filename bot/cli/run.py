@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from bot.app import build_app
 from bot.config import Settings, load_settings
@@ -22,6 +21,7 @@ from bot.preflight import check_slack_app_token, check_slack_bot_token, check_st
 from bot.scheduler import Post, build_scheduler, chat_poster
 from bot.server import LOOPBACK, serve_http, serve_socket_mode
 from bot.services import Services, assemble_services, open_store, stripe_gateway
+from bot.slack_client import build_slack_client
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(settings)
     gateway = stripe_gateway(settings)
     check_stripe_key(gateway)
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+    client = build_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     check_slack_bot_token(client, settings)
     if not http:
         check_slack_app_token(settings)
@@ -100,7 +100,9 @@ class BotRunner:
         scheduler = self.start_digest_scheduler()
         try:
             if http:
-                self.http_server(self.app, host=host, port=port)
+                self.http_server(
+                    self.app, host=host, port=port, health_check=self.services.store.check_writable
+                )
             else:
                 self.socket_mode_server(self.app, self.services.settings)
         finally:

@@ -35,7 +35,9 @@ def test_a_run_that_died_while_building_can_run_again_after_the_stated_time(tmp_
         assert post_daily_digest(svc, poster).posted
         assert len(poster.posts) == 1
         assert not post_daily_digest(svc, poster).posted
-        assert not_posted_text("CDIGEST", post_daily_digest(svc, poster)).startswith("A digest was already posted")
+        assert not_posted_text("CDIGEST", post_daily_digest(svc, poster)).startswith(
+            "A digest was already posted"
+        )
 
 
 @pytest.fixture
