@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 
 from billing.clock import Clock
 from billing.digest import collect_digest
 from billing.digest_models import Digest
-from billing.digest_runs import DigestRuns
+from billing.digest_runs import CLAIM_EXPIRES_AFTER, DigestRuns
 from billing.plan_models import PlanMix
 from billing.plans import collect_plan_mix
 from billing.portal_audit import PortalAudit, audit_portal
@@ -31,6 +31,12 @@ class DigestRun:
     posted: bool
     digest: Digest | None = None
     message_ts: str | None = None
+    # Not posted because another run holds the day without having posted: since when, and when it expires.
+    unfinished_since: datetime | None = None
+
+    @property
+    def retry_after(self) -> datetime | None:
+        return self.unfinished_since + CLAIM_EXPIRES_AFTER if self.unfinished_since else None
 
 
 class ReportService:
@@ -65,8 +71,14 @@ class ReportService:
         day = self.digest_day()
         runs = DigestRuns(self.store)
         if not runs.claim(channel, day):
-            log.info("Digest for %s on %s already posted (or being posted); skipping", channel, day)
-            return DigestRun(day=day, posted=False)
+            unfinished = runs.unfinished_since(channel, day)
+            log.info(
+                "Digest for %s on %s already %s; skipping",
+                channel,
+                day,
+                "claimed" if unfinished else "posted",
+            )
+            return DigestRun(day=day, posted=False, unfinished_since=unfinished)
         try:
             digest = self.digest(channel=channel, day=day, progress=progress)
             message_ts = publish(digest, day)

@@ -10,6 +10,7 @@ from billing.cases import CaseService
 from billing.clock import Clock
 from billing.lookup import LookupService
 from billing.reports import ReportService
+from billing.store import Store
 
 
 class Settings(Protocol):
@@ -22,10 +23,15 @@ class Settings(Protocol):
     @property
     def billing_redact_digest(self) -> bool: ...
 
+    def may_view_reports(self, user_id: str) -> bool: ...
+
 
 class Services(Protocol):
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...  # the read side's access audit (handlers/access.py)
 
     @property
     def clock(self) -> Clock: ...

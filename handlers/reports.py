@@ -11,7 +11,13 @@ from slack_sdk import WebClient
 
 from billing.errors import BillingError
 from billing.snapshot import LookupResult
-from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
+from handlers.access import may_use
+from handlers.lookup_actions import (
+    LookupFlow,
+    allowed_channels_text,
+    first_billing_channel,
+    tell_where_posted,
+)
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services
 from messages.digest import digest_blocks, digest_fallback_text
@@ -28,7 +34,8 @@ def register(app: App, services: Services) -> None:
     @app.action(ActionId.INVESTIGATE.value)
     def investigate(ack: Ack, operator: Operator, button: ButtonValue | None, client: WebClient) -> None:
         ack()
-        handle_investigate(services, client, operator, require_button(button))
+        if may_use(services, operator, "the digest's Investigate button", in_billing_channel=False):
+            handle_investigate(services, client, operator, require_button(button))
 
 
 def handle_investigate(services: Services, client: WebClient, operator: Operator, value: ButtonValue) -> None:
@@ -49,11 +56,12 @@ def handle_investigate(services: Services, client: WebClient, operator: Operator
         operator, query=target, destination=destination, find=find, retry=ButtonValue(target=target)
     )
     if posted is not None and posted.channel != operator.channel_id:
-        operator.tell(f"Opened the card for `{target}` in <#{posted.channel}>.")
+        tell_where_posted(client, operator, posted, what=f"the card for `{target}`")
 
 
 def handle(services: Services, report_name: str, command: dict[str, Any], respond: Respond) -> None:
-    """Every report answers only the operator who asked (ephemeral); nothing is posted to the channel."""
+    """Every report answers only the operator who asked (ephemeral); nothing is posted to the channel.
+    Who may ask, and where, is checked before (handlers/access.py)."""
     try:
         text, blocks = _report(services, report_name)
     except BillingError as error:

@@ -8,12 +8,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.access import may_use
 from handlers.lookup_actions import (
     Destination,
     LookupFlow,
     allowed_channels_text,
     destination_in_channel,
     first_billing_channel,
+    tell_where_posted,
 )
 from handlers.middleware import Operator
 from handlers.ports import Services
@@ -30,7 +32,8 @@ def register(app: App, services: Services) -> None:
         ack: Ack, operator: Operator, shortcut: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        handle_message_shortcut(services, client, operator, shortcut)
+        if may_use(services, operator, "the Investigate billing shortcut", in_billing_channel=False):
+            handle_message_shortcut(services, client, operator, shortcut)
 
     @app.shortcut(CallbackId.GLOBAL_SHORTCUT.value)
     def open_lookup_modal(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -51,13 +54,15 @@ def handle_message_shortcut(
     if destination is None:
         operator.tell(allowed_channels_text(services))
         return
-    LookupFlow(services, client).run(
+    posted = LookupFlow(services, client).run(
         operator,
         query=text,
         destination=destination,
         find=lambda: services.lookup.lookup_in_message(text),
         retry=ButtonValue(text=text),
     )
+    if posted is not None and posted.channel != channel_id:
+        tell_where_posted(client, operator, posted, what="the billing card for this message")
 
 
 def _away_from_message(
