@@ -1,0 +1,227 @@
+"""What every part of the gateway shares: the configured StripeClient, the request count, the product-name
+cache, pagination and the one mapping from Stripe's errors to ours."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+import stripe
+
+from billing.errors import (
+    ObjectNotFound,
+    StripeKeyRejected,
+    StripeRefused,
+    StripeUnavailable,
+    StripeUnreachable,
+)
+from billing.gateway.convert import (
+    _product_ids_of,
+)
+from billing.metrics import STRIPE_ERRORS, STRIPE_SECONDS, stripe_endpoint
+
+if TYPE_CHECKING:
+    pass
+
+
+log = logging.getLogger(__name__)
+
+# Pinned explicitly so a stripe-python upgrade never silently changes the shapes we convert.
+STRIPE_API_VERSION = "2026-10-28.endive"
+
+PAGE_SIZE = 100
+RECENT_SUBSCRIPTIONS = 20
+RECENT_INVOICES = 10
+RECENT_CHARGES = 20
+RECENT_DISPUTES = 100
+# Products change rarely; one catalogue listing is shared by every lookup for a while.
+PRODUCT_CACHE_SECONDS = 600.0
+
+# Stripe allows expansions at most four levels deep, so `data.items.data.price.product` is refused:
+# product names come from the cached catalogue instead.
+CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
+# A customer page carries subscriptions (for counts) and each customer's default card.
+LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
+SUBSCRIPTION_EXPAND = ["default_payment_method"]
+# Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),
+# which is the one Stripe charges when the subscription has none.
+LISTED_SUBSCRIPTION_EXPAND = [
+    "data.customer",
+    *(f"data.customer.{path}" for path in CUSTOMER_EXPAND),
+    *(f"data.{path}" for path in SUBSCRIPTION_EXPAND),
+]
+# Disputes name a charge; expanding it brings the customer ID in the same page.
+DISPUTE_EXPAND = ["data.charge"]
+REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
+# Event payloads are kept as plain dicts; these keys can hold payment-method details we never keep.
+T = TypeVar("T")
+S = TypeVar("S", bound=stripe.StripeObject)
+_SECRET = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9*]+")
+
+
+class MeteredRequestsClient(stripe.RequestsClient):
+    """stripe-python's own HTTP client, timing every attempt (retries included) for /metrics."""
+
+    def request(  # type: ignore[override]  # RequestsClient narrows HTTPClient's signature the same way
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        endpoint = stripe_endpoint(urlsplit(url).path)
+        started = time.perf_counter()
+        try:
+            content, status, response_headers = super().request(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            STRIPE_ERRORS.labels(method=method, endpoint=endpoint, status="unreachable").inc()
+            raise
+        finally:
+            STRIPE_SECONDS.labels(method=method, endpoint=endpoint).observe(time.perf_counter() - started)
+        if status >= 400:
+            STRIPE_ERRORS.labels(method=method, endpoint=endpoint, status=str(status)).inc()
+        return content, status, response_headers
+
+
+class GatewayBase:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_base: str = "https://api.stripe.com",
+        max_retries: int = 2,
+        timeout_seconds: float = 10.0,
+        max_workers: int = 6,
+        http_client: stripe.HTTPClient | None = None,
+    ) -> None:
+        self._livemode = _is_live_key(api_key)
+        self._client = stripe.StripeClient(
+            api_key,
+            stripe_version=STRIPE_API_VERSION,
+            base_addresses={"api": api_base.rstrip("/")},
+            max_network_retries=max_retries,
+            http_client=http_client or MeteredRequestsClient(timeout=timeout_seconds),
+        )
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="stripe")
+        self._lock = threading.Lock()
+        self._request_count = 0
+        self._products: dict[str, str] = {}
+        self._products_loaded_at: float | None = None
+
+    def __repr__(self) -> str:
+        # Never include the key.
+        return f"StripeGateway(livemode={self._livemode})"
+
+    @property
+    def livemode(self) -> bool:
+        return self._livemode
+
+    @property
+    def request_count(self) -> int:
+        """Stripe API calls made (one per page; network retries inside stripe-python not counted)."""
+        return self._request_count
+
+    def check_access(self) -> None:
+        """One cheap read that proves the key works (every key the README describes can read customers)."""
+        self._read(lambda: self._client.v1.customers.list(params={"limit": 1}))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _product_names(self) -> dict[str, str]:
+        with self._lock:
+            loaded_at = self._products_loaded_at
+        if loaded_at is not None and time.monotonic() - loaded_at < PRODUCT_CACHE_SECONDS:
+            return self._products
+        try:
+            page = self._read(lambda: self._client.v1.products.list(params={"limit": PAGE_SIZE}))
+        except StripeUnavailable:
+            log.warning("could not list products; showing price IDs instead of product names")
+            return self._products
+        names = {product.id: product.name for product in page.data}
+        with self._lock:
+            self._products = names
+            self._products_loaded_at = time.monotonic()
+        return names
+
+    def _names_for(self, subscriptions: list[stripe.Subscription]) -> dict[str, str]:
+        """The cached catalogue page, plus any product these subscriptions name that it lacks (accounts
+        with more products than one page), fetched by ID and kept in the cache."""
+        names = self._product_names()
+        missing = sorted(_product_ids_of(subscriptions) - names.keys())
+        fetched: dict[str, str] = {}
+        for start in range(0, len(missing), PAGE_SIZE):
+            chunk = missing[start : start + PAGE_SIZE]
+            try:
+                page = self._read(
+                    lambda chunk=chunk: self._client.v1.products.list(
+                        params={"ids": chunk, "limit": PAGE_SIZE}
+                    )  # type: ignore[misc]
+                )
+            except StripeUnavailable:
+                log.warning("could not fetch %d product(s); showing price IDs instead of names", len(chunk))
+                break
+            fetched.update({product.id: product.name for product in page.data})
+        if not fetched:
+            return names
+        with self._lock:
+            self._products = {**self._products, **fetched}
+            return self._products
+
+    def _paginate(self, list_page: Callable[[Any], stripe.ListObject[S]], params: Any) -> Iterator[S]:
+        """One page in memory at a time; each page goes through the same error mapping."""
+        cursor: str | None = None
+        while True:
+            page_params = {**params, **({"starting_after": cursor} if cursor else {})}
+            page = self._read(lambda page_params=page_params: list_page(page_params))  # type: ignore[misc]
+            yield from page.data
+            if not page.has_more or not page.data:
+                return
+            cursor = page.data[-1]["id"]
+
+    # --- error mapping ------------------------------------------------------------------------
+
+    def _read(self, call: Callable[[], T], *, object_id: str | None = None) -> T:
+        return self._call(call, object_id=object_id, write=False)
+
+    def _write(self, call: Callable[[], T], *, object_id: str | None = None) -> T:
+        return self._call(call, object_id=object_id, write=True)
+
+    def _call(self, call: Callable[[], T], *, object_id: str | None, write: bool) -> T:
+        with self._lock:
+            self._request_count += 1
+        try:
+            return call()
+        except stripe.StripeError as error:
+            raise _translate(error, object_id=object_id, write=write) from None
+
+
+def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool) -> Exception:
+    """Stripe's exception -> ours. `from None` above: the original can carry request headers."""
+    request_id = error.request_id
+    detail = _redact(error.user_message or str(error._message or "") or type(error).__name__)
+    if isinstance(error, stripe.InvalidRequestError) and error.code == "resource_missing":
+        return ObjectNotFound(object_id or error.param or "unknown")
+    if isinstance(error, stripe.AuthenticationError):
+        return StripeKeyRejected("Stripe rejected the API key (check STRIPE_API_KEY)", request_id)
+    if isinstance(error, stripe.CardError):
+        return StripeRefused(detail, error.code, request_id)
+    if write and isinstance(
+        error, stripe.InvalidRequestError | stripe.PermissionError | stripe.IdempotencyError
+    ):
+        return StripeRefused(detail, error.code, request_id)
+    if isinstance(error, stripe.RateLimitError):
+        return StripeUnavailable(f"rate limited by Stripe, try again shortly ({detail})", request_id)
+    if isinstance(error, stripe.APIConnectionError):
+        return StripeUnreachable(f"could not reach Stripe ({detail})", request_id)
+    return StripeUnavailable(detail, request_id)
+
+
+def _redact(text: str) -> str:
+    return _SECRET.sub(r"\1_\2_[redacted]", text)
+
+
+def _is_live_key(api_key: str) -> bool:
+    return api_key.startswith(("sk_live_", "rk_live_"))
