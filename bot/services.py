@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from billing.actions import ActionPolicy, ActionService
+from billing.actions import ActionService
+from billing.case_actions import ActionPolicy
 from billing.cases import CaseService
 from billing.clock import Clock, SystemClock
 from billing.errors import ConfigError, DatabaseUnavailable

@@ -124,16 +124,6 @@ class SlackStandIn:
                 raise TimeoutError(f"expected {count} call(s) to {method} within {timeout}s; got {seen}")
             return [call for call in self._state.calls if call.method == method]
 
-    def wait_for_any(self, methods: list[str], timeout: float = 5) -> Call:
-        """The first call to any of `methods` (e.g. an answer that may be ephemeral or a response_url)."""
-        with self._changed:
-            done = self._changed.wait_for(
-                lambda: any(call.method in methods for call in self._state.calls), timeout=timeout
-            )
-            if not done:
-                raise TimeoutError(f"expected a call to one of {methods} within {timeout}s")
-            return next(call for call in self._state.calls if call.method in methods)
-
     def fail_next(self, method: str, error: str) -> None:
         """Make the next call to `method` answer `{"ok": false, "error": error}`."""
         with self._changed:

@@ -10,7 +10,8 @@ import pytest
 import stripe
 
 from billing.action_models import ActionKind
-from billing.actions import ActionPolicy, ActionService
+from billing.actions import ActionService
+from billing.case_actions import ActionPolicy
 from billing.clock import SystemClock
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.gateway import StripeGateway

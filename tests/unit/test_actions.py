@@ -8,7 +8,8 @@ import pytest
 from billing.action_kinds.ladder import ladder, plan_action
 from billing.action_kinds.steps import idempotency_key
 from billing.action_models import ActionKind, Option
-from billing.actions import STALE_CLAIM, ActionPolicy
+from billing.actions import STALE_CLAIM
+from billing.case_actions import ActionPolicy
 from billing.errors import (
     ActionAlreadyTaken,
     ActionExpired,

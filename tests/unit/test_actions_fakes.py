@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from billing.actions import ActionPolicy, ActionService
+from billing.actions import ActionService
+from billing.case_actions import ActionPolicy
 from billing.clock import FixedClock
 from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
 from billing.models import (
