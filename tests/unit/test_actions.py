@@ -24,7 +24,7 @@ from billing.money import Money
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, STRANGER, World, demo_gateway
 
 
-def snap(customer_id: str):  # type: ignore[no-untyped-def]
+def snap(customer_id: str):
     return demo_gateway().snapshot(customer_id, matched_on="email")
 
 

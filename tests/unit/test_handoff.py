@@ -9,7 +9,7 @@ from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, World
 
 def handoff_after(
     world: World, customer_id: str, bucket: Bucket, kind: ActionKind, target: str, actor: str = OPERATOR
-):  # type: ignore[no-untyped-def]
+):
     case_id = world.case(customer_id, bucket, suggested=bucket)
     before = world.gateway.snapshot(customer_id, matched_on="email")
     nonce = world.service.request(case_id, kind, target, OPERATOR).nonce
