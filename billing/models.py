@@ -1,4 +1,4 @@
-"""The project's own view of Stripe's objects. Raw Stripe objects stop at billing/gateway.py."""
+"""The project's own view of Stripe's objects. Raw Stripe objects stop at billing/gateway/ (convert.py)."""
 
 from __future__ import annotations
 
