@@ -17,7 +17,7 @@ from billing.snapshot import CustomerSnapshot, LookupResult
 from handlers.errors import new_reference
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services
-from messages.card import candidates_card, candidates_text, card_text, customer_card
+from messages.card import candidates_card, candidates_fallback_text, card_text, customer_card
 from messages.errors import lookup_failed_blocks, lookup_failed_text, posted_elsewhere_text
 from messages.format import channel_mention, clip
 from messages.ids import ActionId, ButtonValue
@@ -78,7 +78,7 @@ class LookupFlow:
         if result.snapshot is not None:
             return self.post_card(operator, result.snapshot, query=query, destination=destination)
         if result.candidates:
-            return self._post(destination, candidates_card(result), candidates_text(result))
+            return self._post(destination, candidates_card(result), candidates_fallback_text(result))
         operator.tell(
             f"No customer matches `{clip(query, 200)}` (matched on {result.matched_on or 'nothing'})."
         )

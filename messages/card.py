@@ -48,11 +48,14 @@ TEST_MODE_BANNER = ":test_tube: *TEST MODE* · Stripe test data, no real money m
 def customer_card(
     snapshot: CustomerSnapshot,
     *,
-    case_id: str,
+    case_id: str | None,
     decision_blocks: list[Block] | None = None,
     acted_note: str | None = None,
+    card_expiry: bool = True,
 ) -> list[Block]:
-    """The card posted for one customer; `decision_blocks` replace the classification buttons."""
+    """The card posted for one customer; `decision_blocks` replace the classification buttons. Without a
+    case (the CLI's card) there is nothing to classify; the terminal, whose output may land in a log, leaves
+    the card's expiry out (`card_expiry`)."""
     blocks: list[Block] = [HeaderBlock(text=clip(snapshot.customer.display_name(), HEADER_LIMIT))]
     if not snapshot.livemode:
         blocks.append(_context(TEST_MODE_BANNER))
@@ -62,12 +65,15 @@ def customer_card(
         DividerBlock(),
         _section(_subscriptions_text(snapshot)),
         _section(_invoices_text(snapshot)),
-        _section(_payments_text(snapshot)),
+        _section(_payments_text(snapshot, card_expiry=card_expiry)),
         DividerBlock(),
         _section(_anomalies_text(snapshot.anomalies)),
         _section(_suggestion_text(snapshot)),
     ]
-    blocks += decision_blocks if decision_blocks is not None else classification_blocks(snapshot, case_id)
+    if decision_blocks is not None:
+        blocks += decision_blocks
+    elif case_id is not None:
+        blocks += classification_blocks(snapshot, case_id)
     if acted_note:
         blocks.append(_context(acted_note))
     return blocks
@@ -112,9 +118,10 @@ def _customer_text(snapshot: CustomerSnapshot) -> str:
     return "\n".join(lines)
 
 
-def _provenance_text(snapshot: CustomerSnapshot, case_id: str) -> str:
+def _provenance_text(snapshot: CustomerSnapshot, case_id: str | None) -> str:
     matched = escape(snapshot.matched_on) if snapshot.matched_on else "—"
-    return f"Matched on: {matched} · Case {code(case_id)} · As of {minute(snapshot.taken_at)}"
+    case = f" · Case {code(case_id)}" if case_id is not None else ""
+    return f"Matched on: {matched}{case} · As of {minute(snapshot.taken_at)}"
 
 
 def _subscriptions_text(snapshot: CustomerSnapshot) -> str:
@@ -204,14 +211,15 @@ def _invoice_line(invoice: Invoice) -> str:
     return f"• {code(invoice.id)} {number} — {status} — {invoice.total().format()} — {day(invoice.created)}"
 
 
-def _payments_text(snapshot: CustomerSnapshot) -> str:
+def _payments_text(snapshot: CustomerSnapshot, *, card_expiry: bool) -> str:
     charges = sorted(snapshot.records.charges, key=lambda charge: charge.created, reverse=True)
     lines = [_charge_line(charge) for charge in charges]
     lines = _latest(
         "*Payments*", lines, MAX_CHARGES, "No payments.", snapshot, snapshot.records.has_more_charges
     )
     card = snapshot.customer.default_payment_method
-    lines.append(f"*Default payment method:* {card.label() if card else 'none on file'}")
+    shown = (card.label() if card_expiry else card.short_label()) if card else "none on file"
+    lines.append(f"*Default payment method:* {shown}")
     return "\n".join(lines)
 
 
@@ -282,7 +290,8 @@ def candidates_card(result: LookupResult) -> list[Block]:
     return blocks
 
 
-def candidates_text(result: LookupResult) -> str:
+def candidates_fallback_text(result: LookupResult) -> str:
+    """Notification / screen-reader fallback for the candidates list."""
     return f"{len(result.candidates)} customers match {result.query}"
 
 
