@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -40,14 +41,16 @@ from messages.ids import ActionId, ButtonValue, CallbackId
 
 log = logging.getLogger(__name__)
 
-# What a click on an action's button does, by the interaction its definition declares.
-FLOWS: dict[Interaction, Any] = {}
+# One click on a card, handled by a CardFlow method: (flow, button value, Slack action, request body).
+Click = Callable[["CardFlow", ButtonValue, dict[str, Any], dict[str, Any]], None]
+# What a click on an action's button does, by the interaction its definition declares (filled below CardFlow).
+FLOWS: dict[Interaction, Click] = {}
 
 
 def register(app: App, services: Services) -> None:
     actions = services.actions
 
-    def listener(handle: Any) -> Any:
+    def listener(handle: Click) -> Callable[..., None]:
         def run(
             ack: Ack,
             operator: Operator,
@@ -58,7 +61,7 @@ def register(app: App, services: Services) -> None:
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator, services)
-            flow.guarded(handle, flow, require_button(button), action, body)
+            flow.guarded(handle, require_button(button), action, body)
 
         return run
 
@@ -83,7 +86,7 @@ def register(app: App, services: Services) -> None:
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
         flow = CardFlow(actions, client, operator, services)
-        flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body)
+        flow.guarded(CardFlow.request_refund, value, {"amount": raw}, body)
 
 
 def submitted_amount(view: dict[str, Any]) -> str:
@@ -109,10 +112,12 @@ class CardFlow:
         self.operator = operator
         self.services = services
 
-    def guarded(self, handle: Any, *args: Any) -> None:
+    def guarded(
+        self, handle: Click, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]
+    ) -> None:
         # Only confirm leaves a pending action to retry; it answers its own Stripe errors.
         try:
-            handle(*args)
+            handle(self, value, action, body)
         except BillingError as error:
             self.operator.tell(billing_error_text(error.message))
 
