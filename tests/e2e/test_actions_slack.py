@@ -18,8 +18,6 @@ from typing import Any
 import pytest
 import stripe
 
-from billing.action_kinds import button_id
-from billing.action_models import ActionKind
 from billing.clock import FixedClock
 from billing.gateway import StripeGateway
 from billing.models import Refund
@@ -29,7 +27,8 @@ from bot.cli import build_parser
 from bot.cli.audit import run as run_audit
 from bot.slack_standin import Call
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.ids import ActionId, CallbackId
+from messages.ids import CallbackId
+from tests.e2e.buttons import ActionId
 from tests.e2e.slack_harness import OPERATOR, SlackHarness, running_bot
 
 SECOND = "U0SECONDOP"
@@ -138,7 +137,7 @@ def handoffs(bot: SlackHarness) -> list[Call]:
 
 def submit_refund(bot: SlackHarness, options: Call, amount: str, *, user_id: str = OPERATOR) -> Call:
     opened_before = len(bot.standin.calls_to("views.open"))
-    assert bot.click(options, button_id(ActionKind.REFUND), user_id=user_id).status_code == 200
+    assert bot.click(options, ActionId.REFUND_CHARGE, user_id=user_id).status_code == 200
     view = bot.standin.wait_for("views.open", count=opened_before + 1)[-1].args["view"]
     assert view["callback_id"] == CallbackId.REFUND_MODAL.value
     updates = len(bot.standin.calls_to("chat.update"))
@@ -211,7 +210,7 @@ def test_duplicate_flow_cancels_the_newer_subscription_and_refunds_its_charge_on
             "Keep both",
             "Reclassify",
         ]
-        prompt = click_and_wait(bot, options, button_id(ActionKind.CANCEL_AND_REFUND), target=newer.id)
+        prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE, target=newer.id)
         assert f"Refund $20.00 of {newer_charge}" in str(prompt.args["blocks"])
         assert f"cancel {newer.id} now?" in str(prompt.args["blocks"])
         demo_sandbox.clear_log()
@@ -299,7 +298,7 @@ def test_non_operator_and_expired_confirms_change_nothing_in_stripe(
 ) -> None:
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "jane@example.com", "duplicate")
-        prompt = click_and_wait(bot, options, button_id(ActionKind.CANCEL_AND_REFUND))
+        prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE)
         demo_sandbox.clear_log()
         confirm_and_wait(bot, prompt, user_id=STRANGER)
         assert "Only billing operators" in answers(bot)[-1]
@@ -339,7 +338,7 @@ def test_jpy_refund_and_cancel_handoffs_carry_yen_amounts(
         refund_prompt = submit_refund(bot, classify(bot, "kenji@example.jp", "product_failure"), "3000")
         confirm_and_wait(bot, refund_prompt)
         cancel_options = classify(bot, "kenji@example.jp", "missing_self_serve")
-        confirm_and_wait(bot, click_and_wait(bot, cancel_options, button_id(ActionKind.CANCEL_AT_PERIOD_END)))
+        confirm_and_wait(bot, click_and_wait(bot, cancel_options, ActionId.CANCEL_AT_PERIOD_END))
         refunded, cancelled = (call.args["text"] for call in handoffs(bot))
     [refund] = refunds(demo_stripe_client, "kenji@example.jp")
     assert (refund.amount, refund.currency) == (3000, "jpy")
@@ -358,7 +357,7 @@ def test_yearly_plan_cancel_handoff_shows_monthly_mrr_impact(
 ) -> None:
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "yuki.annual@example.com", "missing_self_serve")
-        confirm_and_wait(bot, click_and_wait(bot, options, button_id(ActionKind.CANCEL_AT_PERIOD_END)))
+        confirm_and_wait(bot, click_and_wait(bot, options, ActionId.CANCEL_AT_PERIOD_END))
         [handoff] = handoffs(bot)
     [sub] = subscriptions(demo_stripe_client, "yuki.annual@example.com")
     assert sub.cancel_at_period_end and sub.status == "active"
@@ -399,7 +398,7 @@ def test_a_refund_failing_after_the_cancel_is_retried_without_cancelling_or_refu
     older, newer = subscriptions(demo_stripe_client, "jane@example.com")
     with bot_for(demo_sandbox, db, clock, gateway=RefundFailsOnce(demo_sandbox)) as bot:
         prompt = click_and_wait(
-            bot, classify(bot, "jane@example.com", "duplicate"), button_id(ActionKind.CANCEL_AND_REFUND)
+            bot, classify(bot, "jane@example.com", "duplicate"), ActionId.CANCEL_DUPLICATE
         )
         try:
             confirm_and_wait(bot, prompt)
@@ -433,7 +432,7 @@ def test_audit_csv_tells_the_whole_story_of_a_case(
     older, newer = subscriptions(demo_stripe_client, "jane@example.com")
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "jane@example.com", "duplicate")
-        confirm_and_wait(bot, click_and_wait(bot, options, button_id(ActionKind.CANCEL_AND_REFUND)))
+        confirm_and_wait(bot, click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE))
     [refund] = refunds(demo_stripe_client, "jane@example.com")
     monkeypatch.setenv("BILLING_DB", str(db))
     out = io.StringIO()
