@@ -32,7 +32,7 @@ from tests.unit.test_actions_fakes import OPERATOR, World
 
 def test_every_built_in_kind_is_registered_with_every_part() -> None:
     registered = {definition.kind for definition in ACTIONS}
-    assert registered == set(ActionKind)
+    assert set(ActionKind) <= registered  # a new kind may also be a plain string, like the toy below
     for definition in ACTIONS:
         for part in DECLARED:
             assert hasattr(definition, part), f"{definition.kind} lacks {part}"
