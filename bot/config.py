@@ -289,6 +289,7 @@ def load_log_settings() -> LogSettings:
 
 def _one_line(error: ValidationError) -> ConfigError:
     first = error.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
     message = str(first["msg"]).removeprefix("Value error, ")
-    return ConfigError(f"{name} is invalid: {message}")
+    if not first["loc"]:  # a rule across settings: its message starts with the setting it is about
+        return ConfigError(message)
+    return ConfigError(f"{str(first['loc'][0]).upper()} is invalid: {message}")

@@ -7,7 +7,8 @@ as the first operator's failed lookup.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.error import URLError
 
@@ -51,9 +52,22 @@ def check_stripe_key(gateway: StripeGateway) -> None:
         raise ConfigError(f"STRIPE_API_KEY could not be checked: {error.detail}") from None
 
 
+@contextmanager
+def _sdk_quiet() -> Iterator[None]:
+    # slack_sdk logs each failed attempt at ERROR; at start the one line below says it all.
+    sdk_log = logging.getLogger("slack_sdk.web.base_client")
+    level = sdk_log.level
+    sdk_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        sdk_log.setLevel(level)
+
+
 def _slack_call(call: Callable[[], SlackResponse], name: str, settings: Settings) -> dict[str, Any]:
     try:
-        data = call().data
+        with _sdk_quiet():
+            data = call().data
         return data if isinstance(data, dict) else {}
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else "unknown_error"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 import time
@@ -84,7 +85,26 @@ def uvicorn_server(
         access_log=False,
         lifespan="off",
     )
-    return uvicorn.Server(config)
+    return GracefulServer(config)
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn re-raises SIGTERM once it has shut down, which ends the process before `run` can stop the
+    digest scheduler: a deploy's SIGTERM should end like Ctrl-C, through the callers' cleanup, exit 0."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if self._captured_signals:
+                log.info("Stopped on %s", signal.Signals(self._captured_signals[-1]).name)
 
 
 def serve_http(

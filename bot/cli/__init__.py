@@ -31,16 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """Library messages (stripe-python's network errors) span lines; a stopped program says one."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         configure_logging(load_log_settings())
         return int(args.handler(args) or 0)
     except ConfigError as error:
-        print(f"billing-bot: {error}", file=sys.stderr)
+        print(f"billing-bot: {one_line(str(error))}", file=sys.stderr)
         return 2
     except BillingError as error:
-        print(f"billing-bot: {error.message}", file=sys.stderr)
+        print(f"billing-bot: {one_line(error.message)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
