@@ -52,12 +52,15 @@ class ActionService(CaseActions):
         snapshot: CustomerSnapshot | None = None,
     ) -> PendingAction:
         """Store the action and its exact effect; nothing is sent to Stripe."""
+        action = definition(kind)
+        if not action.moves_money:
+            raise ValueError(f"{kind} moves no money; it needs no confirm")
         case = self.open_case(case_id)
         self._require_operator(actor, case, f"request:{kind}")
         snapshot = snapshot or self.snapshot(case)
         if snapshot.customer.id != case.customer_id:
             raise PreconditionFailed("The snapshot is for another customer; nothing was changed.")
-        plan = definition(kind).plan(target, snapshot, amount=amount)
+        plan = action.plan(target, snapshot, amount=amount)
         needs_second = self.policy.refund_needs_second_operator(plan.refund_amount)
         nonce = self.store.create_pending(
             case_id=case_id,

@@ -7,7 +7,16 @@ from typing import Any, ClassVar
 
 import pytest
 
-from billing.action_kinds import ACTIONS, ActionDefinition, IdFormat, Registry, button_id, ladder, register
+from billing.action_kinds import (
+    ACTIONS,
+    ActionDefinition,
+    IdFormat,
+    Registry,
+    button_id,
+    definition,
+    ladder,
+    register,
+)
 from billing.action_kinds import steps as shared_steps
 from billing.action_kinds.base import DECLARED, IncompleteDefinition
 from billing.action_kinds.targets import live_subscription
@@ -31,21 +40,42 @@ from tests.unit.test_actions_fakes import OPERATOR, World
 
 
 def test_every_built_in_kind_is_registered_with_every_part() -> None:
-    registered = {definition.kind for definition in ACTIONS}
+    registered = {action.kind for action in ACTIONS}
     assert set(ActionKind) <= registered  # a new kind may also be a plain string, like the toy below
-    for definition in ACTIONS:
+    for action in ACTIONS:
         for part in DECLARED:
-            assert hasattr(definition, part), f"{definition.kind} lacks {part}"
-        assert definition.label and definition.why and definition.button_id.startswith("billing.")
-        assert definition.offered_in, f"{definition.kind} is offered in no bucket"
-        assert not getattr(type(definition), "__abstractmethods__", None)
-        assert definition.moves_money == bool(definition.step_names)
+            assert hasattr(action, part), f"{action.kind} lacks {part}"
+        assert action.label and action.why and action.button_id.startswith("billing.")
+        assert action.offered_in, f"{action.kind} is offered in no bucket"
+        assert not getattr(type(action), "__abstractmethods__", None)
+        assert action.moves_money == bool(action.step_names)
+
+
+@pytest.mark.parametrize(
+    ("kind", "customer_id", "bucket", "target"),
+    [
+        (ActionKind.CANCEL_AND_REFUND, "cus_jane", Bucket.DUPLICATE, "sub_new"),
+        (ActionKind.CANCEL_AT_PERIOD_END, "cus_yuki", Bucket.MISSING_SELF_SERVE, "sub_year"),
+        (ActionKind.REFUND, "cus_kenji", Bucket.PRODUCT_FAILURE, "ch_jp"),
+        (ActionKind.RETRY_PAYMENT, "cus_sam", Bucket.FAILED_PAYMENT, "in_open"),
+    ],
+)
+def test_a_money_action_changes_mrr_exactly_when_it_declares_so(
+    kind: ActionKind, customer_id: str, bucket: Bucket, target: str
+) -> None:
+    world = World()
+    case_id = world.case(customer_id, bucket)
+    before = world.gateway.snapshot(customer_id, matched_on="email")
+    outcome = world.service.confirm(world.service.request(case_id, kind, target, OPERATOR).nonce, OPERATOR)
+    handoff = build_handoff(before, world.service.case(case_id), outcome, gaps=[])
+    assert definition(kind).moves_money
+    assert bool(handoff.revenue.mrr_change) == definition(kind).changes_mrr
 
 
 def test_button_ids_and_ranks_are_unique() -> None:
-    assert len({definition.button_id for definition in ACTIONS}) == len(list(ACTIONS))
+    assert len({action.button_id for action in ACTIONS}) == len(list(ACTIONS))
     for bucket in Bucket:
-        ranks = [definition.offered_in[bucket] for definition in ACTIONS.offered_in(bucket)]
+        ranks = [action.offered_in[bucket] for action in ACTIONS.offered_in(bucket)]
         assert ranks and len(ranks) == len(set(ranks)), bucket
 
 
@@ -146,3 +176,13 @@ def test_a_toy_action_is_offered_planned_run_and_rendered_from_its_definition_al
     assert "No self-serve immediate cancel" in handoff.section("PRODUCT GAP").lines
     assert handoff.revenue.mrr_change == [Money(amount=-3000, currency="jpy")]
     assert "Ended sub_jp today, no refund" in handoff_text(handoff)
+
+
+def test_what_moves_money_needs_a_confirm_and_what_does_not_has_none() -> None:
+    world = World()
+    case_id = world.case("cus_jane", Bucket.DUPLICATE)
+    with pytest.raises(ValueError, match="moves no money"):
+        world.service.request(case_id, ActionKind.KEEP_BOTH, "", OPERATOR)
+    with pytest.raises(ValueError, match="needs request \\+ confirm"):
+        world.service.resolve_without_change(case_id, ActionKind.CANCEL_AND_REFUND, OPERATOR)
+    assert world.gateway.writes == []
