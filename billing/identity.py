@@ -126,6 +126,18 @@ def parse_query(text: str, *, metadata_key: str = "github") -> Identifier:
     )
 
 
+def split_query(text: str) -> tuple[str, str]:
+    """`/billing jane@example.com she can't find the cancel button` -> (identifier, the customer's words).
+
+    Only an email, a Stripe ID or `github:handle` can lead: `/billing Jane Doe` stays a name search."""
+    parts = text.strip().split(maxsplit=1)
+    if len(parts) < 2:
+        return text.strip(), ""
+    first = _unwrap_slack_link(parts[0])
+    leads = EMAIL.fullmatch(first) or ANY_STRIPE_ID.match(first) or re.match(r"^[\w-]+:@?[\w.-]+$", first)
+    return (parts[0], parts[1].strip()) if leads else (text.strip(), "")
+
+
 def identifiers_in_message(text: str, *, metadata_key: str = "github") -> list[Identifier]:
     """Every Stripe ID and email in a support message, strongest first, each once."""
     plain = SLACK_LINK.sub(lambda match: f" {match[1]} ", text)

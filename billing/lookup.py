@@ -6,6 +6,7 @@ expands the customer), then one parallel round in `gateway.load_billing_records`
 
 from __future__ import annotations
 
+from billing.classify import Classifier, RuleClassifier, clean_complaint
 from billing.clock import Clock
 from billing.errors import BadQuery, CustomerNotFound, ObjectNotFound
 from billing.identity import Identifier, IdentifierKind, identifiers_in_message, parse_query
@@ -17,53 +18,75 @@ NO_IDENTIFIERS = "No email address or Stripe ID (cus_…, sub_…, in_…, ch_�
 
 
 class LookupService:
-    def __init__(self, gateway: BillingGateway, clock: Clock, *, metadata_key: str = "github") -> None:
+    def __init__(
+        self,
+        gateway: BillingGateway,
+        clock: Clock,
+        *,
+        metadata_key: str = "github",
+        classifier: Classifier | None = None,
+    ) -> None:
         self.gateway = gateway
         self.clock = clock
         self.metadata_key = metadata_key
+        self.classifier = classifier or RuleClassifier()
 
-    def lookup(self, query: str) -> LookupResult:
+    def lookup(self, query: str, *, complaint: str = "") -> LookupResult:
         """`/billing QUERY`: email, cus_/sub_/in_/ch_/pi_ ID, name, or `github:octocat`."""
         identifier = parse_query(query, metadata_key=self.metadata_key)
         customers, tried = self._resolve(identifier)
         if not customers:
             raise CustomerNotFound(query.strip(), tried)
-        return self._result(query.strip(), identifier, customers)
+        return self._result(query.strip(), identifier, customers, clean_complaint(complaint))
 
-    def lookup_in_message(self, text: str) -> LookupResult:
-        """Message shortcut: every email and Stripe ID in the text, strongest first."""
-        identifiers = identifiers_in_message(text, metadata_key=self.metadata_key)
+    def lookup_in_message(self, text: str, *, context: str = "") -> LookupResult:
+        """Message shortcut: every email and Stripe ID in the text, strongest first; the text (after
+        `context`, e.g. the thread's first message) is the complaint."""
+        identifiers = identifiers_in_message(text, metadata_key=self.metadata_key) or identifiers_in_message(
+            context, metadata_key=self.metadata_key
+        )
         if not identifiers:
             raise BadQuery(NO_IDENTIFIERS)
+        complaint = clean_complaint("\n\n".join(part for part in (context, text) if part.strip()))
         tried: list[str] = []
         for identifier in identifiers:
             customers, attempts = self._resolve(identifier)
             tried += attempts
             if customers:
-                return self._result(identifier.value, identifier, customers)
+                return self._result(identifier.value, identifier, customers, complaint)
         raise CustomerNotFound(", ".join(identifier.value for identifier in identifiers), tried)
 
-    def snapshot(self, customer_id: str, *, matched_on: str) -> CustomerSnapshot:
+    def snapshot(self, customer_id: str, *, matched_on: str, complaint: str = "") -> CustomerSnapshot:
         """Fresh state for one customer (used after choosing a candidate, and before actions)."""
-        return self._snapshot(self.gateway.get_customer(customer_id), matched_on=matched_on)
+        customer = self.gateway.get_customer(customer_id)
+        return self._snapshot(customer, matched_on=matched_on, complaint=clean_complaint(complaint))
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _result(self, query: str, identifier: Identifier, customers: list[Customer]) -> LookupResult:
+    def _result(
+        self, query: str, identifier: Identifier, customers: list[Customer], complaint: str
+    ) -> LookupResult:
         matched_on = identifier.describe()
         if len(customers) > 1:
             candidates = [
                 CustomerCandidate(customer=customer, subscription_count=customer.subscription_count or 0)
                 for customer in customers
             ]
-            return LookupResult(query=query, matched_on=matched_on, candidates=candidates)
-        snapshot = self._snapshot(customers[0], matched_on=matched_on)
-        return LookupResult(query=query, matched_on=matched_on, snapshot=snapshot)
+            return LookupResult(
+                query=query, matched_on=matched_on, candidates=candidates, complaint=complaint
+            )
+        snapshot = self._snapshot(customers[0], matched_on=matched_on, complaint=complaint)
+        return LookupResult(query=query, matched_on=matched_on, snapshot=snapshot, complaint=complaint)
 
-    def _snapshot(self, customer: Customer, *, matched_on: str) -> CustomerSnapshot:
+    def _snapshot(self, customer: Customer, *, matched_on: str, complaint: str) -> CustomerSnapshot:
         records = self.gateway.load_billing_records(customer)
         return build_snapshot(
-            records, now=self.clock.now(), matched_on=matched_on, livemode=self.gateway.livemode
+            records,
+            now=self.clock.now(),
+            matched_on=matched_on,
+            livemode=self.gateway.livemode,
+            complaint=complaint,
+            classifier=self.classifier,
         )
 
     def _resolve(self, identifier: Identifier) -> tuple[list[Customer], list[str]]:

@@ -130,6 +130,12 @@ def m004_target_locks(db: sqlite_utils.Database) -> None:
     db["target_locks"].create_index(["nonce"])  # type: ignore[union-attr]
 
 
+@migration
+def m005_case_complaint(db: sqlite_utils.Database) -> None:
+    """The customer's words a case was opened with (cleaned of card numbers and secrets)."""
+    db["cases"].add_column("complaint", str)  # type: ignore[union-attr]
+
+
 # A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
 UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
 
@@ -246,6 +252,7 @@ class Store:
         matched_on: str,
         suggested_bucket: str | None,
         opened_by: str,
+        complaint: str = "",
     ) -> str:
         case_id = new_id("case")
         now = self.now_iso()
@@ -257,6 +264,7 @@ class Store:
                     "query": query,
                     "matched_on": matched_on,
                     "suggested_bucket": suggested_bucket,
+                    "complaint": complaint,
                     "status": "open",
                     "opened_by": opened_by,
                     "created_at": now,

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from billing.classify import Suggestion
 from billing.models import Anomaly, AnomalyKind, Bucket, Charge, Invoice, Price, Subscription
 from billing.money import format_money
 from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, dashboard_url
@@ -39,6 +40,7 @@ MAX_INVOICES = 5
 MAX_CHARGES = 5
 MAX_CANDIDATES = 20
 HEADER_LIMIT = 150
+QUOTE_LIMIT = 200
 TEST_MODE_BANNER = ":test_tube: *TEST MODE* · Stripe test data, no real money moves."
 
 
@@ -258,6 +260,30 @@ def _duplicate_ids(anomalies: Sequence[Anomaly]) -> set[str]:
 
 
 def _suggestion_text(snapshot: CustomerSnapshot) -> str:
+    judgement = snapshot.judgement
+    if judgement is None:
+        return _state_only_suggestion(snapshot)
+    lines = [_suggestion_headline(judgement)]
+    lines += [f"> “{escape(clip(quote, QUOTE_LIMIT))}”" for quote in judgement.quotes]
+    lines += [f"• {escape(fact)}" for fact in judgement.facts]
+    return "\n".join(lines)
+
+
+def _suggestion_headline(judgement: Suggestion) -> str:
+    if judgement.unread_language:
+        return f"*SUGGESTED:* none — {escape(judgement.reason)}"
+    if judgement.bucket is None:
+        return "*SUGGESTED:* no suggestion; classify by hand."
+    confidence = f"confidence {round(judgement.confidence * 100)}%"
+    if judgement.runner_up is not None:
+        return (
+            f"*SUGGESTED:* unsure between {judgement.bucket.label} and {judgement.runner_up.label}"
+            f" (leaning {judgement.bucket.label}, {confidence})"
+        )
+    return f"*SUGGESTED:* {judgement.bucket.label} ({confidence})"
+
+
+def _state_only_suggestion(snapshot: CustomerSnapshot) -> str:
     if snapshot.suggestion is None:
         return "*SUGGESTED:* no suggestion; classify by hand."
     reason = f" — {escape(snapshot.suggestion_reason)}" if snapshot.suggestion_reason else ""
@@ -332,6 +358,9 @@ def _context(text: str) -> ContextBlock:
 
 LOOKUP_INPUT_BLOCK = "lookup.query"
 LOOKUP_INPUT_ACTION = "query"
+COMPLAINT_INPUT_BLOCK = "lookup.complaint"
+COMPLAINT_INPUT_ACTION = "complaint"
+COMPLAINT_INPUT_LIMIT = 2000
 
 
 def lookup_modal() -> View:
@@ -348,7 +377,16 @@ def lookup_modal() -> View:
                 label="Customer",
                 hint="Email, Stripe ID (cus_, sub_, in_, ch_, pi_), name, or github:handle",
                 element=PlainTextInputElement(action_id=LOOKUP_INPUT_ACTION, max_length=200),
-            )
+            ),
+            InputBlock(
+                block_id=COMPLAINT_INPUT_BLOCK,
+                label="What did the customer say?",
+                hint="Optional: paste their words; the suggestion weighs them with the Stripe state.",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=COMPLAINT_INPUT_ACTION, multiline=True, max_length=COMPLAINT_INPUT_LIMIT
+                ),
+            ),
         ],
     )
 

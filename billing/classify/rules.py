@@ -261,11 +261,12 @@ def _same_card(older: Subscription, newer: Subscription) -> bool:
 
 def _pair_fact(older: Subscription, newer: Subscription, gap: int, default: CardSummary | None) -> str:
     cards = [sub.default_payment_method or default for sub in (older, newer)]
-    paid_by = (
-        f", both paid by {cards[0].short_label()}"
-        if cards[0] and cards[0] == cards[1]
-        else ", paid by " + " and ".join(card.short_label() if card else "no card" for card in cards)
-    )
+    if cards[0] is None and cards[1] is None:
+        paid_by = ""
+    elif cards[0] == cards[1]:
+        paid_by = f", both paid by {cards[0].short_label() if cards[0] else ''}"
+    else:
+        paid_by = ", paid by " + " and ".join(card.short_label() if card else "no card" for card in cards)
     when = f"{_gap(gap)} apart" if gap else "in the same second"
     return f"2 live {_plan(older)} subscriptions created {when}{paid_by} ({older.id}, {newer.id})"
 

@@ -122,13 +122,14 @@ class CaseBuilder:
         state = case.state
         now = int(time.time())
         start = now - seconds(state.get("age", 0))
-        clock = self.client.v1.test_helpers.test_clocks.create(
-            params={"frozen_time": start, "name": case.id}
-        )
+        clock = self.client.v1.test_helpers.test_clocks.create(params={"frozen_time": start, "name": case.id})
         card = state.get("card", "visa")
         params: dict[str, Any] = {"email": case.email, "name": _name(case.id), "test_clock": clock.id}
         if card != "none":
-            params |= {"payment_method": CARDS[card], "invoice_settings": {"default_payment_method": CARDS[card]}}
+            params |= {
+                "payment_method": CARDS[card],
+                "invoice_settings": {"default_payment_method": CARDS[card]},
+            }
         customer = self.client.v1.customers.create(params=params)  # type: ignore[arg-type]
         moment = start
         subscriptions: list[str] = []
