@@ -109,7 +109,7 @@ class Words:
         start = max((m.end() for m in SENTENCE_BREAK.finditer(self.text, 0, match.start)), default=0)
         following = SENTENCE_BREAK.search(self.text, match.end)
         end = following.start() if following else len(self.text)
-        sentence = " ".join(self.text[start:end].split())
+        sentence = " ".join(self.text[start:end].split()).rstrip(" -—–:,")
         if len(sentence) <= limit:
             return sentence
         core = " ".join(self.text[match.start : match.end].split())
