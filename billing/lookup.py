@@ -9,12 +9,15 @@ from __future__ import annotations
 from billing.classify import Classifier, RuleClassifier, clean_complaint
 from billing.clock import Clock
 from billing.errors import BadQuery, CustomerNotFound, ObjectNotFound
-from billing.identity import Identifier, IdentifierKind, identifiers_in_message, parse_query
+from billing.identity import CardHint, Identifier, IdentifierKind, identifiers_in_message, parse_query
 from billing.models import Customer
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, build_snapshot
 
-NO_IDENTIFIERS = "No email address or Stripe ID (cus_…, sub_…, in_…, ch_…, pi_…) found in that message."
+NO_IDENTIFIERS = (
+    "No email address, invoice number or Stripe ID (cus_…, sub_…, in_…, ch_…, pi_…) found in that message."
+)
+SEVERAL_NAMED = "several customers named in the message"
 
 
 class LookupService:
@@ -49,12 +52,25 @@ class LookupService:
             raise BadQuery(NO_IDENTIFIERS)
         complaint = clean_complaint("\n\n".join(part for part in (context, text) if part.strip()))
         tried: list[str] = []
+        found: dict[str, tuple[Identifier, Customer]] = {}
         for identifier in identifiers:
             customers, attempts = self._resolve(identifier)
             tried += attempts
-            if customers:
-                return self._result(identifier.value, identifier, customers, complaint)
-        raise CustomerNotFound(", ".join(identifier.value for identifier in identifiers), tried)
+            for customer in customers:
+                found.setdefault(customer.id, (identifier, customer))
+        if not found:
+            raise CustomerNotFound(", ".join(identifier.value for identifier in identifiers), tried)
+        first = next(iter(found.values()))[0]
+        named = {identifier for identifier, _ in found.values()}
+        if len(named) == 1:
+            return self._result(first.value, first, [customer for _, customer in found.values()], complaint)
+        # Each identifier led somewhere else: offer every customer rather than silently pick one.
+        return LookupResult(
+            query=", ".join(dict.fromkeys(identifier.value for identifier, _ in found.values())),
+            matched_on=SEVERAL_NAMED,
+            candidates=[_candidate(customer) for _, customer in found.values()],
+            complaint=complaint,
+        )
 
     def snapshot(self, customer_id: str, *, matched_on: str, complaint: str = "") -> CustomerSnapshot:
         """Fresh state for one customer (used after choosing a candidate, and before actions)."""
@@ -68,10 +84,7 @@ class LookupService:
     ) -> LookupResult:
         matched_on = identifier.describe()
         if len(customers) > 1:
-            candidates = [
-                CustomerCandidate(customer=customer, subscription_count=customer.subscription_count or 0)
-                for customer in customers
-            ]
+            candidates = [_candidate(customer) for customer in customers]
             return LookupResult(
                 query=query, matched_on=matched_on, candidates=candidates, complaint=complaint
             )
@@ -95,6 +108,10 @@ class LookupService:
             return self._by_object_id(identifier), [identifier.describe()]
         if identifier.kind == IdentifierKind.EMAIL:
             return self._by_email(identifier.value)
+        if identifier.kind == IdentifierKind.INVOICE_NUMBER:
+            return self.gateway.customers_with_invoices(identifier.search_query()), [identifier.describe()]
+        if identifier.card is not None:
+            return self._by_card(identifier.card), [identifier.describe()]
         return self.gateway.search_customers(identifier.search_query()), [f"search {identifier.describe()}"]
 
     def _by_object_id(self, identifier: Identifier) -> list[Customer]:
@@ -104,10 +121,27 @@ class LookupService:
             return []
 
     def _by_email(self, email: str) -> tuple[list[Customer], list[str]]:
-        # customers.list(email=) is exact and immediately consistent, but case-sensitive.
+        # customers.list(email=) is exact and immediately consistent, but case-sensitive: the address as
+        # typed, then lower case, then search (case-insensitive, but up to a minute behind), compared
+        # case-insensitively so `mixed.case@example.com` finds `Mixed.Case@Example.com`.
         tried = [f"email {email}"]
         customers = self.gateway.find_customers_by_email(email)
         if not customers and email.lower() != email:
             tried.append(f"email {email.lower()}")
             customers = self.gateway.find_customers_by_email(email.lower())
+        if not customers:
+            tried.append(f"search email {email} (any case)")
+            found = self.gateway.search_customers(Identifier(IdentifierKind.EMAIL, email).search_query())
+            customers = [customer for customer in found if (customer.email or "").lower() == email.lower()]
         return customers, tried
+
+    def _by_card(self, card: CardHint) -> list[Customer]:
+        customers = self.gateway.customers_with_charges(card.search_query())
+        if card.name is None:
+            return customers
+        words = card.name.lower().split()
+        return [c for c in customers if all(word in (c.name or "").lower() for word in words)]
+
+
+def _candidate(customer: Customer) -> CustomerCandidate:
+    return CustomerCandidate(customer=customer, subscription_count=customer.subscription_count or 0)

@@ -163,7 +163,7 @@ def handle_open_candidate(
     matched_on = f"{query}, chosen from several customers"
 
     def find() -> LookupResult:
-        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on, complaint=value.text or "")
+        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on, complaint=value.words or "")
         return LookupResult(query=query, matched_on=matched_on, snapshot=snapshot)
 
     LookupFlow(services, client).run(

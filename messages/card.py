@@ -41,6 +41,7 @@ MAX_CHARGES = 5
 MAX_CANDIDATES = 20
 HEADER_LIMIT = 150
 QUOTE_LIMIT = 200
+CANDIDATE_WORDS_LIMIT = 500
 TEST_MODE_BANNER = ":test_tube: *TEST MODE* · Stripe test data, no real money moves."
 
 
@@ -301,7 +302,7 @@ def candidates_card(result: LookupResult) -> list[Block]:
         f" (matched on {escape(result.matched_on)}). Open the one this is about:"
     )
     blocks: list[Block] = [_section(intro)]
-    blocks += [_candidate_block(candidate, result.query) for candidate in shown]
+    blocks += [_candidate_block(candidate, result.query, result.complaint) for candidate in shown]
     hidden = len(result.candidates) - len(shown)
     if hidden:
         blocks.append(_context(f"…and {hidden} more; narrow the search with a Stripe ID."))
@@ -312,7 +313,7 @@ def candidates_text(result: LookupResult) -> str:
     return f"{len(result.candidates)} customers match {result.query}"
 
 
-def _candidate_block(candidate: CustomerCandidate, query: str) -> Block:
+def _candidate_block(candidate: CustomerCandidate, query: str, complaint: str = "") -> Block:
     customer = candidate.customer
     text = (
         f"*{escape(customer.display_name())}* · {escape(customer.email or '—')}\n"
@@ -322,7 +323,9 @@ def _candidate_block(candidate: CustomerCandidate, query: str) -> Block:
     button = ButtonElement(
         text="Open",
         action_id=ActionId.OPEN_CANDIDATE.value,
-        value=ButtonValue(target=customer.id, text=clip(query, 200)).encode(),
+        value=ButtonValue(
+            target=customer.id, text=clip(query, 200), words=clip(complaint, CANDIDATE_WORDS_LIMIT) or None
+        ).encode(),
     )
     return SectionBlock(
         block_id=f"candidate.{customer.id}", text=MarkdownTextObject(text=text), accessory=button

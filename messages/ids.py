@@ -48,6 +48,8 @@ class ButtonValue(BaseModel):
     target: str | None = Field(default=None, max_length=80)  # a Stripe ID or a lookup query
     # The operator's own words (a query, or a message's text for the shortcut), for Retry and Open.
     text: str | None = Field(default=None, max_length=1500)
+    # The customer's words (already cleaned), carried from a candidates card to the card it opens.
+    words: str | None = Field(default=None, max_length=500)
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)

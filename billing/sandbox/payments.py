@@ -315,7 +315,20 @@ def list_charges(call: Call) -> Json:
 
 def search_charges(call: Call) -> Json:
     fields = frozenset(
-        {"customer", "status", "amount", "created", "currency", "payment_intent", "disputed", "refunded"}
+        {
+            "customer",
+            "status",
+            "amount",
+            "created",
+            "currency",
+            "payment_intent",
+            "disputed",
+            "refunded",
+            "payment_method_details.card.brand",
+            "payment_method_details.card.exp_month",
+            "payment_method_details.card.exp_year",
+            "payment_method_details.card.last4",
+        }
     )
     return search_result(call.state, call.state.all("charge"), call.params, "/v1/charges/search", fields)
 

@@ -9,7 +9,8 @@ import pytest
 from billing.classify import RuleClassifier, Suggestion, clean_complaint
 from billing.classify.language import unread_language
 from billing.classify.words import normalise
-from billing.identity import split_query
+from billing.errors import BadQuery
+from billing.identity import parse_query, split_query
 from billing.models import BillingRecords, Bucket, Dispute, Subscription
 from billing.snapshot import find_anomalies
 from tests.unit.fake_gateway import T0, card, portal, records, subscription
@@ -239,3 +240,22 @@ def test_clean_complaint_is_sized() -> None:
 )
 def test_split_query_takes_the_words_after_an_email_or_id(text: str, split: tuple[str, str]) -> None:
     assert split_query(text) == split
+
+
+@pytest.mark.parametrize(
+    ("query", "described"),
+    [
+        ("card 4242 08/30", "card •••• 4242 exp 08/30"),
+        ("last4 4242 exp 8/2030", "card •••• 4242 exp 08/30"),
+        ("card 4444 Jane Doe", "card •••• 4444 of Jane Doe"),
+        ("8f3a2b1c-0002", "invoice number 8F3A2B1C-0002"),
+    ],
+)
+def test_invoice_numbers_and_cards_are_lookup_queries(query: str, described: str) -> None:
+    assert parse_query(query).describe() == described
+
+
+@pytest.mark.parametrize("query", ["card 4242", "card 4242 13/30"])
+def test_a_card_needs_its_expiry_or_name(query: str) -> None:
+    with pytest.raises(BadQuery):
+        parse_query(query)
