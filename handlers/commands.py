@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from billing.identity import split_query
 from bot.services import Services
 from handlers import reports
+from handlers.access import may_use
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
 from handlers.middleware import Operator, operator_for
 from messages.card import usage_text
@@ -36,7 +37,9 @@ def handle_billing_command(
     if not query or query.lower() in ("help", "-h", "--help"):
         operator.tell(usage_text())
     elif query.lower() in REPORTS:
-        reports.handle(services, query.lower(), command, respond)
+        report = query.lower()
+        if may_use(services, operator, f"`/billing {report}`", in_billing_channel=True):
+            reports.handle(services, report, command, respond)
     else:
         look_up(services, client, operator, query, command.get("channel_id"))
 

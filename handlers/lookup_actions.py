@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from billing.classify import clean_complaint
@@ -20,7 +21,7 @@ from bot.services import Services
 from handlers.errors import new_reference
 from handlers.middleware import Operator, operator_for
 from messages.card import candidates_card, candidates_text, card_text, customer_card
-from messages.errors import lookup_failed_blocks, lookup_failed_text
+from messages.errors import lookup_failed_blocks, lookup_failed_text, posted_elsewhere_text
 from messages.format import channel_mention, clip
 from messages.ids import ActionId, ButtonValue
 
@@ -187,6 +188,15 @@ def handle_retry(services: Services, client: WebClient, operator: Operator, acti
         query = value.text or ""
         find = lambda: services.lookup.lookup_in_message(query)  # noqa: E731
     LookupFlow(services, client).run(operator, query=query, destination=destination, find=find, retry=value)
+
+
+def tell_where_posted(client: WebClient, operator: Operator, posted: Posted, *, what: str) -> None:
+    """The card went to another channel than the one the operator is in: say where, with a link."""
+    try:
+        link = str(client.chat_getPermalink(channel=posted.channel, message_ts=posted.ts)["permalink"])
+    except SlackApiError:
+        link = None
+    operator.tell(posted_elsewhere_text(what, posted.channel, link))
 
 
 def destination_in_channel(

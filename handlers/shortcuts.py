@@ -10,12 +10,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
+from handlers.access import may_use
 from handlers.lookup_actions import (
     Destination,
     LookupFlow,
     allowed_channels_text,
     destination_in_channel,
     first_billing_channel,
+    tell_where_posted,
 )
 from handlers.middleware import Operator, operator_for
 from messages.card import lookup_modal, source_note
@@ -29,7 +31,9 @@ def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.MESSAGE_SHORTCUT.value)
     def investigate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        handle_message_shortcut(services, client, operator_for(shortcut, client, respond), shortcut)
+        operator = operator_for(shortcut, client, respond)
+        if may_use(services, operator, "the Investigate billing shortcut", in_billing_channel=False):
+            handle_message_shortcut(services, client, operator, shortcut)
 
     @app.shortcut(CallbackId.GLOBAL_SHORTCUT.value)
     def open_lookup_modal(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -50,13 +54,15 @@ def handle_message_shortcut(
     if destination is None:
         operator.tell(allowed_channels_text(services))
         return
-    LookupFlow(services, client).run(
+    posted = LookupFlow(services, client).run(
         operator,
         query=text,
         destination=destination,
         find=lambda: services.lookup.lookup_in_message(text),
         retry=ButtonValue(text=text),
     )
+    if posted is not None and posted.channel != channel_id:
+        tell_where_posted(client, operator, posted, what="the billing card for this message")
 
 
 def _away_from_message(

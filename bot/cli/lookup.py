@@ -13,7 +13,9 @@ from billing.clock import SystemClock
 from billing.gateway import StripeGateway
 from billing.lookup import LookupService
 from billing.snapshot import LookupResult
+from bot.cli.sandbox_loader import demo_sandbox
 from bot.config import load_settings
+from bot.services import stripe_gateway
 from messages.text import candidates_text, snapshot_text
 
 
@@ -52,9 +54,7 @@ def render(result: LookupResult, *, as_json: bool) -> str:
 @contextmanager
 def _gateway(*, sandbox: bool) -> Iterator[tuple[StripeGateway, str]]:
     if sandbox:
-        from billing.sandbox import running_sandbox
-
-        with running_sandbox(seed="demo") as server:
+        with demo_sandbox() as server:
             gateway = StripeGateway(server.api_key, api_base=server.base_url, max_retries=0)
             try:
                 yield gateway, "github"
@@ -62,14 +62,7 @@ def _gateway(*, sandbox: bool) -> Iterator[tuple[StripeGateway, str]]:
                 gateway.close()
         return
     settings = load_settings()
-    settings.require("STRIPE_API_KEY")
-    assert settings.stripe_api_key is not None
-    gateway = StripeGateway(
-        settings.stripe_api_key.get_secret_value(),
-        api_base=settings.stripe_api_base,
-        max_retries=settings.stripe_max_retries,
-        timeout_seconds=settings.stripe_timeout_seconds,
-    )
+    gateway = stripe_gateway(settings)
     try:
         yield gateway, settings.billing_identity_metadata_key
     finally:
