@@ -338,8 +338,9 @@ def _candidate_block(candidate: CustomerCandidate, query: str, complaint: str = 
 def usage_text() -> str:
     return "\n".join(
         [
-            "*Usage:* `/billing QUERY` — look up a customer by email, Stripe ID"
-            " (`cus_…`, `sub_…`, `in_…`, `ch_…`, `pi_…`), name, or `github:handle`.",
+            "*Usage:* `/billing QUERY [what the customer said]` — look up a customer by email, Stripe ID"
+            " (`cus_…`, `sub_…`, `in_…`, `ch_…`, `pi_…`), invoice number, `card 4242 08/30`, name,"
+            " or `github:handle`.",
             "Reports: `/billing digest`, `/billing plans`, `/billing portal-check`.",
             "Or use the *Investigate billing* message shortcut on a customer's message.",
         ]

@@ -142,3 +142,28 @@ def test_reclassifying_keeps_the_customers_words(bot: SlackHarness) -> None:
     [update] = bot.standin.wait_for("chat.update")
     bot.wait_idle()
     assert "“I can't find where to cancel”" in str(update.args.get("blocks"))
+
+
+def test_a_shortcut_on_a_reply_reads_the_threads_first_message_too(bot: SlackHarness) -> None:
+    bot.standin.add_message("C0BILLING1", "1690000000.000100", "I can't find where to cancel my plan")
+    bot.message_shortcut(
+        "this is nora@example.com btw", message_ts="1690000000.000200", thread_ts="1690000000.000100"
+    )
+
+    text, blocks = card_of(bot)
+    assert primary_bucket(blocks) == "missing_self_serve"
+    assert "“I can't find where to cancel my plan”" in text
+    [replies] = bot.standin.calls_to("conversations.replies")
+    assert replies.args["ts"] == "1690000000.000100"
+
+
+def test_without_history_access_the_reply_alone_is_the_complaint(bot: SlackHarness) -> None:
+    bot.standin.fail_next("conversations.replies", "missing_scope")
+    bot.message_shortcut(
+        "nora@example.com: I can't find where to cancel",
+        message_ts="1690000000.000200",
+        thread_ts="1690000000.000100",
+    )
+
+    text, blocks = card_of(bot)
+    assert primary_bucket(blocks) == "missing_self_serve"

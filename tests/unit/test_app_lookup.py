@@ -154,7 +154,7 @@ def test_no_text_answers_with_usage(bot: SlackHarness) -> None:
     bot.slash_command("")
 
     [reply] = bot.standin.wait_for("response_url")
-    assert reply.args["text"].startswith("*Usage:* `/billing QUERY`")
+    assert reply.args["text"].startswith("*Usage:* `/billing QUERY [what the customer said]`")
 
 
 def test_unknown_customer_says_what_was_tried(bot: SlackHarness) -> None:
