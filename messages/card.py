@@ -41,6 +41,8 @@ MAX_CHARGES = 5
 MAX_CANDIDATES = 20
 HEADER_LIMIT = 150
 QUOTE_LIMIT = 200
+ADD_WORDS_LABEL = "Add the customer's words"
+MORE_WORDS_LABEL = "Add more of the customer's words"
 CANDIDATE_WORDS_LIMIT = 500
 TEST_MODE_BANNER = ":test_tube: *TEST MODE* · Stripe test data, no real money moves."
 
@@ -93,6 +95,12 @@ def classification_blocks(snapshot: CustomerSnapshot, case_id: str) -> list[Bloc
             style="primary" if bucket == snapshot.suggestion else None,
         )
         blocks.append(ActionsBlock(block_id=f"classify.{bucket.value}", elements=[button]))
+    words = ButtonElement(
+        text=ADD_WORDS_LABEL if not snapshot.complaint else MORE_WORDS_LABEL,
+        action_id=ActionId.ADD_WORDS.value,
+        value=ButtonValue(case=case_id).encode(),
+    )
+    blocks.append(ActionsBlock(block_id="classify.words", elements=[words]))
     return blocks
 
 
@@ -391,6 +399,28 @@ def lookup_modal() -> View:
                     action_id=COMPLAINT_INPUT_ACTION, multiline=True, max_length=COMPLAINT_INPUT_LIMIT
                 ),
             ),
+        ],
+    )
+
+
+def words_modal(case_id: str) -> View:
+    """ "Add the customer's words": the suggestion is re-run with them (and any words the case had)."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.WORDS_MODAL.value,
+        private_metadata=case_id,
+        title="Customer's words",
+        submit="Re-run suggestion",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id=COMPLAINT_INPUT_BLOCK,
+                label="What did the customer say?",
+                hint="Paste their words. Card numbers and secrets are removed before anything is stored.",
+                element=PlainTextInputElement(
+                    action_id=COMPLAINT_INPUT_ACTION, multiline=True, max_length=COMPLAINT_INPUT_LIMIT
+                ),
+            )
         ],
     )
 

@@ -21,7 +21,7 @@ from messages.card import (
     LOOKUP_INPUT_ACTION,
     LOOKUP_INPUT_BLOCK,
 )
-from messages.ids import ActionId, ButtonValue
+from messages.ids import ActionId, ButtonValue, CallbackId
 from tests.e2e.slack_harness import SlackHarness, running_bot
 
 CARD_NUMBER_LIKE = re.compile(r"(?<![\w/])(?:\d[ -]?){12,18}\d(?!\d)")
@@ -167,3 +167,39 @@ def test_without_history_access_the_reply_alone_is_the_complaint(bot: SlackHarne
 
     text, blocks = card_of(bot)
     assert primary_bucket(blocks) == "missing_self_serve"
+
+
+def test_add_the_customers_words_re_runs_the_suggestion_on_the_card(bot: SlackHarness) -> None:
+    bot.slash_command("pat@example.com")
+    [post] = bot.standin.wait_for("chat.postMessage")
+    bot.wait_idle()
+    assert primary_bucket(post.args["blocks"]) is None
+
+    bot.click(post, ActionId.ADD_WORDS)
+    [opened] = bot.standin.wait_for("views.open")
+    bot.wait_idle()
+    view = opened.args["view"]
+    assert view["callback_id"] == CallbackId.WORDS_MODAL
+    bot.view_submission(
+        {
+            COMPLAINT_INPUT_BLOCK: {
+                COMPLAINT_INPUT_ACTION: {
+                    "type": "plain_text_input",
+                    "value": "export broken for a week, refund me",
+                }
+            }
+        },
+        callback_id=CallbackId.WORDS_MODAL.value,
+        private_metadata=view["private_metadata"],
+    )
+
+    [update] = bot.standin.wait_for("chat.update")
+    bot.wait_idle()
+    assert primary_bucket(update.args["blocks"]) == "product_failure"
+    assert "> “export broken for a week, refund me”" in str(update.args["blocks"])
+    case = bot.services.store.get_case(view["private_metadata"])
+    assert case is not None
+    assert (case["complaint"], case["suggested_bucket"]) == (
+        "export broken for a week, refund me",
+        "product_failure",
+    )
