@@ -196,7 +196,11 @@ class StateReading:
         return [fact for bucket in PRIORITY for fact in tally.facts[bucket]]
 
     def _same_product_pairs(self, tally: Tally, intent_seats: bool) -> None:
-        singles = sorted((sub for sub in self.live if sub.quantity == 1), key=lambda sub: sub.created)
+        # Oldest first; within one second, Stripe's own list order (newest first) breaks the tie, never IDs.
+        listed = {sub.id: index for index, sub in enumerate(self.records.subscriptions)}
+        singles = sorted(
+            (sub for sub in self.live if sub.quantity == 1), key=lambda sub: (sub.created, -listed[sub.id])
+        )
         for index, newer in enumerate(singles):
             for older in singles[:index]:
                 if not _same_plan(newer, older):
@@ -260,15 +264,15 @@ def _same_card(older: Subscription, newer: Subscription) -> bool:
 
 
 def _pair_fact(older: Subscription, newer: Subscription, gap: int, default: CardSummary | None) -> str:
-    cards = [sub.default_payment_method or default for sub in (older, newer)]
-    if cards[0] is None and cards[1] is None:
-        paid_by = ""
-    elif cards[0] == cards[1]:
-        paid_by = f", both paid by {cards[0].short_label() if cards[0] else ''}"
-    else:
-        paid_by = ", paid by " + " and ".join(card.short_label() if card else "no card" for card in cards)
+    """Which card pays for which: a second card is often a retried checkout, sometimes a second person."""
     when = f"{_gap(gap)} apart" if gap else "in the same second"
-    return f"2 live {_plan(older)} subscriptions created {when}{paid_by} ({older.id}, {newer.id})"
+    cards = [sub.default_payment_method or default for sub in (older, newer)]
+    head = f"2 live {_plan(older)} subscriptions created {when}"
+    if cards[0] == cards[1]:
+        paid_by = f", both paid by {cards[0].short_label()}" if cards[0] else ""
+        return f"{head}{paid_by} ({older.id}, then {newer.id})"
+    labels = [card.short_label() if card else "no card on file" for card in cards]
+    return f"{head}: {older.id} paid by {labels[0]}, then {newer.id} paid by {labels[1]}"
 
 
 def _portal_allows_cancel(configurations: list[PortalConfiguration]) -> bool:

@@ -259,3 +259,20 @@ def test_invoice_numbers_and_cards_are_lookup_queries(query: str, described: str
 def test_a_card_needs_its_expiry_or_name(query: str) -> None:
     with pytest.raises(BadQuery):
         parse_query(query)
+
+
+def test_same_second_subscriptions_are_ordered_by_stripes_list_not_by_id() -> None:
+    # Stripe lists newest first: sub_A… was created after sub_Z… although both carry the same second.
+    newest, original = subscription("sub_A0000001"), subscription("sub_Z0000001")
+    suggestion = classify(records(subscriptions=[newest, original]), "charged twice")
+    assert suggestion.facts[0].endswith("(sub_Z0000001, then sub_A0000001)")
+    assert "in the same second" in suggestion.facts[0]
+
+
+def test_the_fact_says_which_card_pays_for_which_subscription() -> None:
+    subs = twins(default_payment_method=card("mastercard", "4444"))
+    [fact] = classify(records(subscriptions=subs), "").facts
+    assert fact == (
+        "2 live Pro subscriptions created 2 minutes apart: sub_A0000001 paid by no card on file,"
+        " then sub_B0000001 paid by Mastercard •••• 4444"
+    )

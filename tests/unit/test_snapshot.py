@@ -189,7 +189,7 @@ def test_build_snapshot_carries_suggestion_and_provenance() -> None:
     )
     assert snapshot.suggestion == Bucket.DUPLICATE
     assert snapshot.suggestion_reason == (
-        "2 live Pro subscriptions created 2 minutes apart (sub_Old00001, sub_New00001)."
+        "2 live Pro subscriptions created 2 minutes apart (sub_Old00001, then sub_New00001)."
     )
     assert (snapshot.matched_on, snapshot.livemode, snapshot.taken_at) == (
         "email jane@example.com",
