@@ -125,6 +125,8 @@ CUES: tuple[Cue, ...] = (
         3,
         rf"\b(add|adding|remove|removing|reduce|reducing|increase|lower|change|upgrade)\b(?: \S+){{0,4}} ({SEAT_NOUNS})\b",
     ),
+    _cue("another person mentioned", T, 2, rf"\b(my|our) ({PEOPLE})\b"),
+    _cue("own login", T, 2, r"\b(own|separate|their|her|his) (login|logins|account|accounts|seat)\b"),
     _cue("seat count", T, 2, rf"\b({COUNT}) ({SEAT_NOUNS}|ppl)\b"),
     _cue(
         "per seat", T, 2, r"\b(per|each|every) (seat|user|member|licence|license|person)\b|\b\d+ x \$?\d+\b"
@@ -133,7 +135,7 @@ CUES: tuple[Cue, ...] = (
         "team words",
         T,
         1.5,
-        r"\b(team|teams|workspace|company|agency|office|organisation|organization|staff)\b",
+        r"\b(team|teams|workspace|(our|my|the) company|agency|office|organisation|organization|staff)\b",
         negatable=True,
     ),
     # --- failed payment
@@ -194,7 +196,8 @@ CUES: tuple[Cue, ...] = (
         1.5,
         r"\b(cancel(?! (one|the (second|new|newer|extra|other|duplicate)))|cancelling|canceling|cancellation|"
         r"unsubscribe|close my account|close the account|close our account|end my subscription|"
-        r"stop (my|the) subscription|stop charging|stop billing|downgrade|terminate)\b",
+        r"stop (my|the) subscription|stop charging|stop billing|downgrade|terminate|auto renew|autorenew|"
+        r"auto renewal|stop (the )?renewal|do not renew|dont renew|dont want to be charged again)\b",
         negatable=True,
     ),
     _cue(
@@ -202,7 +205,7 @@ CUES: tuple[Cue, ...] = (
         M,
         3.5,
         rf"\b(tried|trying|try|tries|asked|asking|emailed|requested) to ({SELF_SERVE_VERBS})\b"
-        rf"|\b(cannot|couldnt|unable to|not able to|no way to) ({SELF_SERVE_VERBS})\b",
+        rf"|\b(cannot|couldnt|unable to|not able to|no way to|impossible to|hard to|difficult to) ({SELF_SERVE_VERBS})\b",
     ),
     _cue(
         "cannot find it",
@@ -236,7 +239,9 @@ CUES: tuple[Cue, ...] = (
         3,
         r"\b(been down|is down|was down|went down|are down|outage|offline|unusable|not loading|wont load|"
         r"doesnt load|never worked|never work|data loss|lost (all|my)|disappeared|is empty|are empty|"
-        r"shown nothing|shows nothing|error \d{3})\b",
+        r"shown nothing|shows nothing|error \d{3}|useless|do nothing|does nothing|"
+        r"nothing (works|syncs|loads|saves|happens)|"
+        r"(doesnt|dont|wont|cannot|not) (sync|syncs|load|loads|save|saves|open|opens|connect|connects))\b",
     ),
     _cue("slow", P, 2, r"\b(slow|takes? \d+ seconds|laggy)\b"),
     _cue(
@@ -244,7 +249,9 @@ CUES: tuple[Cue, ...] = (
         P,
         3,
         r"\b(dispute|disputed|disputing|chargeback|charge back|reverse the (charge|payment)|"
-        r"call my bank|contact my bank|bank is asking|report you)\b",
+        r"call my bank|contact my bank|bank is asking|report you|"
+        r"(opened|filed|raised|started|made) a (case|claim|dispute|complaint) with (my |the )?"
+        r"(bank|credit card company|card company|card issuer|issuer))\b",
     ),
     _cue(
         "not what was sold",

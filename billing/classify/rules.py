@@ -64,6 +64,7 @@ TIMES = re.compile(
     r"\b(charged|billed|charges|payments)\b(?: \S+){0,2} (\d+|two|three|four|five|six|seven|eight|nine|ten) times\b"
 )
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+PROBLEMS = (Bucket.FAILED_PAYMENT, Bucket.MISSING_SELF_SERVE, Bucket.PRODUCT_FAILURE)
 FAILED_PAYMENT_KINDS = frozenset(
     {AnomalyKind.PAST_DUE, AnomalyKind.UNPAID, AnomalyKind.INCOMPLETE, AnomalyKind.FAILED_PAYMENT}
 )
@@ -176,9 +177,13 @@ class StateReading:
         return {sub.quantity for sub in self.live}
 
     def weigh(self, tally: Tally, word_scores: dict[Bucket, float]) -> None:
-        intent_seats = bool({"for another person", "not a duplicate", "intent: seats"} & tally.cues)
+        intent_seats = bool(
+            {"for another person", "not a duplicate", "intent: seats", "own login"} & tally.cues
+        )
         self._same_product_pairs(tally, intent_seats)
-        self._seats(tally)
+        # Seats are a shape of account, not a problem: when the words name a problem, they are context.
+        problem_named = any(word_scores[bucket] >= 3 for bucket in PROBLEMS)
+        self._seats(tally, SYMPTOM_FACTOR if problem_named and word_scores[Bucket.TEAM] < 2 else 1.0)
         self._disputes(tally)
         symptom = (
             word_scores[Bucket.MISSING_SELF_SERVE] >= 3.5 or word_scores[Bucket.PRODUCT_FAILURE] >= 3
@@ -218,10 +223,12 @@ class StateReading:
                     tally.state(Bucket.TEAM, 1.0, fact)
                 return
 
-    def _seats(self, tally: Tally) -> None:
+    def _seats(self, tally: Tally, factor: float = 1.0) -> None:
         for sub in self.live:
             if sub.quantity > 1:
-                tally.state(Bucket.TEAM, MULTI_SEAT, f"{_plan(sub)} has {sub.quantity} seats ({sub.id})")
+                tally.state(
+                    Bucket.TEAM, MULTI_SEAT * factor, f"{_plan(sub)} has {sub.quantity} seats ({sub.id})"
+                )
                 return
 
     def _disputes(self, tally: Tally) -> None:
