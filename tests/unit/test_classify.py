@@ -276,3 +276,27 @@ def test_the_fact_says_which_card_pays_for_which_subscription() -> None:
         "2 live Pro subscriptions created 2 minutes apart: sub_A0000001 paid by no card on file,"
         " then sub_B0000001 paid by Mastercard •••• 4444"
     )
+
+
+def test_seats_are_context_when_the_words_name_a_problem() -> None:
+    team = records(subscriptions=[subscription(quantity=4)])
+    assert (
+        classify(team, "nothing syncs anymore since Tuesday, please refund").bucket == Bucket.PRODUCT_FAILURE
+    )
+    assert classify(team, "we need to add a seat for our new hire").bucket == Bucket.TEAM
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "How do I turn off auto-renew? I don't want to be charged again",
+        "your site makes it impossible to cancel",
+    ],
+)
+def test_ways_of_saying_the_cancellation_is_out_of_reach(words: str) -> None:
+    assert classify(one(), words).bucket == Bucket.MISSING_SELF_SERVE
+
+
+def test_a_case_opened_with_the_card_company_is_a_dispute_not_a_team() -> None:
+    words = "I've opened a case with my credit card company about your charge."
+    assert classify(one(), words).bucket == Bucket.PRODUCT_FAILURE
