@@ -331,8 +331,7 @@ def _reason(bucket: Bucket, quotes: list[str], facts: list[str]) -> str:
         parts.append(facts[0])
     if not parts:
         return bucket.label
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+    return ". ".join(part[0].upper() + part[1:] for part in parts) + "."
 
 
 def _unread(language: str, state: StateReading) -> Suggestion:

@@ -300,3 +300,10 @@ def test_ways_of_saying_the_cancellation_is_out_of_reach(words: str) -> None:
 def test_a_case_opened_with_the_card_company_is_a_dispute_not_a_team() -> None:
     words = "I've opened a case with my credit card company about your charge."
     assert classify(one(), words).bucket == Bucket.PRODUCT_FAILURE
+
+
+def test_the_reason_quotes_the_words_then_names_the_state() -> None:
+    suggestion = classify(one(), "I can't find where to cancel")
+    assert suggestion.reason == (
+        "The customer wrote “I can't find where to cancel”. The customer portal does not let customers cancel."
+    )
