@@ -192,13 +192,17 @@ class StripeGateway:
         )
         return _distinct_owners(invoice.customer for invoice in page.data)
 
-    def customers_with_charges(self, query: str) -> list[Customer]:
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
         page = self._read(
             lambda: self._client.v1.charges.search(
                 params={"query": query, "limit": 100, "expand": SEARCHED_OWNER_EXPAND}
             )
         )
-        return _distinct_owners(charge.customer for charge in page.data)
+        return [
+            (_to_charge(charge), _to_customer(charge.customer))
+            for charge in page.data
+            if isinstance(charge.customer, stripe.Customer) and not getattr(charge.customer, "deleted", False)
+        ]
 
     def get_customer(self, customer_id: str) -> Customer:
         customer = self._read(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from billing.errors import BadQuery
+from billing.models import CardSummary
 
 USAGE = (
     "Look a customer up by email, Stripe ID (cus_…, sub_…, in_…, ch_…, pi_…), invoice number, "
@@ -105,12 +106,17 @@ class CardHint:
         return f"•••• {self.last4} of {self.name}"
 
     def search_query(self) -> str:
-        """charges.search: the last 4 (and expiry); a name is compared with the customers found."""
-        field = "payment_method_details.card"
-        query = f"{field}.last4:{quote(self.last4)}"
+        """charges.search on the last 4 (the field Stripe documents); expiry and name are compared with
+        the charges and customers found."""
+        return f"payment_method_details.card.last4:{quote(self.last4)}"
+
+    def matches(self, card: CardSummary | None, customer_name: str | None) -> bool:
+        if card is None or card.last4 != self.last4:
+            return False
         if self.exp_month is not None and self.exp_year is not None:
-            query += f" AND {field}.exp_month:{self.exp_month} AND {field}.exp_year:{self.exp_year}"
-        return query
+            return (card.exp_month, card.exp_year) == (self.exp_month, self.exp_year)
+        words = (self.name or "").lower().split()
+        return bool(words) and all(word in (customer_name or "").lower() for word in words)
 
 
 @dataclass(frozen=True)

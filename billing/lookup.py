@@ -136,11 +136,11 @@ class LookupService:
         return customers, tried
 
     def _by_card(self, card: CardHint) -> list[Customer]:
-        customers = self.gateway.customers_with_charges(card.search_query())
-        if card.name is None:
-            return customers
-        words = card.name.lower().split()
-        return [c for c in customers if all(word in (c.name or "").lower() for word in words)]
+        found: dict[str, Customer] = {}
+        for charge, customer in self.gateway.charges_with_customers(card.search_query()):
+            if card.matches(charge.card, customer.name):
+                found.setdefault(customer.id, customer)
+        return list(found.values())
 
 
 def _candidate(customer: Customer) -> CustomerCandidate:

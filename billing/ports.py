@@ -39,8 +39,8 @@ class BillingGateway(Protocol):
         """The customers of the invoices an invoices.search query finds (e.g. `number:'ABC-0001'`)."""
         ...
 
-    def customers_with_charges(self, query: str) -> list[Customer]:
-        """The customers of the charges a charges.search query finds (e.g. a card's last 4 and expiry)."""
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
+        """The charges a charges.search query finds (e.g. a card's last 4), each with its customer."""
         ...
 
     def get_customer(self, customer_id: str) -> Customer: ...

@@ -1,4 +1,4 @@
-"""charges.search on a card's last 4 and expiry (nested fields), with Stripe's errors for the rest."""
+"""charges.search on a card's last 4 (a nested field Stripe documents), with Stripe's error for the rest."""
 
 from __future__ import annotations
 
@@ -23,23 +23,18 @@ def _charge_for(client: stripe.StripeClient, card: str) -> stripe.Charge:
     return charge
 
 
-def test_charges_search_matches_nested_card_fields(stripe_client: stripe.StripeClient) -> None:
+def test_charges_search_matches_a_cards_last4(stripe_client: stripe.StripeClient) -> None:
     mastercard = _charge_for(stripe_client, "pm_card_mastercard")
     _charge_for(stripe_client, "pm_card_visa")
-    details = mastercard.payment_method_details
-    assert details is not None and details.card is not None
-    query = (
-        "payment_method_details.card.last4:'4444' AND "
-        f"payment_method_details.card.exp_month:{details.card.exp_month} AND "
-        f"payment_method_details.card.exp_year:{details.card.exp_year}"
-    )
 
-    found = stripe_client.v1.charges.search(params={"query": query})
+    found = stripe_client.v1.charges.search(params={"query": "payment_method_details.card.last4:'4444'"})
     assert [charge.id for charge in found.data] == [mastercard.id]
-    other_year = query.replace(str(details.card.exp_year), str(details.card.exp_year + 1))
-    assert stripe_client.v1.charges.search(params={"query": other_year}).data == []
+    assert (
+        stripe_client.v1.charges.search(params={"query": "payment_method_details.card.last4:'0005'"}).data
+        == []
+    )
 
 
 def test_an_unsupported_nested_field_is_refused_as_stripe_does(stripe_client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError, match="unsupported search field"):
-        stripe_client.v1.charges.search(params={"query": "payment_method_details.card.funding:'credit'"})
+        stripe_client.v1.charges.search(params={"query": "payment_method_details.card.exp_month:8"})

@@ -126,13 +126,14 @@ class FakeGateway:
             if any(wanted == {"number": invoice.number} for invoice in r.invoices)
         ]
 
-    def customers_with_charges(self, query: str) -> list[Customer]:
-        self._record("customers_with_charges", query)
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
+        self._record("charges_with_customers", query)
         wanted = _clauses(query)
         return [
-            self._with_count(r)
+            (charge, self._with_count(r))
             for r in self.records.values()
-            if any(charge.card and _card_matches(charge.card, wanted) for charge in r.charges)
+            for charge in r.charges
+            if charge.card and _card_matches(charge.card, wanted)
         ]
 
     def get_customer(self, customer_id: str) -> Customer:
