@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from billing.classify import Classifier, RuleClassifier, Suggestion
+from billing.classify import Classifier, RuleClassifier, Suggestion, clean_complaint
 from billing.models import (
     Anomaly,
     AnomalyKind,
@@ -92,7 +92,8 @@ def build_snapshot(
     complaint: str = "",
     classifier: Classifier | None = None,
 ) -> CustomerSnapshot:
-    """`complaint` must already be cleaned (billing.classify.clean_complaint)."""
+    # Cleaned here too: whatever path the words came by, the snapshot never holds a card number or secret.
+    complaint = clean_complaint(complaint)
     if portal_configurations is not None:
         records = records.model_copy(update={"portal_configurations": portal_configurations})
     anomalies = find_anomalies(records, now=now)

@@ -90,9 +90,6 @@ class Tally:
         if fact not in self.facts[bucket]:
             self.facts[bucket].append(fact)
 
-    def word_score(self, bucket: Bucket) -> float:
-        return self.scores[bucket]
-
 
 class RuleClassifier:
     """Deterministic and offline: the same records and words always give the same suggestion."""
