@@ -46,6 +46,8 @@ DUPLICATE_WINDOW = 7 * 24 * 3600
 # A symptom (a failed renewal when the customer could not cancel, or stopped paying over a broken product).
 SYMPTOM_FACTOR = 0.4
 UNSURE_RATIO = 0.75
+# Below this much evidence a lone bucket is still a guess (one hint, or the state alone).
+STRONG_EVIDENCE = 4.0
 MAX_QUOTES = 3
 MAX_FACTS = 4
 # Ties go to the bucket whose fix is most urgent (money taken twice first).
@@ -312,7 +314,8 @@ def _suggest(tally: Tally) -> Suggestion:
     facts = tally.facts[top] + [fact for bucket in ranked[1:] for fact in tally.facts[bucket]]
     return Suggestion(
         bucket=top,
-        confidence=round(top_score / positive, 2),
+        # How much of the evidence points here, scaled down when there is little evidence at all.
+        confidence=round(top_score / positive * min(1.0, top_score / STRONG_EVIDENCE), 2),
         runner_up=second if unsure else None,
         reason=_reason(top, quotes, tally.facts[top]),
         quotes=quotes,

@@ -307,3 +307,9 @@ def test_the_reason_quotes_the_words_then_names_the_state() -> None:
     assert suggestion.reason == (
         "The customer wrote “I can't find where to cancel”. The customer portal does not let customers cancel."
     )
+
+
+def test_little_evidence_is_little_confidence() -> None:
+    assert classify(records(subscriptions=twins())).confidence == 0.62
+    assert classify(one(), "refund please").confidence == 0.25
+    assert classify(one(), "I can't find where to cancel").confidence == 1.0
