@@ -103,6 +103,7 @@ class Case(Model):
     id: str
     customer_id: str
     matched_on: str = ""
+    complaint: str = ""
     suggested_bucket: Bucket | None = None
     bucket: Bucket | None = None
     bucket_by: str | None = None

@@ -4,6 +4,7 @@ went, building the handoff and recording that it was posted. Listeners only rend
 from __future__ import annotations
 
 from billing.action_models import ActionOutcome, Case
+from billing.classify import clean_complaint
 from billing.handoff import Handoff, build_handoff
 from billing.snapshot import CustomerSnapshot
 from billing.store import Store
@@ -11,8 +12,9 @@ from billing.store import Store
 QUERY_LIMIT = 500
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _stored_query(query: str) -> str:
+    """A shortcut's query is the customer's message: never store a card number or secret from it."""
+    return clean_complaint(query, QUERY_LIMIT)
 
 
 class CaseService:
@@ -23,10 +25,11 @@ class CaseService:
         """A new case for a card about to be posted; its id goes into the card's buttons."""
         return self.store.open_case(
             customer_id=snapshot.customer.id,
-            query=_clip(query, QUERY_LIMIT),
+            query=_stored_query(query),
             matched_on=snapshot.matched_on,
             suggested_bucket=snapshot.suggestion.value if snapshot.suggestion else None,
             opened_by=opened_by,
+            complaint=snapshot.complaint,
         )
 
     def card_posted(
@@ -46,7 +49,19 @@ class CaseService:
             actor=actor,
             case_id=case_id,
             customer_id=snapshot.customer.id,
-            detail={"query": _clip(query, QUERY_LIMIT), "matched_on": snapshot.matched_on},
+            detail={"query": _stored_query(query), "matched_on": snapshot.matched_on},
+        )
+
+    def words_added(self, case: Case, snapshot: CustomerSnapshot, *, actor: str) -> None:
+        """The customer's words joined the case: its complaint and the suggestion they lead to."""
+        suggested = snapshot.suggestion.value if snapshot.suggestion else None
+        self.store.update_case(case.id, complaint=snapshot.complaint, suggested_bucket=suggested)
+        self.store.audit(
+            "complaint_added",
+            actor=actor,
+            case_id=case.id,
+            customer_id=case.customer_id,
+            detail={"suggested": suggested},
         )
 
     def handoff(self, case: Case, outcome: ActionOutcome, *, current: CustomerSnapshot) -> Handoff:

@@ -130,6 +130,12 @@ def m005_digest_claims_and_health(db: sqlite_utils.Database) -> None:
     db["health_checks"].create({"id": int, "at": str}, pk="id")  # type: ignore[union-attr]
 
 
+@migration
+def m006_case_complaint(db: sqlite_utils.Database) -> None:
+    """The customer's words a case was opened with (cleaned of card numbers and secrets)."""
+    db["cases"].add_column("complaint", str)  # type: ignore[union-attr]
+
+
 def applied_migrations(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()

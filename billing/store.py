@@ -183,6 +183,7 @@ class Store:
         matched_on: str,
         suggested_bucket: str | None,
         opened_by: str,
+        complaint: str = "",
     ) -> str:
         case_id = new_id("case")
         now = self.now_iso()
@@ -194,6 +195,7 @@ class Store:
                     "query": query,
                     "matched_on": matched_on,
                     "suggested_bucket": suggested_bucket,
+                    "complaint": complaint,
                     "status": "open",
                     "opened_by": opened_by,
                     "created_at": now,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from billing.actions import ActionService
 from billing.case_actions import ActionPolicy
 from billing.cases import CaseService
+from billing.classify import Classifier
 from billing.clock import Clock, SystemClock
 from billing.errors import ConfigError, DatabaseUnavailable
 from billing.gateway import StripeGateway
@@ -66,11 +67,14 @@ def assemble_services(
     clock: Clock | None = None,
     store: Store | None = None,
     lookup: LookupService | None = None,
+    classifier: Classifier | None = None,
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
     clock = clock or SystemClock()
     store = store or open_store(settings, clock)
-    lookup = lookup or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
+    lookup = lookup or LookupService(
+        gateway, clock, metadata_key=settings.billing_identity_metadata_key, classifier=classifier
+    )
     policy = ActionPolicy(
         operators=settings.billing_operators,
         refund_approval_above=settings.billing_refund_approval_above,

@@ -17,17 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.slack_checks import Answer, Args, blocks_problem, content_problem, error, missing
+
 API_PREFIX = "/api/"
 RESPONSE_URL_PREFIX = "/response_url/"
 RESPONSE_URL_METHOD = "response_url"
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_HEADER_TEXT = 150
 TEAM_ID = "T0STANDIN"
 BOT_USER_ID = "U0BILLBOT"
-
-Args = dict[str, Any]
-Answer = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -52,6 +48,8 @@ class Call:
 class _State:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[str]] = field(default_factory=dict)
+    # Messages customers wrote, for conversations.replies: (channel, ts) -> message.
+    history: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 class SlackStandIn:
@@ -129,6 +127,16 @@ class SlackStandIn:
         with self._changed:
             self._state.failures.setdefault(method, []).append(error)
 
+    def add_message(
+        self, channel: str, ts: str, text: str, *, thread_ts: str | None = None, user: str = "U0CUSTOMER"
+    ) -> None:
+        """A message already in a channel (e.g. a thread's first message), readable by conversations.replies."""
+        message: dict[str, Any] = {"type": "message", "user": user, "ts": ts, "text": text}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._changed:
+            self._state.history[(channel, ts)] = message
+
     def reset(self) -> None:
         with self._changed:
             self._state = _State()
@@ -146,7 +154,7 @@ class SlackStandIn:
         answer = (
             self._answer(method, args)
             if authorized
-            else _error("not_authed" if not bearer else "invalid_auth")
+            else error("not_authed" if not bearer else "invalid_auth")
         )
         return self._record(method, args, authorized=authorized, answer=answer)
 
@@ -159,10 +167,10 @@ class SlackStandIn:
         with self._changed:
             queued = self._state.failures.get(method)
             if queued:
-                return _error(queued.pop(0))
+                return error(queued.pop(0))
         responder = self._responders().get(method)
         if responder is None:
-            return _error("unknown_method")
+            return error("unknown_method")
         return responder(args)
 
     def _record(
@@ -194,6 +202,7 @@ class SlackStandIn:
             "chat.update": self._update,
             "chat.getPermalink": self._permalink,
             "conversations.info": self._conversation_info,
+            "conversations.replies": self._replies,
             "views.open": self._view,
             "views.update": self._view,
             "views.push": self._view,
@@ -212,9 +221,9 @@ class SlackStandIn:
         }
 
     def _post_message(self, args: Args) -> Answer:
-        problem = _missing(args, "channel") or _content_problem(args)
+        problem = missing(args, "channel") or content_problem(args)
         if problem:
-            return _error(problem)
+            return error(problem)
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": args.get("text", "")}
         if args.get("blocks"):
@@ -224,13 +233,13 @@ class SlackStandIn:
         return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
 
     def _post_ephemeral(self, args: Args) -> Answer:
-        problem = _missing(args, "channel", "user") or _content_problem(args)
-        return _error(problem) if problem else {"ok": True, "message_ts": self._next_ts()}
+        problem = missing(args, "channel", "user") or content_problem(args)
+        return error(problem) if problem else {"ok": True, "message_ts": self._next_ts()}
 
     def _update(self, args: Args) -> Answer:
-        problem = _missing(args, "channel", "ts") or _content_problem(args)
+        problem = missing(args, "channel", "ts") or content_problem(args)
         if problem:
-            return _error(problem)
+            return error(problem)
         message = {"text": args.get("text", ""), "blocks": args.get("blocks", [])}
         return {
             "ok": True,
@@ -241,9 +250,9 @@ class SlackStandIn:
         }
 
     def _permalink(self, args: Args) -> Answer:
-        problem = _missing(args, "channel", "message_ts")
+        problem = missing(args, "channel", "message_ts")
         if problem:
-            return _error(problem)
+            return error(problem)
         ts = str(args["message_ts"]).replace(".", "")
         return {
             "ok": True,
@@ -252,76 +261,41 @@ class SlackStandIn:
         }
 
     def _conversation_info(self, args: Args) -> Answer:
-        problem = _missing(args, "channel")
+        problem = missing(args, "channel")
         if problem:
-            return _error(problem)
+            return error(problem)
         channel = str(args["channel"])
         return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+
+    def _replies(self, args: Args) -> Answer:
+        """A thread: its parent first, then its replies, oldest first (Slack's order), `limit` at most."""
+        problem = missing(args, "channel", "ts")
+        if problem:
+            return error(problem)
+        channel, ts = str(args["channel"]), str(args["ts"])
+        with self._changed:
+            history = dict(self._state.history)
+        if (channel, ts) not in history:
+            return error("thread_not_found")
+        thread = [
+            message
+            for (where, _), message in history.items()
+            if where == channel and (message["ts"] == ts or message.get("thread_ts") == ts)
+        ]
+        thread.sort(key=lambda message: message["ts"])
+        limit = int(args.get("limit") or 1000)
+        return {"ok": True, "messages": thread[:limit], "has_more": len(thread) > limit}
 
     def _view(self, args: Args) -> Answer:
         view = args.get("view")
         if not isinstance(view, dict):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         blocks = view.get("blocks") or []
-        problem = _blocks_problem(blocks, limit=100)
+        problem = blocks_problem(blocks, limit=100)
         if problem:
-            return _error(problem)
+            return error(problem)
         view_id = args.get("view_id") or f"V{next(self._view_ids):08d}"
         return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM_ID}}
-
-
-# --- Slack's checks ---------------------------------------------------------------------------
-
-
-def _error(code: str) -> Answer:
-    return {"ok": False, "error": code}
-
-
-def _missing(args: Args, *names: str) -> str | None:
-    for name in names:
-        if not args.get(name):
-            return "channel_not_found" if name == "channel" else f"invalid_arguments: missing {name}"
-    return None
-
-
-def _content_problem(args: Args) -> str | None:
-    blocks = args.get("blocks")
-    if not args.get("text") and not blocks:
-        return "no_text"
-    return _blocks_problem(blocks or [], limit=MAX_BLOCKS)
-
-
-def _blocks_problem(blocks: Any, *, limit: int) -> str | None:
-    if not isinstance(blocks, list):
-        return "invalid_blocks_format"
-    if len(blocks) > limit:
-        return "invalid_blocks"
-    block_ids = [
-        block.get("block_id") for block in blocks if isinstance(block, dict) and block.get("block_id")
-    ]
-    if len(block_ids) != len(set(block_ids)):
-        return "invalid_blocks"
-    for block in blocks:
-        if not isinstance(block, dict) or _block_problem(block):
-            return "invalid_blocks"
-    return None
-
-
-def _block_problem(block: dict[str, Any]) -> bool:
-    text = block.get("text")
-    text_value = text.get("text", "") if isinstance(text, dict) else ""
-    if block.get("type") == "section" and len(text_value) > MAX_SECTION_TEXT:
-        return True
-    if block.get("type") == "header" and len(text_value) > MAX_HEADER_TEXT:
-        return True
-    action_ids = [
-        element.get("action_id") for element in block.get("elements", []) if isinstance(element, dict)
-    ]
-    action_ids = [action_id for action_id in action_ids if action_id]
-    return len(action_ids) != len(set(action_ids))
-
-
-# --- HTTP -------------------------------------------------------------------------------------
 
 
 def _parse_args(query: str, content_type: str, body: bytes) -> Args:
@@ -359,7 +333,7 @@ def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             try:
                 args = _parse_args(url.query, self.headers.get("Content-Type", ""), body)
             except (json.JSONDecodeError, UnicodeDecodeError):
-                self._send(200, _error("invalid_json"))
+                self._send(200, error("invalid_json"))
                 return
             bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or None
             self._send(200, standin.handle(url.path, args, bearer))

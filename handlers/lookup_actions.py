@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from billing.errors import BillingError, StripeUnavailable
+from billing.identity import split_query
 from billing.snapshot import CustomerSnapshot, LookupResult
 from handlers.errors import new_reference
 from handlers.middleware import Operator, require_button
@@ -145,7 +146,7 @@ def handle_open_candidate(
     matched_on = f"{query}, chosen from several customers"
 
     def find() -> LookupResult:
-        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on)
+        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on, complaint=value.words or "")
         return LookupResult(query=query, matched_on=matched_on, snapshot=snapshot)
 
     LookupFlow(services, client).run(
@@ -162,7 +163,8 @@ def handle_retry(services: Services, client: WebClient, operator: Operator, valu
         return
     if value.target:
         query = value.target
-        find: Callable[[], LookupResult] = lambda: services.lookup.lookup(query)  # noqa: E731
+        target, words = split_query(query)
+        find: Callable[[], LookupResult] = lambda: services.lookup.lookup(target, complaint=words)  # noqa: E731
     else:
         query = value.text or ""
         find = lambda: services.lookup.lookup_in_message(query)  # noqa: E731

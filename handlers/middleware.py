@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers.ports import Services
-from messages.card import status_modal
 from messages.ids import ButtonValue
+from messages.modals import status_modal
 
 
 @dataclass

@@ -49,6 +49,8 @@ CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 # A customer page carries subscriptions (for counts) and each customer's default card.
 LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
+# Invoices and charges found by search, each with its customer (and that customer's default card).
+SEARCHED_OWNER_EXPAND = ["data.customer", *(f"data.customer.{path}" for path in CUSTOMER_EXPAND)]
 # Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),
 # which is the one Stripe charges when the subscription has none.
 LISTED_SUBSCRIPTION_EXPAND = [

@@ -40,12 +40,14 @@ from billing.gateway.base import (
     RECENT_INVOICES,
     RECENT_SUBSCRIPTIONS,
     REFUND_REASONS,
+    SEARCHED_OWNER_EXPAND,
     SUBSCRIPTION_EXPAND,
 )
 from billing.gateway.convert import (
     _at,
     _charge_refunds,
     _disputes_of,
+    _distinct_owners,
     _request_id_of,
     _to_charge,
     _to_customer,
@@ -86,6 +88,26 @@ class StripeGateway(AccountListing):
             )
         )
         return [_to_customer(customer) for customer in page.data]
+
+    def customers_with_invoices(self, query: str) -> list[Customer]:
+        page = self._read(
+            lambda: self._client.v1.invoices.search(
+                params={"query": query, "limit": 20, "expand": SEARCHED_OWNER_EXPAND}
+            )
+        )
+        return _distinct_owners(invoice.customer for invoice in page.data)
+
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
+        page = self._read(
+            lambda: self._client.v1.charges.search(
+                params={"query": query, "limit": 100, "expand": SEARCHED_OWNER_EXPAND}
+            )
+        )
+        return [
+            (_to_charge(charge), _to_customer(charge.customer))
+            for charge in page.data
+            if isinstance(charge.customer, stripe.Customer) and not getattr(charge.customer, "deleted", False)
+        ]
 
     def get_customer(self, customer_id: str) -> Customer:
         customer = self._read(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -297,3 +298,13 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [_scrub(item) for item in value]
     return value
+
+
+def _distinct_owners(owners: Iterable[Any]) -> list[Customer]:
+    """Each live customer once, in the order first seen (search results come newest first)."""
+    customers: dict[str, Customer] = {}
+    for owner in owners:
+        if owner is None or isinstance(owner, str) or getattr(owner, "deleted", False):
+            continue
+        customers.setdefault(owner.id, _to_customer(owner))
+    return list(customers.values())

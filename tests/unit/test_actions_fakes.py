@@ -153,7 +153,7 @@ class FakeGateway(BaseFakeGateway):
         return self._write("pay", invoice_id, idempotency_key, effect)
 
     # --- the snapshot source the service uses ---
-    def snapshot(self, customer_id: str, *, matched_on: str) -> CustomerSnapshot:
+    def snapshot(self, customer_id: str, *, matched_on: str, complaint: str = "") -> CustomerSnapshot:
         customer = self.customers[customer_id]
         records = BillingRecords(
             customer=customer,

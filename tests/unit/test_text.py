@@ -79,7 +79,8 @@ ANOMALIES
 • ⚠️ 2 live Pro subscriptions, each for 1 seat, created 2 minutes apart (sub_Old00001, sub_New00001)
 • ⚠️ Already refunded $20.00 in full (payment of 2026-10-29) (ch_Refd0001, re_Full0001)
 
-SUGGESTED: Duplicate personal subscription — 2 live Pro subscriptions, each for 1 seat, created 2 minutes apart
+SUGGESTED: Duplicate personal subscription (confidence 62%)
+• 2 live Pro subscriptions created 2 minutes apart, both paid by Visa •••• 4242 (sub_Old00001, then sub_New00001)
 """
 
 
