@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from billing.actions import ActionPolicy, ActionService
 from billing.clock import Clock, SystemClock
@@ -10,6 +11,9 @@ from billing.lookup import LookupService
 from billing.ports import BillingGateway
 from billing.store import Store
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from handlers.work import WorkLanes
 
 
 @dataclass
@@ -20,6 +24,8 @@ class Services:
     clock: Clock
     lookup: LookupService
     actions: ActionService
+    # Where listeners send their slow part after ack(); see handlers.work.
+    work: WorkLanes
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -44,8 +50,11 @@ def assemble_services(
     clock: Clock | None = None,
     store: Store | None = None,
     lookup: LookupService | None = None,
+    work: WorkLanes | None = None,
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
+    from handlers.work import WorkLanes  # handlers import this module: import theirs when called
+
     clock = clock or SystemClock()
     store = store or Store(settings.billing_db, clock)
     lookup = lookup or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
@@ -61,4 +70,5 @@ def assemble_services(
         clock=clock,
         lookup=lookup,
         actions=ActionService(gateway, store, lookup, clock, policy),
+        work=work or WorkLanes(),
     )

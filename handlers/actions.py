@@ -20,6 +20,7 @@ from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
 from bot.services import Services
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.actions import (
     KINDS,
     REFUND_AMOUNT_ACTION,
@@ -48,20 +49,29 @@ NO_CHANGE_BUTTONS = (ActionId.KEEP_BOTH, ActionId.EXPLAIN_BILLING, ActionId.NO_A
 def register(app: App, services: Services) -> None:
     actions = services.actions
 
-    def listener(handle: Any) -> Any:
+    def listener(handle: Any, lane: Lane = Lane.INTERACTIVE) -> Any:
         def run(
             ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator_for(body, client, respond), services)
-            flow.guarded(handle, flow, ButtonValue.decode(action["value"]), action, body)
+            value = ButtonValue.decode(action["value"])
+            run_later(
+                services.work,
+                lane,
+                body,
+                client,
+                respond,
+                lambda: flow.guarded(handle, flow, value, action, body),
+            )
 
         return run
 
     app.action(ActionId.CLASSIFY.value)(listener(CardFlow.classify))
     app.action(ActionId.RECLASSIFY.value)(listener(CardFlow.reclassify))
-    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal))
-    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm))
+    # Its trigger_id lives 3 seconds: it must not queue behind lookups.
+    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal, Lane.MONEY))
+    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm, Lane.MONEY))
     app.action(ActionId.BACK.value)(listener(CardFlow.back))
     app.action(ActionId.PORTAL_LINK.value)(listener(CardFlow.portal))
     for action_id in MONEY_BUTTONS:
@@ -81,7 +91,14 @@ def register(app: App, services: Services) -> None:
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
         flow = CardFlow(actions, client, operator, services)
-        flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            None,
+            lambda: flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body),
+        )
 
 
 def submitted_amount(view: dict[str, Any]) -> str:

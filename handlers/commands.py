@@ -12,6 +12,7 @@ from bot.services import Services
 from handlers import reports
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.card import usage_text
 from messages.ids import ButtonValue
 
@@ -24,7 +25,19 @@ def register(app: App, services: Services) -> None:
     @app.command(COMMAND)
     def billing_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        handle_billing_command(services, client, command, respond)
+        lane = Lane.REPORTS if is_report(command) else Lane.INTERACTIVE
+        run_later(
+            services.work,
+            lane,
+            command,
+            client,
+            respond,
+            lambda: handle_billing_command(services, client, command, respond),
+        )
+
+
+def is_report(command: dict[str, Any]) -> bool:
+    return " ".join((command.get("text") or "").split()).lower() in REPORTS
 
 
 def handle_billing_command(

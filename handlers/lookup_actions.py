@@ -17,6 +17,7 @@ from billing.snapshot import CustomerSnapshot, LookupResult
 from bot.services import Services
 from handlers.errors import new_reference
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.card import candidates_card, candidates_text, card_text, customer_card
 from messages.errors import lookup_failed_blocks, lookup_failed_text
 from messages.format import channel_mention, clip
@@ -134,14 +135,30 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        handle_open_candidate(services, client, operator_for(body, client, respond), body, action)
+        operator = operator_for(body, client, respond)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            respond,
+            lambda: handle_open_candidate(services, client, operator, body, action),
+        )
 
     @app.action(ActionId.RETRY_LOOKUP.value)
     def retry_lookup(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        handle_retry(services, client, operator_for(body, client, respond), action)
+        operator = operator_for(body, client, respond)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            respond,
+            lambda: handle_retry(services, client, operator, action),
+        )
 
 
 def handle_open_candidate(

@@ -17,6 +17,7 @@ from bot.scheduler import build_digest, digest_day
 from bot.services import Services
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.digest import digest_blocks, digest_fallback_text
 from messages.ids import ActionId, ButtonValue
 from messages.reports import plans_blocks, plans_text, portal_blocks, portal_text
@@ -33,7 +34,15 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        handle_investigate(services, client, operator_for(body, client, respond), action)
+        operator = operator_for(body, client, respond)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            respond,
+            lambda: handle_investigate(services, client, operator, action),
+        )
 
 
 def handle_investigate(

@@ -18,6 +18,7 @@ from handlers.lookup_actions import (
     first_billing_channel,
 )
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.card import lookup_modal, source_note
 from messages.format import clip
 from messages.ids import ButtonValue, CallbackId
@@ -29,7 +30,15 @@ def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.MESSAGE_SHORTCUT.value)
     def investigate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        handle_message_shortcut(services, client, operator_for(shortcut, client, respond), shortcut)
+        operator = operator_for(shortcut, client, respond)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            shortcut,
+            client,
+            respond,
+            lambda: handle_message_shortcut(services, client, operator, shortcut),
+        )
 
     @app.shortcut(CallbackId.GLOBAL_SHORTCUT.value)
     def open_lookup_modal(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:

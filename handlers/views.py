@@ -11,6 +11,7 @@ from bot.services import Services
 from handlers.commands import retry_value
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
 from handlers.middleware import operator_for
+from handlers.work import Lane, run_later
 from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK, status_modal
 from messages.format import channel_mention, clip
 from messages.ids import CallbackId
@@ -24,7 +25,14 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={LOOKUP_INPUT_BLOCK: "Enter an email, Stripe ID or name."})
             return
         ack(response_action="update", view=status_modal(f"Looking up `{clip(query, 200)}`…"))
-        handle_lookup_submission(services, client, body, query)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            None,
+            lambda: handle_lookup_submission(services, client, body, query),
+        )
 
 
 def submitted_query(view: dict[str, Any]) -> str:
