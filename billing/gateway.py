@@ -33,6 +33,7 @@ from billing.models import (
     SubscriptionStatus,
     WriteResult,
 )
+from billing.rate_limit import Backoff, TokenBucket
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -91,10 +92,19 @@ class StripeGateway:
         api_base: str = "https://api.stripe.com",
         max_retries: int = 2,
         timeout_seconds: float = 10.0,
-        max_workers: int = 6,
+        max_workers: int | None = None,
         http_client: stripe.HTTPClient | None = None,
+        rate_limit: float | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._livemode = _is_live_key(api_key)
+        # `rate_limit` requests/s across every thread (None: unmetered, e.g. a local sandbox). Concurrency
+        # is metered by it, not by the pool: at 1 s latency a whole second of requests is in flight.
+        self._limiter = TokenBucket(rate_limit, sleep=sleep) if rate_limit else None
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        max_workers = max_workers or max(16, int(rate_limit or 64))
         self._client = stripe.StripeClient(
             api_key,
             stripe_version=STRIPE_API_VERSION,
@@ -118,7 +128,7 @@ class StripeGateway:
 
     @property
     def request_count(self) -> int:
-        """Stripe API calls made (one per page; network retries inside stripe-python not counted)."""
+        """Stripe API calls made (one per page and per 429 retry; stripe-python's own retries not counted)."""
         return self._request_count
 
     def close(self) -> None:
@@ -460,12 +470,21 @@ class StripeGateway:
         return self._call(call, object_id=object_id, write=True)
 
     def _call(self, call: Callable[[], T], *, object_id: str | None, write: bool) -> T:
-        with self._lock:
-            self._request_count += 1
-        try:
-            return call()
-        except stripe.StripeError as error:
-            raise _translate(error, object_id=object_id, write=write) from None
+        for attempt in range(self._backoff.retries + 1):
+            if self._limiter is not None:
+                self._limiter.acquire()
+            with self._lock:
+                self._request_count += 1
+            try:
+                return call()
+            except stripe.RateLimitError as error:
+                # A 429 was not processed, so a write may repeat with its idempotency key.
+                if attempt == self._backoff.retries:
+                    raise _translate(error, object_id=object_id, write=write) from None
+                self._sleep(self._backoff.delay(attempt))
+            except stripe.StripeError as error:
+                raise _translate(error, object_id=object_id, write=write) from None
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool) -> Exception:

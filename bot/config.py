@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing.errors import ConfigError
+from billing.rate_limit import default_rate_limit
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     stripe_max_retries: int = Field(default=2, ge=0, le=5)
     stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=80)
+    # Requests per second across the whole bot; empty: Stripe's default for the key (100 live, 25 test).
+    stripe_rate_limit: float | None = Field(default=None, gt=0, le=10_000)
 
     billing_db: Path = Path("./billing-ops.db")
     billing_operators: CommaList = Field(default_factory=list)
@@ -110,6 +113,17 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z]{3}", value):
             raise ValueError(f"expected a three-letter ISO currency code, got {value!r}")
         return value.lower()
+
+    @field_validator("stripe_rate_limit", mode="before")
+    @classmethod
+    def _empty_rate_limit(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def stripe_requests_per_second(self) -> float:
+        if self.stripe_rate_limit is not None:
+            return self.stripe_rate_limit
+        key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
+        return default_rate_limit(livemode=key.startswith(("sk_live_", "rk_live_")))
 
     @field_validator("billing_refund_approval_above", mode="before")
     @classmethod

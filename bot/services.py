@@ -39,6 +39,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
+        rate_limit=settings.stripe_requests_per_second(),
     )
     return assemble_services(settings, gateway, clock=clock)
 
