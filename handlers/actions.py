@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.actions import ActionOutcome, ActionService, Case
+from billing.before_state import state_before
 from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import build_handoff, follow_up_text
 from billing.ladder import ActionKind, ladder
@@ -238,7 +239,7 @@ class CardFlow:
         case = self.actions.case(outcome.case_id)
         snapshot = self.actions.snapshot(case)
         gaps = self.services.store.case_gaps(case.id)
-        handoff = build_handoff(outcome.before or snapshot, case, outcome, gaps=gaps)
+        handoff = build_handoff(state_before(snapshot, outcome), case, outcome, gaps=gaps)
         note = acted_note(outcome, minute(self.services.clock.now()))
         self.update_card(case, snapshot, final_blocks(outcome), acted=note)
         if case.channel and case.message_ts:
