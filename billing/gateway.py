@@ -55,7 +55,8 @@ PAGE_SIZE = 100
 RECENT_SUBSCRIPTIONS = 20
 RECENT_INVOICES = 10
 RECENT_CHARGES = 20
-RECENT_DISPUTES = 100
+# A charge is disputed at most once, bar a rare inquiry before the dispute: a handful is plenty.
+DISPUTES_PER_CHARGE = 10
 # Products change rarely; one catalogue listing is shared by every lookup for a while.
 PRODUCT_CACHE_SECONDS = 600.0
 
@@ -210,19 +211,18 @@ class StripeGateway:
     # --- one customer's state -----------------------------------------------------------------
 
     def load_billing_records(self, customer: Customer) -> BillingRecords:
-        """One round: every request below is independent, so they run side by side."""
-        since = int(customer.created.timestamp())
+        """One round: every request below is independent, so they run side by side. Disputes are read
+        per disputed charge, right after the charges and in the same thread, so most lookups need none."""
         products = self._pool.submit(self._product_names)
         subscriptions = self._pool.submit(self._recent_subscriptions, customer.id)
         invoices = self._pool.submit(self._recent_invoices, customer.id)
-        charges = self._pool.submit(self._recent_charges, customer.id)
-        disputes = self._pool.submit(self._disputes_since, since)
+        charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
 
         product_names = products.result()
         subscription_page = subscriptions.result()
         invoice_page = invoices.result()
-        charge_page = charges.result()
+        charge_page, disputes = charges.result()
         charge_list = [_to_charge(charge) for charge in charge_page.data]
         return BillingRecords(
             customer=customer,
@@ -230,11 +230,20 @@ class StripeGateway:
             invoices=[_to_invoice(invoice) for invoice in invoice_page.data],
             charges=charge_list,
             refunds=[_to_refund(refund) for charge in charge_page.data for refund in _charge_refunds(charge)],
-            disputes=_disputes_of(customer.id, {c.id for c in charge_list}, disputes.result()),
+            disputes=_disputes_of(customer.id, {c.id for c in charge_list}, disputes),
             has_more_invoices=invoice_page.has_more,
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
         )
+
+    def _recent_charges_and_disputes(
+        self, customer_id: str
+    ) -> tuple[stripe.ListObject[stripe.Charge], list[stripe.Dispute]]:
+        page = self._recent_charges(customer_id)
+        disputes = [
+            dispute for charge in page.data if charge.disputed for dispute in self._disputes_on(charge.id)
+        ]
+        return page, disputes
 
     def _recent_subscriptions(self, customer_id: str) -> stripe.ListObject[stripe.Subscription]:
         return self._read(
@@ -263,12 +272,10 @@ class StripeGateway:
             )
         )
 
-    def _disputes_since(self, created_gte: int) -> list[stripe.Dispute]:
-        # disputes.list has no customer filter: take recent ones and keep this customer's below.
+    def _disputes_on(self, charge_id: str) -> list[stripe.Dispute]:
+        # disputes.list has no customer filter, but a charge filter: only this customer's disputed charges.
         page = self._read(
-            lambda: self._client.v1.disputes.list(
-                params={"created": {"gte": created_gte}, "limit": RECENT_DISPUTES, "expand": DISPUTE_EXPAND}
-            )
+            lambda: self._client.v1.disputes.list(params={"charge": charge_id, "limit": DISPUTES_PER_CHARGE})
         )
         return list(page.data)
 

@@ -32,16 +32,19 @@ def jane_routes(http: FakeStripeHTTP) -> None:
             {**fixture("invoice_payment"), "payment": {"type": "payment_intent", "payment_intent": "pi_1"}}
         ),
     )
-    charge = fixture("charge", customer="cus_Jane0001", amount_refunded=100, refunds=page(fixture("refund")))
-    theirs = fixture(
-        "dispute", id="dp_Them0001", charge=fixture("charge", id="ch_Them0001", customer="cus_Them")
+    charge = fixture(
+        "charge", customer="cus_Jane0001", amount_refunded=100, refunds=page(fixture("refund")), disputed=True
     )
-    mine = fixture("dispute", id="dp_Mine0001", charge=fixture("charge", customer="cus_Jane0001"))
+    theirs = fixture("dispute", id="dp_Them0001", charge="ch_Them0001")
+    mine = fixture("dispute", id="dp_Mine0001", charge=charge["id"])
     http.on("GET", "/v1/products", page({"object": "product", "id": "prod_QXg1hqf4jFNsqG", "name": "Pro"}))
     http.on("GET", "/v1/subscriptions", page(sub))
     http.on("GET", "/v1/invoices", page(invoice))
     http.on("GET", "/v1/charges", page(charge))
-    http.on("GET", "/v1/disputes", page(theirs, mine))
+    http.routes[("GET", "/v1/disputes")] = lambda sent: (
+        200,
+        page(*(dispute for dispute in (theirs, mine) if dispute["charge"] == sent.params.get("charge"))),
+    )
     http.on("GET", "/v1/billing_portal/configurations", page(fixture("billing_portal.configuration")))
 
 
@@ -53,6 +56,21 @@ def _after_barrier(barrier: threading.Barrier, handler: Handler) -> Handler:
         return handler(sent)
 
     return answer
+
+
+def records_charge_id(http: FakeStripeHTTP) -> str:
+    status, body = http.routes[("GET", "/v1/charges")](sent_to(http, "/v1/charges"))
+    return str(body["data"][0]["id"])
+
+
+def test_a_customer_without_disputed_charges_reads_no_disputes() -> None:
+    http = FakeStripeHTTP()
+    jane_routes(http)
+    undisputed = fixture("charge", customer="cus_Jane0001", disputed=False)
+    http.on("GET", "/v1/charges", page(undisputed))
+    records = gateway_with(http).load_billing_records(JANE)
+    assert "GET /v1/disputes" not in http.paths()
+    assert records.disputes == []
 
 
 def sent_to(http: FakeStripeHTTP, path: str) -> SentRequest:
@@ -94,9 +112,10 @@ def test_customer_for_an_invoice_is_one_request_with_the_customer_expanded() -> 
 def test_load_billing_records_is_one_round_of_parallel_requests() -> None:
     http = FakeStripeHTTP()
     jane_routes(http)
-    all_in_flight = threading.Barrier(6, timeout=5)
+    all_in_flight = threading.Barrier(5, timeout=5)
     for route, handler in list(http.routes.items()):
-        http.routes[route] = _after_barrier(all_in_flight, handler)
+        if route != ("GET", "/v1/disputes"):  # read after the charges page, only for disputed charges
+            http.routes[route] = _after_barrier(all_in_flight, handler)
     gateway = gateway_with(http)
     records = gateway.load_billing_records(JANE)
     assert sorted(http.paths()) == [
@@ -126,8 +145,8 @@ def test_load_billing_records_asks_for_expansions_not_follow_up_calls() -> None:
     assert sent_to(http, "/v1/invoices").expand() == ["data.payments"]
     assert sent_to(http, "/v1/charges").expand() == ["data.refunds"]
     disputes = sent_to(http, "/v1/disputes")
-    assert disputes.params["created[gte]"] == str(int(JANE.created.timestamp()))
-    assert disputes.expand() == ["data.charge"]
+    assert disputes.params["charge"] == records_charge_id(http)
+    assert "created[gte]" not in disputes.params and disputes.expand() == []
 
 
 def test_product_catalogue_is_cached_between_lookups() -> None:
