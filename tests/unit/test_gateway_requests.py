@@ -291,3 +291,21 @@ def test_iter_subscriptions_yields_the_expanded_customer() -> None:
 )
 def test_livemode_follows_the_key_prefix(key: str, live: bool) -> None:
     assert gateway_with(FakeStripeHTTP(), key).livemode is live
+
+
+def test_the_next_page_is_requested_before_this_one_is_consumed() -> None:
+    """Fetching overlaps decoding: page 2 is on the wire while the caller still holds page 1's first row."""
+    http = FakeStripeHTTP()
+    second_page_asked = threading.Event()
+
+    def charges(sent: SentRequest) -> tuple[int, dict[str, Any]]:
+        if sent.params.get("starting_after") == "ch_B":
+            second_page_asked.set()
+            return 200, page(fixture("charge", id="ch_C"))
+        return 200, page(fixture("charge", id="ch_A"), fixture("charge", id="ch_B"), has_more=True)
+
+    http.routes[("GET", "/v1/charges")] = charges
+    listing = gateway_with(http).iter_charges()
+    assert next(listing).id == "ch_A"
+    assert second_page_asked.wait(5)
+    assert [charge.id for charge in listing] == ["ch_B", "ch_C"]
