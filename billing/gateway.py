@@ -64,7 +64,8 @@ PRODUCT_CACHE_SECONDS = 600.0
 # product names come from the cached catalogue instead.
 CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 # A customer page carries subscriptions (for counts) and each customer's default card.
-LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
+CARD_ONLY_CUSTOMER_EXPAND = [f"data.{path}" for path in CUSTOMER_EXPAND]
+LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *CARD_ONLY_CUSTOMER_EXPAND]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
 # Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),
 # which is the one Stripe charges when the subscription has none.
@@ -138,16 +139,15 @@ class StripeGateway:
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
-        page = self._read(
-            lambda: self._client.v1.customers.list(
-                params={
-                    "email": email,
-                    "limit": 20,
-                    "expand": LISTED_CUSTOMER_EXPAND,
-                }
-            )
-        )
+        # Usually one match, whose subscriptions the next round reads anyway: embedding them here too made
+        # a large customer's first response hundreds of KB. Only several matches need their counts.
+        page = self._read(lambda: self._list_customers_by_email(email, CARD_ONLY_CUSTOMER_EXPAND))
+        if len(page.data) > 1:
+            page = self._read(lambda: self._list_customers_by_email(email, LISTED_CUSTOMER_EXPAND))
         return [_to_customer(customer) for customer in page.data]
+
+    def _list_customers_by_email(self, email: str, expand: list[str]) -> stripe.ListObject[stripe.Customer]:
+        return self._client.v1.customers.list(params={"email": email, "limit": 20, "expand": expand})
 
     def search_customers(self, query: str) -> list[Customer]:
         page = self._read(

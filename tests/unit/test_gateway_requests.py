@@ -85,17 +85,36 @@ def test_every_request_pins_the_api_version_and_uses_the_configured_base() -> No
     assert http.sent[0].headers["Stripe-Version"] == "2026-10-28.endive"
 
 
-def test_email_lookup_is_an_exact_list_with_card_and_subscriptions_expanded() -> None:
+def test_email_lookup_is_an_exact_list_with_the_card_expanded() -> None:
     http = FakeStripeHTTP()
-    raw = fixture("customer", email="jane@example.com", subscriptions=page(fixture("subscription")))
+    raw = fixture("customer", email="jane@example.com")
     raw["invoice_settings"]["default_payment_method"] = fixture("payment_method")
     http.on("GET", "/v1/customers", page(raw))
     [customer] = gateway_with(http).find_customers_by_email("jane@example.com")
-    sent = http.sent[0]
+    [sent] = http.sent
     assert sent.params["email"] == "jane@example.com"
-    assert sent.expand() == ["data.subscriptions", "data.invoice_settings.default_payment_method"]
-    assert customer.subscription_count == 1
+    assert sent.expand() == ["data.invoice_settings.default_payment_method"]
     assert customer.default_payment_method is not None and customer.default_payment_method.last4 == "4242"
+
+
+def test_an_email_shared_by_several_customers_is_read_again_with_their_subscriptions() -> None:
+    http = FakeStripeHTTP()
+
+    def customers(sent: SentRequest) -> tuple[int, dict[str, Any]]:
+        with_subscriptions = "data.subscriptions" in sent.expand()
+        extra = {"subscriptions": page(fixture("subscription"))} if with_subscriptions else {}
+        return 200, page(
+            fixture("customer", id="cus_One00001", email="shared@example.com", **extra),
+            fixture("customer", id="cus_Two00002", email="shared@example.com", **extra),
+        )
+
+    http.routes[("GET", "/v1/customers")] = customers
+    found = gateway_with(http).find_customers_by_email("shared@example.com")
+    assert [sent.expand() for sent in http.sent] == [
+        ["data.invoice_settings.default_payment_method"],
+        ["data.subscriptions", "data.invoice_settings.default_payment_method"],
+    ]
+    assert [customer.subscription_count for customer in found] == [1, 1]
 
 
 def test_customer_for_an_invoice_is_one_request_with_the_customer_expanded() -> None:
