@@ -37,7 +37,7 @@ def sandbox_process(
     process.start()
     port = parent.recv()
     try:
-        yield RemoteSandbox(f"http://127.0.0.1:{port}", API_KEY)
+        yield RemoteSandbox(f"http://127.0.0.1:{port}", API_KEY, parent)
     finally:
         process.terminate()
         process.join(timeout=10)
@@ -47,6 +47,15 @@ def sandbox_process(
 class RemoteSandbox:
     base_url: str
     api_key: str
+    control: Connection
+
+    def set_latency_ms(self, latency_ms: int) -> None:
+        self.control.send(("latency", latency_ms))
+        self.control.recv()
+
+    def object_count(self) -> int:
+        self.control.send(("objects", None))
+        return int(self.control.recv())
 
 
 def _serve(
@@ -57,8 +66,15 @@ def _serve(
     )
     if seed is not None:
         seed(server.state)
+    server.start()
     conn.send(server.port)
-    server.serve_forever()
+    while True:
+        command, value = conn.recv()
+        if command == "latency":
+            server.set_latency_ms(value)
+            conn.send(True)
+        elif command == "objects":
+            conn.send(len(server.state.objects))
 
 
 def percentile(values: list[float], fraction: float) -> float:
