@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import stripe
 
 from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
+from billing.json_view import JsonView
 from billing.models import (
     BillingRecords,
     CardSummary,
@@ -460,8 +461,9 @@ class StripeGateway:
     def _paginate(self, path: str, params: Any, kind: type[S]) -> Iterator[S]:
         """Every page of a list, the next one in flight while this one is decoded and consumed.
 
-        Pages are fetched raw (JSON only): the cursor is the last ID, known before stripe-python builds its
-        objects, which is most of a page's CPU. One page is held ahead, so memory stays flat."""
+        Pages are fetched raw (JSON only): the cursor is the last ID, known before anything is decoded, and
+        each object is handed to the converters as a JsonView, not built into stripe-python's object tree
+        (that was most of the digest's CPU). One page is held ahead, so memory stays flat."""
         ahead = self._pool.submit(self._raw_page, path, params, None)
         while True:
             page = ahead.result()
@@ -470,7 +472,8 @@ class StripeGateway:
             if more:
                 ahead = self._pool.submit(self._raw_page, path, params, items[-1]["id"])
             for item in items:
-                yield cast(S, self._client.deserialize(item, api_mode="V1"))
+                # The converters read a few fields: a view of the JSON, not stripe-python's object tree.
+                yield cast(S, JsonView(item))
             if not more:
                 return
 
@@ -603,7 +606,10 @@ def _to_customer(customer: stripe.Customer) -> Customer:
 def _to_price(price: stripe.Price, product_names: dict[str, str]) -> Price:
     product = price.product
     product_id = _id_of(product) or ""
-    product_name = product.name if isinstance(product, stripe.Product) else product_names.get(product_id)
+    # Expanded (a retrieve's StripeObject or a listed JsonView), or just the ID: then the cached catalogue.
+    product_name = (
+        product_names.get(product_id) if isinstance(product, str) or product is None else product.name
+    )
     recurring = price.recurring
     return Price(
         id=price.id,
@@ -662,7 +668,7 @@ def _discounts(subscription: stripe.Subscription) -> tuple[float, int]:
         if isinstance(discount, str):
             continue
         coupon = discount.source.coupon if discount.source is not None else None
-        if isinstance(coupon, stripe.Coupon):
+        if coupon is not None and not isinstance(coupon, str):
             percent_off = max(percent_off, coupon.percent_off or 0.0)
             amount_off += coupon.amount_off or 0
     return percent_off, amount_off
