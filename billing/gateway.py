@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -87,6 +88,12 @@ S = TypeVar("S", bound=stripe.StripeObject)
 W = TypeVar("W", bound=WriteResult)
 
 
+@dataclass(frozen=True)
+class ListedPage:
+    data: list[Any]  # JsonViews, read by the converters as they read stripe-python's objects
+    has_more: bool
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -142,13 +149,12 @@ class StripeGateway:
     def find_customers_by_email(self, email: str) -> list[Customer]:
         # Usually one match, whose subscriptions the next round reads anyway: embedding them here too made
         # a large customer's first response hundreds of KB. Only several matches need their counts.
-        page = self._read(lambda: self._list_customers_by_email(email, CARD_ONLY_CUSTOMER_EXPAND))
+        page = self._list("/v1/customers", {"email": email, "limit": 20, "expand": CARD_ONLY_CUSTOMER_EXPAND})
         if len(page.data) > 1:
-            page = self._read(lambda: self._list_customers_by_email(email, LISTED_CUSTOMER_EXPAND))
+            page = self._list(
+                "/v1/customers", {"email": email, "limit": 20, "expand": LISTED_CUSTOMER_EXPAND}
+            )
         return [_to_customer(customer) for customer in page.data]
-
-    def _list_customers_by_email(self, email: str, expand: list[str]) -> stripe.ListObject[stripe.Customer]:
-        return self._client.v1.customers.list(params={"email": email, "limit": 20, "expand": expand})
 
     def search_customers(self, query: str) -> list[Customer]:
         page = self._read(
@@ -237,48 +243,37 @@ class StripeGateway:
             portal_configurations=portal.result(),
         )
 
-    def _recent_charges_and_disputes(
-        self, customer_id: str
-    ) -> tuple[stripe.ListObject[stripe.Charge], list[stripe.Dispute]]:
+    def _recent_charges_and_disputes(self, customer_id: str) -> tuple[ListedPage, list[Any]]:
         page = self._recent_charges(customer_id)
         disputes = [
             dispute for charge in page.data if charge.disputed for dispute in self._disputes_on(charge.id)
         ]
         return page, disputes
 
-    def _recent_subscriptions(self, customer_id: str) -> stripe.ListObject[stripe.Subscription]:
-        return self._read(
-            lambda: self._client.v1.subscriptions.list(
-                params={
-                    "customer": customer_id,
-                    "status": "all",
-                    "limit": RECENT_SUBSCRIPTIONS,
-                    "expand": [f"data.{path}" for path in SUBSCRIPTION_EXPAND],
-                }
-            )
+    def _recent_subscriptions(self, customer_id: str) -> ListedPage:
+        expand = [f"data.{path}" for path in SUBSCRIPTION_EXPAND]
+        params = {"customer": customer_id, "status": "all", "limit": RECENT_SUBSCRIPTIONS, "expand": expand}
+        return self._list("/v1/subscriptions", params)
+
+    def _recent_invoices(self, customer_id: str) -> ListedPage:
+        return self._list(
+            "/v1/invoices", {"customer": customer_id, "limit": RECENT_INVOICES, "expand": ["data.payments"]}
         )
 
-    def _recent_invoices(self, customer_id: str) -> stripe.ListObject[stripe.Invoice]:
-        return self._read(
-            lambda: self._client.v1.invoices.list(
-                params={"customer": customer_id, "limit": RECENT_INVOICES, "expand": ["data.payments"]}
-            )
-        )
-
-    def _recent_charges(self, customer_id: str) -> stripe.ListObject[stripe.Charge]:
+    def _recent_charges(self, customer_id: str) -> ListedPage:
         # Refunds come embedded in their charges: listing refunds by charge would be a request per charge.
-        return self._read(
-            lambda: self._client.v1.charges.list(
-                params={"customer": customer_id, "limit": RECENT_CHARGES, "expand": ["data.refunds"]}
-            )
+        return self._list(
+            "/v1/charges", {"customer": customer_id, "limit": RECENT_CHARGES, "expand": ["data.refunds"]}
         )
 
-    def _disputes_on(self, charge_id: str) -> list[stripe.Dispute]:
+    def _list(self, path: str, params: dict[str, Any]) -> ListedPage:
+        """One page, its objects as JsonViews: a lookup converts a few fields of each (see _paginate)."""
+        page = self._raw_page(path, params, None)
+        return ListedPage(data=[JsonView(item) for item in page["data"]], has_more=bool(page["has_more"]))
+
+    def _disputes_on(self, charge_id: str) -> list[Any]:
         # disputes.list has no customer filter, but a charge filter: only this customer's disputed charges.
-        page = self._read(
-            lambda: self._client.v1.disputes.list(params={"charge": charge_id, "limit": DISPUTES_PER_CHARGE})
-        )
-        return list(page.data)
+        return self._list("/v1/disputes", {"charge": charge_id, "limit": DISPUTES_PER_CHARGE}).data
 
     def _portal_configurations_or_empty(self) -> list[PortalConfiguration]:
         try:
