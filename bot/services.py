@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from billing.actions import ActionPolicy, ActionService
+from billing.classify import Classifier
 from billing.clock import Clock, SystemClock
+from billing.errors import ConfigError, DatabaseUnavailable
+from billing.gateway import StripeGateway
 from billing.lookup import LookupService
 from billing.ports import BillingGateway
 from billing.store import Store
@@ -14,6 +18,8 @@ from bot.config import Settings
 
 if TYPE_CHECKING:
     from handlers.work import WorkLanes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,20 +34,32 @@ class Services:
     work: WorkLanes
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """The bot against Stripe (or the sandbox) as the settings say."""
-    from billing.gateway import StripeGateway
+def open_store(settings: Settings, clock: Clock | None = None) -> Store:
+    """The database BILLING_DB names (by default in the per-user data directory), logged so it can be found."""
+    try:
+        store = Store(settings.billing_db, clock)
+    except DatabaseUnavailable as error:
+        raise ConfigError(f"BILLING_DB is invalid: {error.message}") from None
+    log.info("Database: %s", settings.billing_db)
+    return store
 
+
+def stripe_gateway(settings: Settings) -> StripeGateway:
+    """The real gateway, configured as the settings say (Stripe, or a sandbox at STRIPE_API_BASE)."""
     settings.require("STRIPE_API_KEY")
     assert settings.stripe_api_key is not None
-    gateway = StripeGateway(
+    return StripeGateway(
         settings.stripe_api_key.get_secret_value(),
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
         rate_limit=settings.stripe_requests_per_second(),
     )
-    return assemble_services(settings, gateway, clock=clock)
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """The bot against Stripe (or the sandbox) as the settings say."""
+    return assemble_services(settings, stripe_gateway(settings), clock=clock)
 
 
 def assemble_services(
@@ -51,14 +69,17 @@ def assemble_services(
     clock: Clock | None = None,
     store: Store | None = None,
     lookup: LookupService | None = None,
+    classifier: Classifier | None = None,
     work: WorkLanes | None = None,
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
     from handlers.work import WorkLanes  # handlers import this module: import theirs when called
 
     clock = clock or SystemClock()
-    store = store or Store(settings.billing_db, clock)
-    lookup = lookup or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
+    store = store or open_store(settings, clock)
+    lookup = lookup or LookupService(
+        gateway, clock, metadata_key=settings.billing_identity_metadata_key, classifier=classifier
+    )
     policy = ActionPolicy(
         operators=settings.billing_operators,
         refund_approval_above=settings.billing_refund_approval_above,

@@ -6,7 +6,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
@@ -52,7 +52,12 @@ def register(app: App, services: Services) -> None:
 
     def listener(handle: Any, lane: Lane = Lane.INTERACTIVE) -> Any:
         def run(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            client: WebClient,
+            respond: Respond,
+            context: BoltContext,
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator_for(body, client, respond), services)
@@ -64,6 +69,7 @@ def register(app: App, services: Services) -> None:
                 client,
                 respond,
                 lambda: flow.guarded(handle, flow, value, action, body),
+                context=context,
             )
 
         return run
@@ -81,7 +87,9 @@ def register(app: App, services: Services) -> None:
         app.action(action_id.value)(listener(CardFlow.resolve_without_change))
 
     @app.view(CallbackId.REFUND_MODAL.value)
-    def refund_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def refund_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         raw = submitted_amount(view)
         if not looks_like_amount(raw):
             ack(response_action="errors", errors={REFUND_AMOUNT_BLOCK: "Enter a positive amount, e.g. 12.50"})
@@ -99,6 +107,7 @@ def register(app: App, services: Services) -> None:
             client,
             None,
             lambda: flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body),
+            context=context,
         )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -147,6 +148,8 @@ def run_later(
     client: WebClient,
     respond: Respond | None,
     job: Callable[[], None],
+    *,
+    context: BoltContext | None = None,
 ) -> None:
     """Call after ack(): run `job` on `lane`; its errors reach the operator as Bolt's error handler would."""
 
@@ -154,7 +157,7 @@ def run_later(
         try:
             job()
         except Exception as error:
-            handle_error(error, body, client, respond)
+            handle_error(error, body, client, respond, context)
 
     def busy(text: str) -> None:
         try:
