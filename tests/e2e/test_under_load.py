@@ -20,10 +20,11 @@ from billing.gateway import StripeGateway
 from billing.rate_limit import TEST_RATE_LIMIT
 from billing.sandbox import SandboxServer
 from billing.sandbox.api import invoke, wire_params
-from handlers.work import DEFAULT_LANES, Lane, LaneLimits, WorkLanes
+from handlers.work import DEFAULT_LANES, QUEUE_FULL_TEXT, Lane, LaneLimits, WorkLanes
 from messages.ids import ActionId
 from tests.e2e.slack_harness import SlackHarness, running_bot
 from tests.e2e.test_actions_slack import classify, click_and_wait
+from tests.e2e.test_lookup_slack import GatedGateway
 
 DEMO_EMAILS = (
     "jane@example.com",
@@ -168,3 +169,22 @@ def test_twenty_simultaneous_confirms_at_stripes_test_mode_rate_limit_all_succee
     # Whatever got a 429 (the sandbox counts a sliding second; the bucket allows a small burst) was retried.
     rejected = [record for record in log if record.status == 429]
     assert len(log) - len(rejected) == len([record for record in log if record.status == 200])
+
+
+def test_a_lookup_that_cannot_start_is_refused_at_once_and_the_operator_told(
+    demo_sandbox: SandboxServer,
+) -> None:
+    lanes = WorkLanes({**DEFAULT_LANES, Lane.INTERACTIVE: LaneLimits(workers=1, queue=0, start_within=60)})
+    gated = GatedGateway(StripeGateway(demo_sandbox.api_key, api_base=demo_sandbox.base_url, max_retries=0))
+    with running_bot(gated, work=lanes) as bot:
+        assert bot.slash_command("jane@example.com").status_code == 200
+        bot.executor.wait_idle()  # its listener handed the lookup to the lane, where it waits at the gate
+        assert bot.slash_command("sam@example.com").status_code == 200
+        [reply] = bot.standin.wait_for("response_url")
+        assert reply.args["text"] == QUEUE_FULL_TEXT[Lane.INTERACTIVE]
+        assert reply.args["response_type"] == "ephemeral"
+        gated.gate.set()
+        bot.wait_idle(WAIT)
+        [card] = bot.standin.calls_to("chat.postMessage")
+    assert "jane@example.com" in str(card.args["blocks"])
+    gated.inner.close()
