@@ -32,7 +32,13 @@ def state_before(after: CustomerSnapshot, outcome: ActionOutcome) -> CustomerSna
             "refunds": [refund for refund in records.refunds if refund.id != _new_refund_id(outcome)],
         }
     )
-    return build_snapshot(records, now=after.taken_at, matched_on=after.matched_on, livemode=after.livemode)
+    return build_snapshot(
+        records,
+        now=after.taken_at,
+        matched_on=after.matched_on,
+        livemode=after.livemode,
+        complaint=after.complaint,
+    )
 
 
 def _new_refund_id(outcome: ActionOutcome) -> str | None:

@@ -53,6 +53,7 @@ def test_state_before_matches_a_snapshot_read_before_the_action(
     rebuilt = state_before(after, outcome)
     assert essentials(rebuilt) == essentials(before)
     assert rebuilt.anomalies == find_anomalies(before.records, now=after.taken_at)
+    assert rebuilt.complaint == after.complaint
 
 
 def test_without_rechecked_targets_the_state_after_stands() -> None:
