@@ -12,9 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, SerializeAsAny
 
-from billing.models import Bucket, Invoice, Model, PortalSession, Refund, Subscription, WriteResult
+from billing.models import Bucket, Charge, Invoice, Model, PortalSession, Refund, Subscription, WriteResult
 from billing.money import Money
-from billing.snapshot import CustomerSnapshot
 
 
 class ActionKind(StrEnum):
@@ -162,6 +161,8 @@ class PendingAction(Model):
 
 
 R = TypeVar("R", bound=WriteResult)
+# A money action's target as its re-check read it from Stripe.
+TargetRead = Subscription | Charge | Invoice
 
 
 class ActionOutcome(Model):
@@ -175,8 +176,9 @@ class ActionOutcome(Model):
     nonce: str | None = None
     results: dict[str, SerializeAsAny[WriteResult]] = Field(default_factory=dict)
     request_ids: list[str] = Field(default_factory=list)
-    # The billing state the operator acted on, read after the claim and before Stripe was changed.
-    before: CustomerSnapshot | None = None
+    # The targets as re-read just before Stripe was changed (billing.before_state rebuilds the handoff's
+    # "before" from them and the state after, so a Confirm reads only what its re-check needs).
+    targets_before: list[TargetRead] = Field(default_factory=list)
 
     def result(self, step: str, of_type: type[R]) -> R | None:
         found = self.results.get(step)

@@ -19,6 +19,7 @@ from billing.action_models import (
     CaseStatus,
     PendingAction,
     PendingStatus,
+    TargetRead,
 )
 from billing.case_actions import CaseActions
 from billing.errors import (
@@ -195,10 +196,9 @@ class ActionService(CaseActions):
             "in_flight": pending.progress.get("in_flight"),
             "generation": dict(pending.progress.get("generation", {})),
         }
-        before = self._state_before(case)
         try:
-            self._reverify(pending, progress)
-            outcome = self._execute(pending, actor, progress).model_copy(update={"before": before})
+            checked = self._reverify(pending, progress)
+            outcome = self._execute(pending, actor, progress).model_copy(update={"targets_before": checked})
         except (StripeUnavailable, StripeRefused) as error:
             self.store.release_pending(pending.nonce, error=error.message, result=progress)
             self._audit_failure(pending, case, actor, error, retryable=True)
@@ -251,22 +251,15 @@ class ActionService(CaseActions):
             detail={"nonce": pending.nonce, "kind": str(pending.kind), "error": message},
         )
 
-    def _state_before(self, case: Case) -> CustomerSnapshot | None:
-        """For the handoff. Best effort: the action does not depend on it, and without it the handoff
-        describes the state after the action."""
-        try:
-            return self.snapshot(case)
-        except BillingError:
-            return None
-
-    def _reverify(self, pending: PendingAction, progress: dict[str, Any]) -> None:
-        """Re-read each target not yet done. A step whose earlier call has an unknown outcome is left to the
-        idempotency key: Stripe replays it if it ran, and runs it once if it did not."""
+    def _reverify(self, pending: PendingAction, progress: dict[str, Any]) -> list[TargetRead]:
+        """Re-read each target not yet done, and return them as read. A step whose earlier call has an unknown
+        outcome is left to the idempotency key: Stripe replays it if it ran, and runs it once if it did not."""
         action = definition(pending.kind)
-        for step in pending.steps:
-            if step.name in progress["completed"] or step.name == progress["in_flight"]:
-                continue
+        return [
             action.recheck(step, self.gateway, pending)
+            for step in pending.steps
+            if step.name not in progress["completed"] and step.name != progress["in_flight"]
+        ]
 
     def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
         action = definition(pending.kind)

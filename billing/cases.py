@@ -4,6 +4,7 @@ went, building the handoff and recording that it was posted. Listeners only rend
 from __future__ import annotations
 
 from billing.action_models import ActionOutcome, Case
+from billing.before_state import state_before
 from billing.classify import clean_complaint
 from billing.handoff import Handoff, build_handoff
 from billing.snapshot import CustomerSnapshot
@@ -65,8 +66,8 @@ class CaseService:
         )
 
     def handoff(self, case: Case, outcome: ActionOutcome, *, current: CustomerSnapshot) -> Handoff:
-        """From the state the operator acted on when it was read, else the state after the action."""
-        before = outcome.before or current
+        """From the state the operator acted on: the state after with the re-checked targets put back."""
+        before = state_before(current, outcome)
         return build_handoff(before, case, outcome, gaps=self.store.case_gaps(case.id))
 
     def handoff_posted(self, case: Case, outcome: ActionOutcome, *, message_ts: str) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import stripe
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
@@ -64,7 +64,17 @@ class DemoSettings(Settings):
         return (init_settings,)
 
 
-def demo_settings(*, slack_api_url: str, sandbox: SandboxServer, db_path: Path) -> Settings:
+class SandboxAddress(Protocol):
+    """Where a sandbox answers (in this process, or another one: bench/support.py)."""
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+
+def demo_settings(*, slack_api_url: str, sandbox: SandboxAddress, db_path: Path) -> Settings:
     return DemoSettings(
         slack_bot_token=DEMO_BOT_TOKEN,  # type: ignore[arg-type]
         slack_signing_secret=secrets.token_hex(16),  # type: ignore[arg-type]
@@ -94,6 +104,7 @@ class DemoBot:
     def wait_idle(self) -> None:
         """Every listener started so far has returned: its Slack calls and audit rows are done."""
         self.executor.wait_idle(WAIT_SECONDS)
+        self.services.work.wait_idle(WAIT_SECONDS)
 
     def stripe_client(self) -> stripe.StripeClient:
         return stripe.StripeClient(
@@ -133,6 +144,7 @@ def running_demo_bot() -> Iterator[DemoBot]:
                     slack.http.close()
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+            services.work.shutdown(wait=True)
             if isinstance(services.gateway, StripeGateway):
                 services.gateway.close()
 

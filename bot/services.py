@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from billing.actions import ActionService
 from billing.case_actions import ActionPolicy
@@ -18,6 +19,9 @@ from billing.reports import ReportService
 from billing.store import Store
 from bot.config import Settings
 
+if TYPE_CHECKING:
+    from handlers.work import WorkLanes
+
 log = logging.getLogger(__name__)
 
 
@@ -31,6 +35,8 @@ class Services:
     actions: ActionService
     reports: ReportService
     cases: CaseService
+    # Where listeners send their slow part after ack(); see handlers.work.
+    work: WorkLanes
 
 
 def open_store(settings: Settings, clock: Clock | None = None) -> Store:
@@ -52,6 +58,7 @@ def stripe_gateway(settings: Settings) -> StripeGateway:
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
+        rate_limit=settings.stripe_requests_per_second(),
     )
 
 
@@ -68,8 +75,11 @@ def assemble_services(
     store: Store | None = None,
     lookup: LookupService | None = None,
     classifier: Classifier | None = None,
+    work: WorkLanes | None = None,
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
+    from handlers.work import WorkLanes  # handlers import this module: import theirs when called
+
     clock = clock or SystemClock()
     store = store or open_store(settings, clock)
     lookup = lookup or LookupService(
@@ -91,4 +101,5 @@ def assemble_services(
         reports=ReportService(
             gateway, store, clock, zone=settings.digest_zone, main_currency=settings.billing_main_currency
         ),
+        work=work or WorkLanes(),
     )

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
@@ -21,6 +22,7 @@ from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services
+from handlers.work import Lane, run_later
 from messages.actions import (
     REFUND_AMOUNT_ACTION,
     REFUND_AMOUNT_BLOCK,
@@ -43,14 +45,15 @@ log = logging.getLogger(__name__)
 
 # One click on a card, handled by a CardFlow method: (flow, button value, Slack action, request body).
 Click = Callable[["CardFlow", ButtonValue, dict[str, Any], dict[str, Any]], None]
-# What a click on an action's button does, by the interaction its definition declares (filled below CardFlow).
-FLOWS: dict[Interaction, Click] = {}
+# What a click on an action's button does, by the interaction its definition declares, and the lane it runs
+# on (filled below CardFlow). An amount modal's trigger_id lives 3 seconds: it must not queue behind lookups.
+FLOWS: dict[Interaction, tuple[Click, Lane]] = {}
 
 
 def register(app: App, services: Services) -> None:
     actions = services.actions
 
-    def listener(handle: Click) -> Callable[..., None]:
+    def listener(handle: Click, lane: Lane = Lane.INTERACTIVE) -> Callable[..., None]:
         def run(
             ack: Ack,
             operator: Operator,
@@ -58,23 +61,39 @@ def register(app: App, services: Services) -> None:
             action: dict[str, Any],
             body: dict[str, Any],
             client: WebClient,
+            respond: Respond,
+            context: BoltContext,
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator, services)
-            flow.guarded(handle, require_button(button), action, body)
+            value = require_button(button)
+            run_later(
+                services.work,
+                lane,
+                body,
+                client,
+                respond,
+                lambda: flow.guarded(handle, value, action, body),
+                context=context,
+            )
 
         return run
 
     app.action(ActionId.CLASSIFY.value)(listener(CardFlow.classify))
     app.action(ActionId.RECLASSIFY.value)(listener(CardFlow.reclassify))
-    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm))
+    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm, Lane.MONEY))
     app.action(ActionId.BACK.value)(listener(CardFlow.back))
     for definition in ACTIONS:
-        app.action(definition.button_id)(listener(FLOWS[definition.interaction]))
+        app.action(definition.button_id)(listener(*FLOWS[definition.interaction]))
 
     @app.view(CallbackId.REFUND_MODAL.value)
     def refund_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], button: ButtonValue | None, client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        button: ButtonValue | None,
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         raw = submitted_amount(view)
         if not looks_like_amount(raw):
@@ -86,7 +105,15 @@ def register(app: App, services: Services) -> None:
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
         flow = CardFlow(actions, client, operator, services)
-        flow.guarded(CardFlow.request_refund, value, {"amount": raw}, body)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            None,
+            lambda: flow.guarded(CardFlow.request_refund, value, {"amount": raw}, body),
+            context=context,
+        )
 
 
 def submitted_amount(view: dict[str, Any]) -> str:
@@ -258,9 +285,9 @@ class CardFlow:
 
 FLOWS.update(
     {
-        Interaction.CONFIRM: CardFlow.request,
-        Interaction.AMOUNT_MODAL: CardFlow.open_refund_modal,
-        Interaction.PORTAL: CardFlow.portal,
-        Interaction.RESOLVE: CardFlow.resolve_without_change,
+        Interaction.CONFIRM: (CardFlow.request, Lane.INTERACTIVE),
+        Interaction.AMOUNT_MODAL: (CardFlow.open_refund_modal, Lane.MONEY),
+        Interaction.PORTAL: (CardFlow.portal, Lane.INTERACTIVE),
+        Interaction.RESOLVE: (CardFlow.resolve_without_change, Lane.INTERACTIVE),
     }
 )

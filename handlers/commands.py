@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -14,6 +14,7 @@ from handlers.access import may_use
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
 from handlers.middleware import Operator
 from handlers.ports import Services
+from handlers.work import Lane, run_later
 from messages.card import usage_text
 from messages.ids import ButtonValue
 
@@ -25,10 +26,28 @@ RETRY_TARGET_LIMIT = 80
 def register(app: App, services: Services) -> None:
     @app.command(COMMAND)
     def billing_command(
-        ack: Ack, operator: Operator, command: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        operator: Operator,
+        command: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
-        handle_billing_command(services, client, operator, command, respond)
+        lane = Lane.REPORTS if is_report(command) else Lane.INTERACTIVE
+        run_later(
+            services.work,
+            lane,
+            command,
+            client,
+            respond,
+            lambda: handle_billing_command(services, client, operator, command, respond),
+            context=context,
+        )
+
+
+def is_report(command: dict[str, Any]) -> bool:
+    return " ".join((command.get("text") or "").split()).lower() in REPORTS
 
 
 def handle_billing_command(

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
@@ -18,6 +19,7 @@ from billing.snapshot import CustomerSnapshot, LookupResult
 from handlers.errors import new_reference
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services
+from handlers.work import Lane, run_later
 from messages.card import candidates_card, candidates_fallback_text, card_text, customer_card
 from messages.errors import lookup_failed_blocks, lookup_failed_text, posted_elsewhere_text
 from messages.format import channel_mention, clip
@@ -122,15 +124,45 @@ class LookupFlow:
 def register(app: App, services: Services) -> None:
     @app.action(ActionId.OPEN_CANDIDATE.value)
     def open_candidate(
-        ack: Ack, operator: Operator, button: ButtonValue | None, body: dict[str, Any], client: WebClient
+        ack: Ack,
+        operator: Operator,
+        button: ButtonValue | None,
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
-        handle_open_candidate(services, client, operator, body, require_button(button))
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            respond,
+            lambda: handle_open_candidate(services, client, operator, body, require_button(button)),
+            context=context,
+        )
 
     @app.action(ActionId.RETRY_LOOKUP.value)
-    def retry_lookup(ack: Ack, operator: Operator, button: ButtonValue | None, client: WebClient) -> None:
+    def retry_lookup(
+        ack: Ack,
+        operator: Operator,
+        button: ButtonValue | None,
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
         ack()
-        handle_retry(services, client, operator, require_button(button))
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            respond,
+            lambda: handle_retry(services, client, operator, require_button(button)),
+            context=context,
+        )
 
 
 def handle_open_candidate(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from slack_bolt import App, BoltContext, BoltResponse
@@ -14,8 +14,10 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from handlers.ports import Services
 from messages.ids import ButtonValue
+
+if TYPE_CHECKING:
+    from handlers.ports import Services
 from messages.modals import status_modal
 
 

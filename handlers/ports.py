@@ -3,7 +3,7 @@ satisfies them, so handlers never import bot (the layers run bot -> handlers -> 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from billing.actions import ActionService
 from billing.cases import CaseService
@@ -11,6 +11,9 @@ from billing.clock import Clock
 from billing.lookup import LookupService
 from billing.reports import ReportService
 from billing.store import Store
+
+if TYPE_CHECKING:
+    from handlers.work import WorkLanes
 
 
 class Settings(Protocol):
@@ -47,3 +50,6 @@ class Services(Protocol):
 
     @property
     def cases(self) -> CaseService: ...
+
+    @property
+    def work(self) -> WorkLanes: ...

@@ -20,6 +20,7 @@ from billing.action_models import (
     Plan,
     RevenueImpact,
     Step,
+    TargetRead,
 )
 from billing.models import Bucket, WriteResult
 from billing.ports import BillingGateway
@@ -66,8 +67,9 @@ class ActionDefinition(ABC):
         """The exact effect of the first click; raises PreconditionFailed when the target does not fit."""
 
     @abstractmethod
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
-        """Re-read the step's target just before Stripe is called; raises PreconditionFailed."""
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
+        """Re-read the step's target just before Stripe is called and return it as read; raises
+        PreconditionFailed when it no longer fits."""
 
     @abstractmethod
     def run_step(

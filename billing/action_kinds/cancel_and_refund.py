@@ -19,6 +19,7 @@ from billing.action_models import (
     Plan,
     RevenueImpact,
     Step,
+    TargetRead,
 )
 from billing.models import Bucket, WriteResult
 from billing.money import format_money
@@ -70,13 +71,12 @@ class CancelAndRefund(ActionDefinition):
             summary=f"Refund {money} of {charge.id} to {card_label(charge)} and cancel {sub.id} now?",
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         if step.name == "cancel":
-            steps.recheck_cancel(step, gateway, pending)
-        elif step.name == "refund":
-            steps.recheck_refund(step, gateway, pending)
-        else:
-            raise steps.unknown_step(step)
+            return steps.recheck_cancel(step, gateway, pending)
+        if step.name == "refund":
+            return steps.recheck_refund(step, gateway, pending)
+        raise steps.unknown_step(step)
 
     def run_step(
         self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str

@@ -13,6 +13,7 @@ from billing.action_models import (
     Plan,
     RevenueImpact,
     Step,
+    TargetRead,
 )
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, WriteResult
@@ -53,10 +54,10 @@ class CancelAtPeriodEnd(ActionDefinition):
             summary=f"Cancel {sub.id} {when}? No refund; the customer keeps access until then.",
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         if step.name != "cancel":
             raise steps.unknown_step(step)
-        steps.recheck_cancel(step, gateway, pending)
+        return steps.recheck_cancel(step, gateway, pending)
 
     def run_step(
         self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str

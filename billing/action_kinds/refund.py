@@ -13,6 +13,7 @@ from billing.action_models import (
     Plan,
     RevenueImpact,
     Step,
+    TargetRead,
 )
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, WriteResult
@@ -58,10 +59,10 @@ class RefundCharge(ActionDefinition):
             summary=f"Refund {money}{of_what} of {charge.id} to {card_label(charge)}?",
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         if step.name != "refund":
             raise steps.unknown_step(step)
-        steps.recheck_refund(step, gateway, pending)
+        return steps.recheck_refund(step, gateway, pending)
 
     def run_step(
         self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str

@@ -13,6 +13,7 @@ from billing.action_models import (
     Plan,
     RevenueImpact,
     Step,
+    TargetRead,
 )
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, WriteResult
@@ -54,10 +55,10 @@ class RetryPayment(ActionDefinition):
             summary=f"Charge {money} for invoice {invoice.id} to {method} now?",
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         if step.name != "pay":
             raise steps.unknown_step(step)
-        steps.recheck_pay(step, gateway, pending)
+        return steps.recheck_pay(step, gateway, pending)
 
     def run_step(
         self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str

@@ -58,9 +58,10 @@ def verify_invoice(invoice: Invoice, *, customer_id: str) -> None:
 # --- the steps --------------------------------------------------------------------------------------
 
 
-def recheck_cancel(step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
+def recheck_cancel(step: Step, gateway: BillingGateway, pending: PendingAction) -> Subscription:
     sub = gateway.get_subscription(step.object_id)
     verify_subscription(sub, customer_id=pending.customer_id, at_period_end=step.at_period_end)
+    return sub
 
 
 def run_cancel(step: Step, gateway: BillingGateway, pending: PendingAction, key: str) -> Subscription:
@@ -72,11 +73,12 @@ def run_cancel(step: Step, gateway: BillingGateway, pending: PendingAction, key:
     )
 
 
-def recheck_refund(step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
+def recheck_refund(step: Step, gateway: BillingGateway, pending: PendingAction) -> Charge:
     charge = gateway.get_charge(step.object_id)
     verify_charge(
         charge, customer_id=pending.customer_id, amount=step.amount or 0, refunded_before=step.refunded_before
     )
+    return charge
 
 
 def run_refund(
@@ -96,8 +98,10 @@ def run_refund(
     )
 
 
-def recheck_pay(step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
-    verify_invoice(gateway.get_invoice(step.object_id), customer_id=pending.customer_id)
+def recheck_pay(step: Step, gateway: BillingGateway, pending: PendingAction) -> Invoice:
+    invoice = gateway.get_invoice(step.object_id)
+    verify_invoice(invoice, customer_id=pending.customer_id)
+    return invoice
 
 
 def run_pay(step: Step, gateway: BillingGateway, key: str) -> Invoice:

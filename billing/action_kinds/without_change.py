@@ -7,7 +7,15 @@ from typing import ClassVar
 
 from billing.action_kinds.base import ActionDefinition, IdFormat
 from billing.action_kinds.wording import no_change
-from billing.action_models import ActionOutcome, Interaction, PendingAction, Plan, RevenueImpact, Step
+from billing.action_models import (
+    ActionOutcome,
+    Interaction,
+    PendingAction,
+    Plan,
+    RevenueImpact,
+    Step,
+    TargetRead,
+)
 from billing.models import Bucket, WriteResult
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -27,7 +35,7 @@ class WithoutChange(ActionDefinition):
     def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
         raise ValueError(f"{self.kind} moves no money and needs no plan")
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         raise ValueError(f"{self.kind} has no Stripe steps")
 
     def run_step(

@@ -1,5 +1,5 @@
-"""What every part of the gateway shares: the configured StripeClient, the request count, the product-name
-cache, pagination and the one mapping from Stripe's errors to ours."""
+"""What every part of the gateway shares: the configured StripeClient behind a rate limit, the request
+count, the product-name cache, raw pages and pagination, and the one mapping from Stripe's errors to ours."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import stripe
@@ -24,11 +25,12 @@ from billing.errors import (
 from billing.gateway.convert import (
     _product_ids_of,
 )
+from billing.json_view import JsonView
 from billing.metrics import STRIPE_ERRORS, STRIPE_SECONDS, stripe_endpoint
+from billing.rate_limit import Backoff, TokenBucket
 
 if TYPE_CHECKING:
     pass
-
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,8 @@ PAGE_SIZE = 100
 RECENT_SUBSCRIPTIONS = 20
 RECENT_INVOICES = 10
 RECENT_CHARGES = 20
-RECENT_DISPUTES = 100
+# A charge is disputed at most once, bar a rare inquiry before the dispute: a handful is plenty.
+DISPUTES_PER_CHARGE = 10
 # Products change rarely; one catalogue listing is shared by every lookup for a while.
 PRODUCT_CACHE_SECONDS = 600.0
 
@@ -47,7 +50,8 @@ PRODUCT_CACHE_SECONDS = 600.0
 # product names come from the cached catalogue instead.
 CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 # A customer page carries subscriptions (for counts) and each customer's default card.
-LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
+CARD_ONLY_CUSTOMER_EXPAND = [f"data.{path}" for path in CUSTOMER_EXPAND]
+LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *CARD_ONLY_CUSTOMER_EXPAND]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
 # Invoices and charges found by search, each with its customer (and that customer's default card).
 SEARCHED_OWNER_EXPAND = ["data.customer", *(f"data.customer.{path}" for path in CUSTOMER_EXPAND)]
@@ -62,9 +66,9 @@ LISTED_SUBSCRIPTION_EXPAND = [
 DISPUTE_EXPAND = ["data.charge"]
 REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
 # Event payloads are kept as plain dicts; these keys can hold payment-method details we never keep.
+_SECRET = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9*]+")
 T = TypeVar("T")
 S = TypeVar("S", bound=stripe.StripeObject)
-_SECRET = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9*]+")
 
 
 class MeteredRequestsClient(stripe.RequestsClient):
@@ -87,6 +91,12 @@ class MeteredRequestsClient(stripe.RequestsClient):
         return content, status, response_headers
 
 
+@dataclass(frozen=True)
+class ListedPage:
+    data: list[Any]  # JsonViews, read by the converters as they read stripe-python's objects
+    has_more: bool
+
+
 class GatewayBase:
     def __init__(
         self,
@@ -95,10 +105,19 @@ class GatewayBase:
         api_base: str = "https://api.stripe.com",
         max_retries: int = 2,
         timeout_seconds: float = 10.0,
-        max_workers: int = 6,
+        max_workers: int | None = None,
         http_client: stripe.HTTPClient | None = None,
+        rate_limit: float | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._livemode = _is_live_key(api_key)
+        # `rate_limit` requests/s across every thread (None: unmetered, e.g. a local sandbox). Concurrency
+        # is metered by it, not by the pool: at 1 s latency a whole second of requests is in flight.
+        self._limiter = TokenBucket(rate_limit, sleep=sleep) if rate_limit else None
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        max_workers = max_workers or max(16, int(rate_limit or 64))
         self._client = stripe.StripeClient(
             api_key,
             stripe_version=STRIPE_API_VERSION,
@@ -122,7 +141,7 @@ class GatewayBase:
 
     @property
     def request_count(self) -> int:
-        """Stripe API calls made (one per page; network retries inside stripe-python not counted)."""
+        """Stripe API calls made (one per page and per 429 retry; stripe-python's own retries not counted)."""
         return self._request_count
 
     def check_access(self) -> None:
@@ -131,6 +150,11 @@ class GatewayBase:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _list(self, path: str, params: dict[str, Any]) -> ListedPage:
+        """One page, its objects as JsonViews: a lookup converts a few fields of each (see _paginate)."""
+        page = self._raw_page(path, params, None)
+        return ListedPage(data=[JsonView(item) for item in page["data"]], has_more=bool(page["has_more"]))
 
     def _product_names(self) -> dict[str, str]:
         with self._lock:
@@ -172,16 +196,29 @@ class GatewayBase:
             self._products = {**self._products, **fetched}
             return self._products
 
-    def _paginate(self, list_page: Callable[[Any], stripe.ListObject[S]], params: Any) -> Iterator[S]:
-        """One page in memory at a time; each page goes through the same error mapping."""
-        cursor: str | None = None
+    def _paginate(self, path: str, params: Any, kind: type[S]) -> Iterator[S]:
+        """Every page of a list, the next one in flight while this one is decoded and consumed.
+
+        Pages are fetched raw (JSON only): the cursor is the last ID, known before anything is decoded, and
+        each object is handed to the converters as a JsonView, not built into stripe-python's object tree
+        (that was most of the digest's CPU). One page is held ahead, so memory stays flat."""
+        ahead = self._pool.submit(self._raw_page, path, params, None)
         while True:
-            page_params = {**params, **({"starting_after": cursor} if cursor else {})}
-            page = self._read(lambda page_params=page_params: list_page(page_params))  # type: ignore[misc]
-            yield from page.data
-            if not page.has_more or not page.data:
+            page = ahead.result()
+            items: list[dict[str, Any]] = page["data"]
+            more = bool(page["has_more"] and items)
+            if more:
+                ahead = self._pool.submit(self._raw_page, path, params, items[-1]["id"])
+            for item in items:
+                # The converters read a few fields: a view of the JSON, not stripe-python's object tree.
+                yield cast(S, JsonView(item))
+            if not more:
                 return
-            cursor = page.data[-1]["id"]
+
+    def _raw_page(self, path: str, params: Any, cursor: str | None) -> dict[str, Any]:
+        page_params = {**params, **({"starting_after": cursor} if cursor else {})}
+        response = self._read(lambda: self._client.raw_request("get", path, **page_params))
+        return cast(dict[str, Any], response.data)
 
     # --- error mapping ------------------------------------------------------------------------
 
@@ -192,12 +229,21 @@ class GatewayBase:
         return self._call(call, object_id=object_id, write=True)
 
     def _call(self, call: Callable[[], T], *, object_id: str | None, write: bool) -> T:
-        with self._lock:
-            self._request_count += 1
-        try:
-            return call()
-        except stripe.StripeError as error:
-            raise _translate(error, object_id=object_id, write=write) from None
+        for attempt in range(self._backoff.retries + 1):
+            if self._limiter is not None:
+                self._limiter.acquire()
+            with self._lock:
+                self._request_count += 1
+            try:
+                return call()
+            except stripe.RateLimitError as error:
+                # A 429 was not processed, so a write may repeat with its idempotency key.
+                if attempt == self._backoff.retries:
+                    raise _translate(error, object_id=object_id, write=write) from None
+                self._sleep(self._backoff.delay(attempt))
+            except stripe.StripeError as error:
+                raise _translate(error, object_id=object_id, write=write) from None
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool) -> Exception:

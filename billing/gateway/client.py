@@ -13,6 +13,34 @@ from billing.errors import (
     StripeRefused,
     StripeUnavailable,
 )
+from billing.gateway.base import (
+    CARD_ONLY_CUSTOMER_EXPAND,
+    CUSTOMER_EXPAND,
+    DISPUTES_PER_CHARGE,
+    LISTED_CUSTOMER_EXPAND,
+    PAGE_SIZE,
+    RECENT_CHARGES,
+    RECENT_INVOICES,
+    RECENT_SUBSCRIPTIONS,
+    REFUND_REASONS,
+    SEARCHED_OWNER_EXPAND,
+    SUBSCRIPTION_EXPAND,
+    ListedPage,
+)
+from billing.gateway.convert import (
+    _at,
+    _charge_refunds,
+    _disputes_of,
+    _distinct_owners,
+    _request_id_of,
+    _to_charge,
+    _to_customer,
+    _to_invoice,
+    _to_portal_configuration,
+    _to_refund,
+    _to_subscription,
+    _with_request_id,
+)
 from billing.models import (
     BillingRecords,
     Charge,
@@ -30,33 +58,6 @@ if TYPE_CHECKING:
         SubscriptionUpdateParams,
     )
 
-from billing.gateway.base import (
-    CUSTOMER_EXPAND,
-    DISPUTE_EXPAND,
-    LISTED_CUSTOMER_EXPAND,
-    PAGE_SIZE,
-    RECENT_CHARGES,
-    RECENT_DISPUTES,
-    RECENT_INVOICES,
-    RECENT_SUBSCRIPTIONS,
-    REFUND_REASONS,
-    SEARCHED_OWNER_EXPAND,
-    SUBSCRIPTION_EXPAND,
-)
-from billing.gateway.convert import (
-    _at,
-    _charge_refunds,
-    _disputes_of,
-    _distinct_owners,
-    _request_id_of,
-    _to_charge,
-    _to_customer,
-    _to_invoice,
-    _to_portal_configuration,
-    _to_refund,
-    _to_subscription,
-    _with_request_id,
-)
 from billing.gateway.listing import AccountListing
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,13 @@ class StripeGateway(AccountListing):
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
-        page = self._read(
-            lambda: self._client.v1.customers.list(
-                params={
-                    "email": email,
-                    "limit": 20,
-                    "expand": LISTED_CUSTOMER_EXPAND,
-                }
+        # Usually one match, whose subscriptions the next round reads anyway: embedding them here too made
+        # a large customer's first response hundreds of KB. Only several matches need their counts.
+        page = self._list("/v1/customers", {"email": email, "limit": 20, "expand": CARD_ONLY_CUSTOMER_EXPAND})
+        if len(page.data) > 1:
+            page = self._list(
+                "/v1/customers", {"email": email, "limit": 20, "expand": LISTED_CUSTOMER_EXPAND}
             )
-        )
         return [_to_customer(customer) for customer in page.data]
 
     def search_customers(self, query: str) -> list[Customer]:
@@ -159,20 +158,19 @@ class StripeGateway(AccountListing):
     # --- one customer's state -----------------------------------------------------------------
 
     def load_billing_records(self, customer: Customer) -> BillingRecords:
-        """One round: every request below is independent, so they run side by side."""
-        since = int(customer.created.timestamp())
+        """One round: every request below is independent, so they run side by side. Disputes are read
+        per disputed charge, right after the charges and in the same thread, so most lookups need none."""
         products = self._pool.submit(self._product_names)
         subscriptions = self._pool.submit(self._recent_subscriptions, customer.id)
         invoices = self._pool.submit(self._recent_invoices, customer.id)
-        charges = self._pool.submit(self._recent_charges, customer.id)
-        disputes = self._pool.submit(self._disputes_since, since)
+        charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
 
         products.result()
         subscription_page = subscriptions.result()
         product_names = self._names_for(subscription_page.data)
         invoice_page = invoices.result()
-        charge_page = charges.result()
+        charge_page, disputes = charges.result()
         charge_list = [_to_charge(charge) for charge in charge_page.data]
         return BillingRecords(
             customer=customer,
@@ -180,47 +178,38 @@ class StripeGateway(AccountListing):
             invoices=[_to_invoice(invoice) for invoice in invoice_page.data],
             charges=charge_list,
             refunds=[_to_refund(refund) for charge in charge_page.data for refund in _charge_refunds(charge)],
-            disputes=_disputes_of(customer.id, {c.id for c in charge_list}, disputes.result()),
+            disputes=_disputes_of(customer.id, {c.id for c in charge_list}, disputes),
             has_more_invoices=invoice_page.has_more,
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
         )
 
-    def _recent_subscriptions(self, customer_id: str) -> stripe.ListObject[stripe.Subscription]:
-        return self._read(
-            lambda: self._client.v1.subscriptions.list(
-                params={
-                    "customer": customer_id,
-                    "status": "all",
-                    "limit": RECENT_SUBSCRIPTIONS,
-                    "expand": [f"data.{path}" for path in SUBSCRIPTION_EXPAND],
-                }
-            )
+    def _recent_charges_and_disputes(self, customer_id: str) -> tuple[ListedPage, list[Any]]:
+        page = self._recent_charges(customer_id)
+        disputes = [
+            dispute for charge in page.data if charge.disputed for dispute in self._disputes_on(charge.id)
+        ]
+        return page, disputes
+
+    def _recent_subscriptions(self, customer_id: str) -> ListedPage:
+        expand = [f"data.{path}" for path in SUBSCRIPTION_EXPAND]
+        params = {"customer": customer_id, "status": "all", "limit": RECENT_SUBSCRIPTIONS, "expand": expand}
+        return self._list("/v1/subscriptions", params)
+
+    def _recent_invoices(self, customer_id: str) -> ListedPage:
+        return self._list(
+            "/v1/invoices", {"customer": customer_id, "limit": RECENT_INVOICES, "expand": ["data.payments"]}
         )
 
-    def _recent_invoices(self, customer_id: str) -> stripe.ListObject[stripe.Invoice]:
-        return self._read(
-            lambda: self._client.v1.invoices.list(
-                params={"customer": customer_id, "limit": RECENT_INVOICES, "expand": ["data.payments"]}
-            )
-        )
-
-    def _recent_charges(self, customer_id: str) -> stripe.ListObject[stripe.Charge]:
+    def _recent_charges(self, customer_id: str) -> ListedPage:
         # Refunds come embedded in their charges: listing refunds by charge would be a request per charge.
-        return self._read(
-            lambda: self._client.v1.charges.list(
-                params={"customer": customer_id, "limit": RECENT_CHARGES, "expand": ["data.refunds"]}
-            )
+        return self._list(
+            "/v1/charges", {"customer": customer_id, "limit": RECENT_CHARGES, "expand": ["data.refunds"]}
         )
 
-    def _disputes_since(self, created_gte: int) -> list[stripe.Dispute]:
-        # disputes.list has no customer filter: take recent ones and keep this customer's below.
-        page = self._read(
-            lambda: self._client.v1.disputes.list(
-                params={"created": {"gte": created_gte}, "limit": RECENT_DISPUTES, "expand": DISPUTE_EXPAND}
-            )
-        )
-        return list(page.data)
+    def _disputes_on(self, charge_id: str) -> list[Any]:
+        # disputes.list has no customer filter, but a charge filter: only this customer's disputed charges.
+        return self._list("/v1/disputes", {"charge": charge_id, "limit": DISPUTES_PER_CHARGE}).data
 
     def _portal_configurations_or_empty(self) -> list[PortalConfiguration]:
         try:

@@ -1,4 +1,5 @@
-"""Converters: one Stripe object in, one of our models out. Raw Stripe objects stop here."""
+"""Converters: one Stripe object (or a JsonView of a listed one) in, one of our models out. Raw Stripe
+objects stop here."""
 
 from __future__ import annotations
 
@@ -110,7 +111,10 @@ def _product_ids_of(subscriptions: list[stripe.Subscription]) -> set[str]:
 def _to_price(price: stripe.Price, product_names: dict[str, str]) -> Price:
     product = price.product
     product_id = _id_of(product) or ""
-    product_name = product.name if isinstance(product, stripe.Product) else product_names.get(product_id)
+    # Expanded (a retrieve's StripeObject or a listed JsonView), or just the ID: then the cached catalogue.
+    product_name = (
+        product_names.get(product_id) if isinstance(product, str) or product is None else product.name
+    )
     recurring = price.recurring
     return Price(
         id=price.id,
@@ -169,7 +173,7 @@ def _discounts(subscription: stripe.Subscription) -> tuple[float, int]:
         if isinstance(discount, str):
             continue
         coupon = discount.source.coupon if discount.source is not None else None
-        if isinstance(coupon, stripe.Coupon):
+        if coupon is not None and not isinstance(coupon, str):
             percent_off = max(percent_off, coupon.percent_off or 0.0)
             amount_off += coupon.amount_off or 0
     return percent_off, amount_off

@@ -1,4 +1,5 @@
-"""Account-wide listing for the digest and the plan mix: 100 a page, never a request per customer."""
+"""Account-wide listing for the digest and the plan mix: 100 a page, the next page in flight, never a
+request per customer."""
 
 from __future__ import annotations
 
@@ -8,6 +9,20 @@ from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
+from billing.gateway.base import (
+    DISPUTE_EXPAND,
+    LISTED_SUBSCRIPTION_EXPAND,
+    PAGE_SIZE,
+    GatewayBase,
+)
+from billing.gateway.convert import (
+    _to_charge,
+    _to_customer,
+    _to_dispute,
+    _to_event,
+    _to_invoice,
+    _to_subscription,
+)
 from billing.models import (
     Charge,
     Customer,
@@ -26,21 +41,6 @@ if TYPE_CHECKING:
         SubscriptionListParams,
     )
 
-from billing.gateway.base import (
-    DISPUTE_EXPAND,
-    LISTED_SUBSCRIPTION_EXPAND,
-    PAGE_SIZE,
-    GatewayBase,
-)
-from billing.gateway.convert import (
-    _to_charge,
-    _to_customer,
-    _to_dispute,
-    _to_event,
-    _to_invoice,
-    _to_subscription,
-)
-
 
 class AccountListing(GatewayBase):
     def iter_subscriptions(
@@ -54,7 +54,7 @@ class AccountListing(GatewayBase):
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
         batch: list[stripe.Subscription] = []
-        for subscription in self._paginate(self._client.v1.subscriptions.list, params):
+        for subscription in self._paginate("/v1/subscriptions", params, stripe.Subscription):
             batch.append(subscription)
             if len(batch) == PAGE_SIZE:
                 yield from self._with_customers(batch)
@@ -79,26 +79,26 @@ class AccountListing(GatewayBase):
             params["status"] = cast(Any, status)
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for invoice in self._paginate(self._client.v1.invoices.list, params):
+        for invoice in self._paginate("/v1/invoices", params, stripe.Invoice):
             yield _to_invoice(invoice)
 
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]:
         params: DisputeListParams = {"limit": PAGE_SIZE, "expand": DISPUTE_EXPAND}
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for dispute in self._paginate(self._client.v1.disputes.list, params):
+        for dispute in self._paginate("/v1/disputes", params, stripe.Dispute):
             yield _to_dispute(dispute)
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]:
         params: EventListParams = {"limit": PAGE_SIZE, "types": types}
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for event in self._paginate(self._client.v1.events.list, params):
+        for event in self._paginate("/v1/events", params, stripe.Event):
             yield _to_event(event)
 
     def iter_charges(self, *, created_gte: datetime | None = None) -> Iterator[Charge]:
         params: ChargeListParams = {"limit": PAGE_SIZE}
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for charge in self._paginate(self._client.v1.charges.list, params):
+        for charge in self._paginate("/v1/charges", params, stripe.Charge):
             yield _to_charge(charge)

@@ -28,6 +28,7 @@ from billing.action_models import (
     Plan,
     RevenueImpact,
     Step,
+    TargetRead,
 )
 from billing.handoff import build_handoff
 from billing.models import Bucket, Subscription, WriteResult
@@ -117,8 +118,8 @@ class ToyCancelNow(ActionDefinition):
             summary=f"End {sub.id} today, no refund?",
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> None:
-        shared_steps.recheck_cancel(step, gateway, pending)
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
+        return shared_steps.recheck_cancel(step, gateway, pending)
 
     def run_step(
         self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
