@@ -17,9 +17,10 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot import request_gate as gate
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,14 @@ def build_asgi_app(app: App) -> Starlette:
 
     async def events(request: Request) -> Response:
         body = await request.body()
-        # dispatch() verifies the signature and waits for ack(); keep that off the event loop.
+        try:
+            # Before Bolt parses anything: Bolt's own check runs only after it has read the body.
+            gate.verify_signature(app._signing_secret, request.headers, body)
+            gate.parse_body(body, request.headers.get("content-type", ""))
+        except gate.Rejected as rejected:
+            log.warning("refused a request to %s: HTTP %d, %s", EVENTS_PATH, rejected.status, rejected.reason)
+            return PlainTextResponse(rejected.reason, status_code=rejected.status)
+        # dispatch() verifies the signature again and waits for ack(); keep that off the event loop.
         bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 

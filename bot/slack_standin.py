@@ -48,10 +48,20 @@ class Call:
         return self.answer.get("ts")
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An injected answer: Slack's `{"ok": false}` with HTTP 200, or a 429 (with Retry-After) or a 5xx."""
+
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
-    failures: dict[str, list[str]] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    statuses: dict[int, tuple[int, int | None]] = field(default_factory=dict)
 
 
 class SlackStandIn:
@@ -134,10 +144,24 @@ class SlackStandIn:
                 raise TimeoutError(f"expected a call to one of {methods} within {timeout}s")
             return next(call for call in self._state.calls if call.method in methods)
 
-    def fail_next(self, method: str, error: str) -> None:
-        """Make the next call to `method` answer `{"ok": false, "error": error}`."""
+    def fail_next(
+        self, method: str, error: str, *, status: int = 200, retry_after: int | None = None
+    ) -> None:
+        """Make the next call to `method` answer `{"ok": false, "error": error}`; `status=429` (with
+        `retry_after` seconds) or `status=500` answer as Slack does when rate limiting or failing."""
         with self._changed:
-            self._state.failures.setdefault(method, []).append(error)
+            self._state.failures.setdefault(method, []).append(Failure(error, status, retry_after))
+
+    def rate_limit_next(self, method: str, *, retry_after: int = 0) -> None:
+        self.fail_next(method, "ratelimited", status=429, retry_after=retry_after)
+
+    def server_error_next(self, method: str) -> None:
+        self.fail_next(method, "internal_error", status=500)
+
+    def http_status(self, answer: Answer) -> tuple[int, int | None]:
+        """The HTTP status (and Retry-After) an answer goes out with."""
+        with self._changed:
+            return self._state.statuses.pop(id(answer), (200, None))
 
     def reset(self) -> None:
         with self._changed:
@@ -169,7 +193,11 @@ class SlackStandIn:
         with self._changed:
             queued = self._state.failures.get(method)
             if queued:
-                return _error(queued.pop(0))
+                failure = queued.pop(0)
+                answer = _error(failure.error)
+                if failure.status != 200:
+                    self._state.statuses[id(answer)] = (failure.status, failure.retry_after)
+                return answer
         responder = self._responders().get(method)
         if responder is None:
             return _error("unknown_method")
@@ -372,12 +400,16 @@ def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(200, _error("invalid_json"))
                 return
             bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or None
-            self._send(200, standin.handle(url.path, args, bearer))
+            answer = standin.handle(url.path, args, bearer)
+            status, retry_after = standin.http_status(answer)
+            self._send(status, answer, retry_after=retry_after)
 
-        def _send(self, status: int, answer: Answer) -> None:
+        def _send(self, status: int, answer: Answer, *, retry_after: int | None = None) -> None:
             payload = json.dumps(answer).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

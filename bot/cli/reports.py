@@ -124,10 +124,10 @@ def run_portal_check(args: argparse.Namespace, *, out: TextIO | None = None) -> 
 
 
 def slack_poster(services: Services) -> Post:
-    from slack_sdk import WebClient
+    from bot.slack_client import slack_web_client
 
     settings = services.settings
     settings.require("SLACK_BOT_TOKEN", "DIGEST_CHANNEL")
     assert settings.slack_bot_token is not None
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+    client = slack_web_client(settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
     return chat_poster(client)
