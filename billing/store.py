@@ -130,6 +130,33 @@ def m004_target_locks(db: sqlite_utils.Database) -> None:
     db["target_locks"].create_index(["nonce"])  # type: ignore[union-attr]
 
 
+@migration
+def m005_outbox(db: sqlite_utils.Database) -> None:
+    """Slack messages the bot owes (handoffs, final card updates, digests) until delivered (billing/outbox.py)."""
+    db["outbox"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "key": str,
+            "kind": str,
+            "method": str,
+            "args": str,
+            "on_sent": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "created_at": str,
+            "sent_at": str,
+            "message_ts": str,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "method", "args", "status", "created_at", "next_attempt_at"},
+        defaults={"status": "queued", "attempts": 0},
+    )
+    db["outbox"].create_index(["key"], unique=True)  # type: ignore[union-attr]
+    db["outbox"].create_index(["status", "next_attempt_at"])  # type: ignore[union-attr]
+
+
 # A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
 UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
 

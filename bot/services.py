@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from billing.actions import ActionPolicy, ActionService
 from billing.clock import Clock, SystemClock
 from billing.lookup import LookupService
+from billing.outbox import Outbox
 from billing.ports import BillingGateway
 from billing.store import Store
 from bot.config import Settings
@@ -20,6 +21,7 @@ class Services:
     clock: Clock
     lookup: LookupService
     actions: ActionService
+    outbox: Outbox
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -61,4 +63,5 @@ def assemble_services(
         clock=clock,
         lookup=lookup,
         actions=ActionService(gateway, store, lookup, clock, policy),
+        outbox=Outbox(store, clock),
     )
