@@ -371,6 +371,36 @@ class ActionService:
         )
         return self._run_claimed(pending, case, actor)
 
+    def resume(self, nonce: str, *, stale_after: timedelta) -> ActionOutcome | None:
+        """Finish an action a crash, a deploy or an unknown outcome left unfinished, as its own confirmer
+        (billing/recovery.py). None if it is not resumable now (finished meanwhile, or a live claim)."""
+        pending = self.pending(nonce)
+        case = self.case(pending.case_id)
+        actor = pending.claimed_by or self._last_confirmer(pending) or pending.requested_by
+        try:
+            if not self.store.claim_pending(nonce, actor=actor, stale_after=stale_after):
+                return None
+        except TargetBusy:
+            return None
+        pending = self.pending(nonce)
+        self._audit(
+            "action_resumed",
+            case,
+            actor,
+            stripe_ids=pending.target_ids,
+            outcome="running",
+            detail={"nonce": nonce, "kind": pending.kind.value, "attempt": pending.attempts},
+        )
+        return self._run_claimed(pending, case, actor)
+
+    def _last_confirmer(self, pending: PendingAction) -> str | None:
+        confirmed = [
+            row
+            for row in self.store.audit_rows(case_id=pending.case_id)
+            if row["event"] == "action_confirmed" and pending.nonce in (row["detail"] or "")
+        ]
+        return str(confirmed[-1]["actor"]) if confirmed and confirmed[-1]["actor"] else None
+
     def _claim(self, pending: PendingAction, case: Case, actor: str) -> bool:
         try:
             return self.store.claim_pending(pending.nonce, actor=actor, stale_after=STALE_CLAIM)

@@ -486,6 +486,16 @@ class Store:
             )
             return cursor.rowcount == 1
 
+    def unfinished_actions(self, *, claimed_before: datetime) -> list[str]:
+        """Nonces of actions a crash or an unknown Stripe outcome left unfinished: 'running' since before
+        `claimed_before`, or 'pending' with a call of unknown outcome. Oldest first."""
+        rows = self.db.execute(
+            "select nonce from pending_actions where (status = 'running' and claimed_at <= ?) "
+            f"or (status = 'pending' and {UNCERTAIN}) order by created_at",
+            [_iso(claimed_before)],
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def pending_for_case(self, case_id: str) -> list[dict[str, Any]]:
         rows = self.db["pending_actions"].rows_where("case_id = ?", [case_id], order_by="created_at")
         return [dict(row) for row in rows]

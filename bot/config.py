@@ -6,7 +6,7 @@ import re
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     billing_main_currency: str = "usd"
     billing_identity_metadata_key: str = "github"
     billing_redact_digest: bool = True
+
+    # Test-only fault hook (tests/e2e/test_crash_recovery.py): the process SIGKILLs itself right after Stripe
+    # answers this write step ("refund", "cancel" or "pay"), before the result is recorded. Refused with a
+    # live key.
+    billing_test_crash_after: Literal["refund", "cancel", "pay"] | None = None
 
     digest_channel: str | None = None
     digest_time: time = time(9, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,8 @@ class Courier:
         if not self.outbox.lease(message.id):
             return self.outbox.get(message.id).status == "sent"
         try:
-            answer = self.client.api_call(message.method, json=message.args)
+            # WebClient's own method (chat_postMessage, chat_update): its argument handling and retries.
+            answer = getattr(self.client, message.method.replace(".", "_"))(**message.args)
         except SlackApiError as error:
             return self._failed(message, str(error.response.get("error") or error.response.status_code))
         except Exception as error:  # connection errors after the client's own retries
@@ -113,3 +115,26 @@ class OutboxWorker:
             self.courier.run_due()
         except Exception:
             log.exception("outbox pass failed; retrying in %.0f s", self.poll_seconds)
+
+
+def outbox_poster(outbox: Outbox, courier: Courier) -> Callable[[str, list[Any], str], str | None]:
+    """A digest poster (bot.scheduler.Post) through the outbox: a Slack failure delays the digest, never
+    loses it. Returns the message's ts when Slack took it at once."""
+
+    def post(channel: str, blocks: list[Any], text: str) -> str | None:
+        message = outbox.enqueue(
+            f"digest:{channel}:{uuid.uuid4().hex}",
+            kind="digest",
+            method="chat.postMessage",
+            args={
+                "channel": channel,
+                "blocks": [block.to_dict() if hasattr(block, "to_dict") else block for block in blocks],
+                "text": text,
+                "unfurl_links": False,
+                "unfurl_media": False,
+            },
+        )
+        courier.send(message)
+        return outbox.get(message.id).message_ts
+
+    return post

@@ -63,8 +63,22 @@ def uvicorn_server(app: App, *, host: str = LOOPBACK, port: int = 3000) -> uvico
 
 
 def serve_http(app: App, *, host: str = LOOPBACK, port: int = 3000) -> None:
-    log.info("Listening for Slack on http://%s:%d%s", host, port, EVENTS_PATH)
-    uvicorn_server(app, host=host, port=port).run()
+    """Blocks until SIGTERM/SIGINT. `port=0` picks a free port; the log line names the one bound."""
+    sock = _listening_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    log.info("Listening for Slack on http://%s:%d%s", host, bound_port, EVENTS_PATH)
+    try:
+        uvicorn_server(app, host=host, port=bound_port).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(64)
+    return sock
 
 
 @contextmanager
@@ -74,9 +88,7 @@ def serving_in_thread(app: App, *, host: str = LOOPBACK, port: int = 0) -> Itera
     Port 0 picks a free port. The socket is bound and listening before the thread starts, so requests
     queue until uvicorn accepts them and callers need not wait for start-up.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((host, port))
-    sock.listen(64)
+    sock = _listening_socket(host, port)
     bound_port = sock.getsockname()[1]
     server = uvicorn_server(app, host=host, port=bound_port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from billing.actions import ActionPolicy, ActionService
 from billing.clock import Clock, SystemClock
@@ -36,6 +37,14 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
     )
+    if settings.billing_test_crash_after and not gateway.livemode:
+        from bot.faults import CrashAfterWrite
+
+        return assemble_services(
+            settings,
+            cast(BillingGateway, CrashAfterWrite(gateway, settings.billing_test_crash_after)),
+            clock=clock,
+        )
     return assemble_services(settings, gateway, clock=clock)
 
 

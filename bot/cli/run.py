@@ -7,20 +7,29 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import threading
 from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.app import build_app
+from bot.background import start_background
 from bot.config import Settings, load_settings
-from bot.scheduler import Post, build_scheduler, chat_poster
-from bot.server import LOOPBACK, serve_http, serve_socket_mode
+from bot.outbox_worker import Courier, OutboxWorker, outbox_poster
+from bot.scheduler import Post, build_scheduler
+from bot.server import LOOPBACK, ListenerExecutor, serve_http, serve_socket_mode
 from bot.services import Services, build_services
 
 log = logging.getLogger(__name__)
 
 SchedulerFactory = Callable[[Services, Post], BaseScheduler]
+# A Confirm's Stripe calls and its posts take seconds; a deploy's grace period is usually 30 s.
+DRAIN_SECONDS = 25.0
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -43,8 +52,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.http:
         settings.require("SLACK_APP_TOKEN")
     services = build_services(settings)
-    BotRunner(services, build_app(services)).run(http=args.http, host=args.host, port=args.port)
+    executor = ListenerExecutor()
+    app = build_app(services, listener_executor=executor)
+    BotRunner(services, app, listeners=executor).run(http=args.http, host=args.host, port=args.port)
     return 0
+
+
+class Stopped(SystemExit):
+    """SIGTERM (a deploy): leave the server loop, then let in-flight listeners finish."""
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(0)
 
 
 class BotRunner:
@@ -58,29 +77,60 @@ class BotRunner:
         scheduler_factory: SchedulerFactory = build_scheduler,
         http_server: Callable[..., None] = serve_http,
         socket_mode_server: Callable[[App, Settings], None] = serve_socket_mode,
+        listeners: ListenerExecutor | None = None,
+        background: Callable[[Services, WebClient], OutboxWorker] = start_background,
     ) -> None:
         self.services = services
         self.app = app
+        self.listeners = listeners
+        self.background = background
         self.scheduler_factory = scheduler_factory
         self.http_server = http_server
         self.socket_mode_server = socket_mode_server
 
     def run(self, *, http: bool, host: str = LOOPBACK, port: int = 3000) -> None:
-        scheduler = self.start_digest_scheduler()
+        """Serve until stopped. On SIGTERM or Ctrl-C: stop taking requests, let in-flight listeners (a
+        Confirm mid-refund) finish and the outbox send what it can, then exit."""
+        previous = _catch_sigterm()
+        worker = self.background(self.services, self.app.client)
+        scheduler = self.start_digest_scheduler(worker.courier)
         try:
             if http:
                 self.http_server(self.app, host=host, port=port)
             else:
                 self.socket_mode_server(self.app, self.services.settings)
         finally:
+            self.drain()
+            worker.stop()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            _restore_sigterm(previous)
 
-    def start_digest_scheduler(self) -> BaseScheduler | None:
+    def drain(self) -> None:
+        if self.listeners is None:
+            return
+        try:
+            self.listeners.wait_idle(timeout=DRAIN_SECONDS)
+        except TimeoutError as error:
+            log.error("stopping with listeners still running: %s", error)
+
+    def start_digest_scheduler(self, courier: Courier) -> BaseScheduler | None:
         if not self.services.settings.digest_channel:
             log.info("DIGEST_CHANNEL is not set: no daily churn-risk digest")
             return None
-        scheduler = self.scheduler_factory(self.services, chat_poster(self.app.client))
+        scheduler = self.scheduler_factory(self.services, outbox_poster(self.services.outbox, courier))
         scheduler.start()
         log.info("Daily churn-risk digest scheduled for %s", self.services.settings.digest_channel)
         return scheduler
+
+
+def _catch_sigterm() -> Any:
+    """Signals can only be handled in the main thread (tests run the runner elsewhere)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _stop_on_sigterm)
+
+
+def _restore_sigterm(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
