@@ -125,14 +125,19 @@ class SlackStandIn:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
-        """Block until `count` calls to `method` were recorded; raise TimeoutError otherwise."""
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5, *, ok: bool = False) -> list[Call]:
+        """Block until `count` calls to `method` (with `ok`: answered ok) were recorded; raise TimeoutError
+        otherwise. Returns those calls."""
+
+        def matching() -> list[Call]:
+            return [c for c in self._state.calls if c.method == method and (c.ok or not ok)]
+
         with self._changed:
-            done = self._changed.wait_for(lambda: self._count(method) >= count, timeout=timeout)
+            done = self._changed.wait_for(lambda: len(matching()) >= count, timeout=timeout)
             if not done:
-                seen = [call.method for call in self._state.calls]
+                seen = [(call.method, call.error) for call in self._state.calls]
                 raise TimeoutError(f"expected {count} call(s) to {method} within {timeout}s; got {seen}")
-            return [call for call in self._state.calls if call.method == method]
+            return matching()
 
     def wait_for_any(self, methods: list[str], timeout: float = 5) -> Call:
         """The first call to any of `methods` (e.g. an answer that may be ephemeral or a response_url)."""
@@ -166,9 +171,6 @@ class SlackStandIn:
     def reset(self) -> None:
         with self._changed:
             self._state = _State()
-
-    def _count(self, method: str) -> int:
-        return sum(1 for call in self._state.calls if call.method == method)
 
     # --- answering ------------------------------------------------------------------------------
     def handle(self, path: str, args: Args, bearer: str | None) -> Answer:
