@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 
@@ -34,6 +34,14 @@ _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 INTERACTIVE_TYPES = frozenset(
     {"block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion"}
 )
+SLACK_HOOKS_HOST = "hooks.slack.com"
+# What Slack always sends with each kind, and the listeners need.
+REQUIRED_FIELDS = {
+    "block_actions": ("user", "actions", "trigger_id"),
+    "view_submission": ("user", "view"),
+    "shortcut": ("user", "callback_id", "trigger_id"),
+    "message_action": ("user", "callback_id", "trigger_id", "message"),
+}
 # The bot subscribes to no events; Slack still sends url_verification when the Request URL is set.
 JSON_TYPES = frozenset({"url_verification"})
 
@@ -62,7 +70,23 @@ def verify_signature(
         raise Rejected(401, "bad X-Slack-Signature")
 
 
-def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
+def response_url_check(slack_api_url: str) -> Callable[[str], bool]:
+    """A response_url must be Slack's (hooks.slack.com) or on the Web API's own host (the local stand-in):
+    the bot never POSTs to an address a payload picked."""
+    own = urlsplit(slack_api_url)
+
+    def allowed(url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme == "https" and parts.netloc == SLACK_HOOKS_HOST:
+            return True
+        return (parts.scheme, parts.netloc) == (own.scheme, own.netloc)
+
+    return allowed
+
+
+def parse_body(
+    body: bytes, content_type: str, *, response_url_allowed: Callable[[str], bool] = lambda url: False
+) -> dict[str, Any]:
     """The payload as Bolt will parse it (slack_bolt.request.internals.parse_body), checked for shape."""
     if len(body) > MAX_BODY_BYTES:
         raise Rejected(400, f"body over {MAX_BODY_BYTES} bytes")
@@ -86,11 +110,22 @@ def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
             raise Rejected(400, "form without a payload field")
         payload = _json_object(raw)
         _check(_Interactive, payload)
-        if payload.get("type") not in INTERACTIVE_TYPES:
+        kind = payload.get("type")
+        if kind not in INTERACTIVE_TYPES:
             raise Rejected(400, "unknown interactivity type")
+        for name in REQUIRED_FIELDS.get(str(kind), ()):
+            if not payload.get(name):
+                raise Rejected(400, f"{kind} without {name}")
+        _check_response_url(payload.get("response_url"), response_url_allowed)
         return payload
     _check(_Command, form)
+    _check_response_url(form.get("response_url"), response_url_allowed)
     return form
+
+
+def _check_response_url(url: object, allowed: Callable[[str], bool]) -> None:
+    if url is not None and not (isinstance(url, str) and allowed(url)):
+        raise Rejected(400, "response_url is not Slack's")
 
 
 def _json_object(text: str) -> dict[str, Any]:

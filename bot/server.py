@@ -32,13 +32,16 @@ LOOPBACK = "127.0.0.1"
 
 def build_asgi_app(app: App) -> Starlette:
     """POST /slack/events -> Bolt; GET /healthz -> {"ok": true}."""
+    response_url_allowed = gate.response_url_check(app.client.base_url)
 
     async def events(request: Request) -> Response:
         body = await request.body()
         try:
             # Before Bolt parses anything: Bolt's own check runs only after it has read the body.
             gate.verify_signature(app._signing_secret, request.headers, body)
-            gate.parse_body(body, request.headers.get("content-type", ""))
+            gate.parse_body(
+                body, request.headers.get("content-type", ""), response_url_allowed=response_url_allowed
+            )
         except gate.Rejected as rejected:
             log.warning("refused a request to %s: HTTP %d, %s", EVENTS_PATH, rejected.status, rejected.reason)
             return PlainTextResponse(rejected.reason, status_code=rejected.status)

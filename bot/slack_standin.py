@@ -135,7 +135,7 @@ class SlackStandIn:
         with self._changed:
             done = self._changed.wait_for(lambda: len(matching()) >= count, timeout=timeout)
             if not done:
-                seen = [(call.method, call.error) for call in self._state.calls]
+                seen = [call.method for call in self._state.calls]
                 raise TimeoutError(f"expected {count} call(s) to {method} within {timeout}s; got {seen}")
             return matching()
 

@@ -39,5 +39,5 @@ def handle_error(error: Exception, body: dict[str, Any], client: WebClient, resp
         text = unexpected_error_text(reference)
     try:
         operator_for(body, client, respond).tell(text)
-    except Exception:
-        log.exception("could not tell the operator about an error")
+    except Exception as failure:
+        log.warning("could not tell the operator about an error: %s: %s", type(failure).__name__, failure)
