@@ -32,13 +32,14 @@ MAX_CLOCK_SKEW_SECONDS = 5 * 60
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 INTERACTIVE_TYPES = frozenset(
-    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion"}
+    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
 )
 SLACK_HOOKS_HOST = "hooks.slack.com"
 # What Slack always sends with each kind, and the listeners need.
 REQUIRED_FIELDS = {
     "block_actions": ("user", "actions", "trigger_id"),
     "view_submission": ("user", "view"),
+    "view_closed": ("user", "view"),
     "shortcut": ("user", "callback_id", "trigger_id"),
     "message_action": ("user", "callback_id", "trigger_id", "message"),
 }
@@ -116,9 +117,16 @@ def parse_body(
         for name in REQUIRED_FIELDS.get(str(kind), ()):
             if not payload.get(name):
                 raise Rejected(400, f"{kind} without {name}")
+        if not (payload.get("user") or {}).get("id"):
+            raise Rejected(400, f"{kind} without user.id")
+        view = payload.get("view") or {}
+        if kind in ("view_submission", "view_closed") and not (view.get("type") and view.get("callback_id")):
+            raise Rejected(400, f"{kind} without view.type and view.callback_id")
         _check_response_url(payload.get("response_url"), response_url_allowed)
         return payload
     _check(_Command, form)
+    if not form["user_id"]:
+        raise Rejected(400, "command without user_id")
     _check_response_url(form.get("response_url"), response_url_allowed)
     return form
 
@@ -184,6 +192,7 @@ class _ViewState(_Loose):
 
 class _View(_Loose):
     id: StrictStr | None = None
+    type: StrictStr | None = None
     callback_id: StrictStr | None = None
     private_metadata: StrictStr | None = None
     external_id: StrictStr | None = None
@@ -243,4 +252,5 @@ class _Command(_Loose):
     # parse_qsl gives strings only; these are the fields Bolt matches on and the listener needs.
     command: StrictStr
     user_id: StrictStr
+    response_url: StrictStr
     text: StrictStr | None = None

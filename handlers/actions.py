@@ -35,7 +35,7 @@ from messages.actions import (
 )
 from messages.card import card_text, customer_card
 from messages.errors import billing_error_text
-from messages.ids import ActionId, ButtonValue, CallbackId
+from messages.ids import ActionId, BadButtonValue, ButtonValue, CallbackId
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def register(app: App, services: Services) -> None:
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator_for(body, client, respond), services)
-            flow.guarded(handle, flow, ButtonValue.decode(action["value"]), action, body)
+            flow.guarded(handle, flow, ButtonValue.decode(action.get("value")), action, body)
 
         return run
 
@@ -118,7 +118,9 @@ class CardFlow:
 
     # --- classification ----------------------------------------------------------------------------
     def classify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        case = self.actions.classify(value.case or "", Bucket(value.bucket or ""), self.user)
+        if value.bucket is None:
+            raise BadButtonValue("classify without a bucket")
+        case = self.actions.classify(value.case or "", Bucket(value.bucket), self.user)
         self.show_options(case)
 
     def reclassify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:

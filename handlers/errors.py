@@ -13,7 +13,8 @@ from slack_sdk import WebClient
 from billing.errors import BillingError
 from bot.services import Services
 from handlers.middleware import operator_for
-from messages.errors import billing_error_text, unexpected_error_text
+from messages.errors import billing_error_text, tampered_value_text, unexpected_error_text
+from messages.ids import BadButtonValue
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ def register(app: App, services: Services) -> None:
 def handle_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
     if isinstance(error, BillingError):
         text = billing_error_text(error.message)
+    elif isinstance(error, BadButtonValue):
+        log.warning(
+            "refused a %s request with a value the bot did not make: %s", body.get("type") or "command", error
+        )
+        text = tampered_value_text()
     else:
         reference = new_reference()
         # The traceback names code and types, not settings; tokens live in SecretStr and never reach it.
