@@ -1,16 +1,22 @@
 """The once-per-channel-per-day record of digests, over the store's `digest_runs` table.
 
 A run claims its (channel, day) row inside one IMMEDIATE transaction before anything is posted, so two
-schedulers, a restart, or a scheduled run racing a manual `--post` cannot both post that day.
+schedulers, a restart, or a scheduled run racing a manual `--post` cannot both post that day. A claim that
+was never posted (the process died while building) expires after CLAIM_EXPIRES_AFTER; then another run may
+take the day over.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from billing.digest import DigestTotals, summary_from_json, summary_json
 from billing.store import Store
+
+# Far longer than building the largest digest takes (about a minute for 10,000 subscriptions), so a live
+# run is never taken over; short enough that a crash costs a retry, not the day.
+CLAIM_EXPIRES_AFTER = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,30 @@ class DigestRuns:
         self.store = store
 
     def claim(self, channel: str, day: date) -> bool:
-        """True for exactly one caller per (channel, day), however many race for it."""
+        """True for exactly one caller per (channel, day), however many race for it; or for the first caller
+        after an unposted claim has expired."""
+        now = self.store.clock.now()
         with self.store.transaction():
             cursor = self.store.db.execute(
-                "insert or ignore into digest_runs (channel, day) values (?, ?)", [channel, day.isoformat()]
+                "insert or ignore into digest_runs (channel, day, claimed_at) values (?, ?, ?)",
+                [channel, day.isoformat(), _iso(now)],
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount == 1:
+                return True
+            taken_over = self.store.db.execute(
+                "update digest_runs set claimed_at = ? where channel = ? and day = ? and posted_at is null "
+                "and (claimed_at is null or claimed_at <= ?)",
+                [_iso(now), channel, day.isoformat(), _iso(now - CLAIM_EXPIRES_AFTER)],
+            )
+            return taken_over.rowcount == 1
+
+    def unfinished_since(self, channel: str, day: date) -> datetime | None:
+        """When the day's still-unposted claim was taken (a run in progress, or one that died)."""
+        row = self.store.db.execute(
+            "select claimed_at from digest_runs where channel = ? and day = ? and posted_at is null",
+            [channel, day.isoformat()],
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def release(self, channel: str, day: date) -> None:
         """Give the day back after a failed post, so a later run (or `--post`) can try again."""
@@ -47,7 +71,7 @@ class DigestRuns:
             self.store.db.execute(
                 "update digest_runs set posted_at = ?, message_ts = ?, summary = ? where channel = ? and day = ?",
                 [
-                    posted_at.astimezone(UTC).isoformat(timespec="seconds"),
+                    _iso(posted_at),
                     message_ts or "",
                     summary_json(totals),
                     channel,
@@ -74,3 +98,7 @@ class DigestRuns:
         return PreviousDigest(
             day=str(day), posted_at=datetime.fromisoformat(posted_at), totals=summary_from_json(summary)
         )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -37,6 +37,14 @@ class StripeUnavailable(BillingError):
         self.request_id = request_id
 
 
+class StripeKeyRejected(StripeUnavailable):
+    """Stripe refused the API key itself (revoked, mistyped, or lacking a permission the call needs)."""
+
+
+class StripeUnreachable(StripeUnavailable):
+    """No answer from Stripe: network, DNS, TLS or timeout."""
+
+
 class StripeRefused(BillingError):
     """Stripe refused a write (card declined, amount too high, invalid state)."""
 
@@ -83,3 +91,22 @@ class PreconditionFailed(BillingError):
 
 class ConfigError(Exception):
     """A setting is missing or malformed. The message is one line naming the variable."""
+
+
+class SandboxUnavailable(BillingError):
+    """The Stripe emulator could not be loaded (it leans on stripe-python internals that moved)."""
+
+    def __init__(self, cause: ImportError) -> None:
+        super().__init__(
+            f"the Stripe sandbox cannot load with the installed stripe-python ({cause}); "
+            "`billing-bot run` is not affected. Install the stripe release named in pyproject.toml."
+        )
+
+
+class DatabaseUnavailable(BillingError):
+    """The SQLite file cannot be created, opened or written."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot open the database at {path}: {reason}")
+        self.path = path
+        self.reason = reason

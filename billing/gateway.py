@@ -6,14 +6,22 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import stripe
 
-from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
+from billing.errors import (
+    ObjectNotFound,
+    StripeKeyRejected,
+    StripeRefused,
+    StripeUnavailable,
+    StripeUnreachable,
+)
+from billing.metrics import STRIPE_ERRORS, STRIPE_SECONDS, stripe_endpoint
 from billing.models import (
     BillingRecords,
     CardSummary,
@@ -64,6 +72,8 @@ CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 # A customer page carries subscriptions (for counts) and each customer's default card.
 LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
+# Invoices and charges found by search, each with its customer (and that customer's default card).
+SEARCHED_OWNER_EXPAND = ["data.customer", *(f"data.customer.{path}" for path in CUSTOMER_EXPAND)]
 # Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),
 # which is the one Stripe charges when the subscription has none.
 LISTED_SUBSCRIPTION_EXPAND = [
@@ -83,6 +93,26 @@ S = TypeVar("S", bound=stripe.StripeObject)
 W = TypeVar("W", bound=WriteResult)
 
 
+class MeteredRequestsClient(stripe.RequestsClient):
+    """stripe-python's own HTTP client, timing every attempt (retries included) for /metrics."""
+
+    def request(  # type: ignore[override]  # RequestsClient narrows HTTPClient's signature the same way
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        endpoint = stripe_endpoint(urlsplit(url).path)
+        started = time.perf_counter()
+        try:
+            content, status, response_headers = super().request(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            STRIPE_ERRORS.labels(method=method, endpoint=endpoint, status="unreachable").inc()
+            raise
+        finally:
+            STRIPE_SECONDS.labels(method=method, endpoint=endpoint).observe(time.perf_counter() - started)
+        if status >= 400:
+            STRIPE_ERRORS.labels(method=method, endpoint=endpoint, status=str(status)).inc()
+        return content, status, response_headers
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -100,7 +130,7 @@ class StripeGateway:
             stripe_version=STRIPE_API_VERSION,
             base_addresses={"api": api_base.rstrip("/")},
             max_network_retries=max_retries,
-            http_client=http_client or stripe.RequestsClient(timeout=timeout_seconds),
+            http_client=http_client or MeteredRequestsClient(timeout=timeout_seconds),
         )
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="stripe")
         self._lock = threading.Lock()
@@ -120,6 +150,10 @@ class StripeGateway:
     def request_count(self) -> int:
         """Stripe API calls made (one per page; network retries inside stripe-python not counted)."""
         return self._request_count
+
+    def check_access(self) -> None:
+        """One cheap read that proves the key works (every key the README describes can read customers)."""
+        self._read(lambda: self._client.v1.customers.list(params={"limit": 1}))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -149,6 +183,26 @@ class StripeGateway:
             )
         )
         return [_to_customer(customer) for customer in page.data]
+
+    def customers_with_invoices(self, query: str) -> list[Customer]:
+        page = self._read(
+            lambda: self._client.v1.invoices.search(
+                params={"query": query, "limit": 20, "expand": SEARCHED_OWNER_EXPAND}
+            )
+        )
+        return _distinct_owners(invoice.customer for invoice in page.data)
+
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
+        page = self._read(
+            lambda: self._client.v1.charges.search(
+                params={"query": query, "limit": 100, "expand": SEARCHED_OWNER_EXPAND}
+            )
+        )
+        return [
+            (_to_charge(charge), _to_customer(charge.customer))
+            for charge in page.data
+            if isinstance(charge.customer, stripe.Customer) and not getattr(charge.customer, "deleted", False)
+        ]
 
     def get_customer(self, customer_id: str) -> Customer:
         customer = self._read(
@@ -209,8 +263,9 @@ class StripeGateway:
         disputes = self._pool.submit(self._disputes_since, since)
         portal = self._pool.submit(self._portal_configurations_or_empty)
 
-        product_names = products.result()
+        products.result()
         subscription_page = subscriptions.result()
+        product_names = self._names_for(subscription_page.data)
         invoice_page = invoices.result()
         charge_page = charges.result()
         charge_list = [_to_charge(charge) for charge in charge_page.data]
@@ -286,6 +341,30 @@ class StripeGateway:
             self._products_loaded_at = time.monotonic()
         return names
 
+    def _names_for(self, subscriptions: list[stripe.Subscription]) -> dict[str, str]:
+        """The cached catalogue page, plus any product these subscriptions name that it lacks (accounts
+        with more products than one page), fetched by ID and kept in the cache."""
+        names = self._product_names()
+        missing = sorted(_product_ids_of(subscriptions) - names.keys())
+        fetched: dict[str, str] = {}
+        for start in range(0, len(missing), PAGE_SIZE):
+            chunk = missing[start : start + PAGE_SIZE]
+            try:
+                page = self._read(
+                    lambda chunk=chunk: self._client.v1.products.list(
+                        params={"ids": chunk, "limit": PAGE_SIZE}
+                    )  # type: ignore[misc]
+                )
+            except StripeUnavailable:
+                log.warning("could not fetch %d product(s); showing price IDs instead of names", len(chunk))
+                break
+            fetched.update({product.id: product.name for product in page.data})
+        if not fetched:
+            return names
+        with self._lock:
+            self._products = {**self._products, **fetched}
+            return self._products
+
     # --- re-reads just before a money action --------------------------------------------------
 
     def get_subscription(self, subscription_id: str) -> Subscription:
@@ -295,7 +374,7 @@ class StripeGateway:
             ),
             object_id=subscription_id,
         )
-        return _to_subscription(subscription, self._product_names())
+        return _to_subscription(subscription, self._names_for([subscription]))
 
     def get_charge(self, charge_id: str) -> Charge:
         return _to_charge(
@@ -337,7 +416,7 @@ class StripeGateway:
                 lambda: subscriptions.cancel(subscription_id, params=cancel, options=options),
                 object_id=subscription_id,
             )
-        return _with_request_id(_to_subscription(updated, self._product_names()), updated)
+        return _with_request_id(_to_subscription(updated, self._names_for([updated])), updated)
 
     def refund_charge(
         self,
@@ -406,8 +485,19 @@ class StripeGateway:
         }
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        product_names = self._product_names()
+        batch: list[stripe.Subscription] = []
         for subscription in self._paginate(self._client.v1.subscriptions.list, params):
+            batch.append(subscription)
+            if len(batch) == PAGE_SIZE:
+                yield from self._with_customers(batch)
+                batch = []
+        yield from self._with_customers(batch)
+
+    def _with_customers(
+        self, subscriptions: list[stripe.Subscription]
+    ) -> Iterator[tuple[Subscription, Customer]]:
+        product_names = self._names_for(subscriptions)
+        for subscription in subscriptions:
             customer = subscription.customer
             if isinstance(customer, str) or getattr(customer, "deleted", False):
                 continue
@@ -480,7 +570,7 @@ def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool)
     if isinstance(error, stripe.InvalidRequestError) and error.code == "resource_missing":
         return ObjectNotFound(object_id or error.param or "unknown")
     if isinstance(error, stripe.AuthenticationError):
-        return StripeUnavailable("Stripe rejected the API key (check STRIPE_API_KEY)", request_id)
+        return StripeKeyRejected("Stripe rejected the API key (check STRIPE_API_KEY)", request_id)
     if isinstance(error, stripe.CardError):
         return StripeRefused(detail, error.code, request_id)
     if write and isinstance(
@@ -495,7 +585,7 @@ def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool)
     if isinstance(error, stripe.RateLimitError):
         return StripeUnavailable(f"rate limited by Stripe, try again shortly ({detail})", request_id)
     if isinstance(error, stripe.APIConnectionError):
-        return StripeUnavailable(f"could not reach Stripe ({detail})", request_id)
+        return StripeUnreachable(f"could not reach Stripe ({detail})", request_id)
     return StripeUnavailable(detail, request_id)
 
 
@@ -576,6 +666,16 @@ def _to_customer(customer: stripe.Customer) -> Customer:
         test_clock=_id_of(customer.test_clock),
         subscription_count=len(subscriptions.data) if subscriptions is not None else None,
     )
+
+
+def _product_ids_of(subscriptions: list[stripe.Subscription]) -> set[str]:
+    ids = set()
+    for subscription in subscriptions:
+        for item in subscription["items"].data:
+            product = item.price.product
+            if isinstance(product, str):
+                ids.add(product)
+    return ids
 
 
 def _to_price(price: stripe.Price, product_names: dict[str, str]) -> Price:
@@ -769,3 +869,13 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [_scrub(item) for item in value]
     return value
+
+
+def _distinct_owners(owners: Iterable[Any]) -> list[Customer]:
+    """Each live customer once, in the order first seen (search results come newest first)."""
+    customers: dict[str, Customer] = {}
+    for owner in owners:
+        if owner is None or isinstance(owner, str) or getattr(owner, "deleted", False):
+            continue
+        customers.setdefault(owner.id, _to_customer(owner))
+    return list(customers.values())

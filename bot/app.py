@@ -9,12 +9,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack_client import slack_web_client
-from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views
+from bot.slack_client import build_slack_client
+from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views, words
 from handlers.guard import GuardedApp
 
 # One register(app, services) per listener module; errors first so it catches every listener's failures.
-HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports)
+HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports, words)
 
 
 def build_app(
@@ -33,7 +33,7 @@ def build_app(
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
     token = settings.slack_bot_token.get_secret_value()
-    client = slack_client or slack_web_client(token, base_url=settings.slack_api_url)
+    client = slack_client or build_slack_client(token, settings.slack_api_url)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),

@@ -9,10 +9,19 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing.errors import ConfigError
+
+APP_NAME = "billing-ops"
+
+
+def default_database_path() -> Path:
+    """The per-user data directory (e.g. ~/.local/share/billing-ops/billing-ops.db on Linux)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / f"{APP_NAME}.db"
+
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -27,10 +36,30 @@ def _split(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
-    """Every setting is documented in `.env.example`. Secrets are SecretStr and never printed."""
+class LogSettings(BaseSettings):
+    """The two settings every command needs before anything else (read first, by bot.cli.main)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`NAME=` as in .env.example) means "not set", so the default applies.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+
+class Settings(LogSettings):
+    """Every setting is documented in `.env.example`. Secrets are SecretStr and never printed."""
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -42,8 +71,9 @@ class Settings(BaseSettings):
     stripe_max_retries: int = Field(default=2, ge=0, le=5)
     stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=80)
 
-    billing_db: Path = Path("./billing-ops.db")
+    billing_db: Path = Field(default_factory=default_database_path)
     billing_operators: CommaList = Field(default_factory=list)
+    billing_viewers: CommaList = Field(default_factory=list)
     billing_channels: CommaList = Field(default_factory=list)
     billing_allow_live: bool = False
     billing_refund_approval_above: Decimal | None = None
@@ -62,12 +92,50 @@ class Settings(BaseSettings):
 
     # --- parsing -----------------------------------------------------------------------------
 
-    @field_validator("billing_operators", "billing_channels", mode="before")
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip_surrounding_whitespace(cls, value: object) -> object:
+        # A key pasted with a trailing newline would otherwise fail every call as "could not reach Stripe".
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("billing_db")
+    @classmethod
+    def _absolute_database(cls, value: Path) -> Path:
+        path = value.expanduser()
+        if str(path) == ":memory:":  # tests: nothing outlives the process
+            return path
+        if not path.is_absolute():
+            # A relative path would follow the working directory: `billing-bot audit` run elsewhere would
+            # read (and create) another, empty database.
+            raise ValueError(
+                f"expected an absolute path (or leave it empty for the default), got {str(value)!r}"
+            )
+        if path.is_dir():
+            raise ValueError(f"expected a file path, got the directory {str(path)!r}")
+        return path
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9]{16,}", value.get_secret_value()):
+            raise ValueError("expected the app's signing secret (letters and digits, from Basic Information)")
+        return value
+
+    @field_validator("billing_identity_metadata_key")
+    @classmethod
+    def _metadata_key(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", value):
+            raise ValueError(
+                f"expected a Stripe metadata key (up to 40 letters, digits, _ . -), got {value!r}"
+            )
+        return value
+
+    @field_validator("billing_operators", "billing_viewers", "billing_channels", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split(value)
 
-    @field_validator("billing_operators")
+    @field_validator("billing_operators", "billing_viewers")
     @classmethod
     def _operator_ids(cls, value: list[str]) -> list[str]:
         for user_id in value:
@@ -125,8 +193,8 @@ class Settings(BaseSettings):
             amount = Decimal(str(value))
         except InvalidOperation:
             raise ValueError(f"expected an amount like 100 or 49.99, got {value!r}") from None
-        if amount < 0:
-            raise ValueError("expected a positive amount")
+        if not amount.is_finite() or amount < 0:
+            raise ValueError(f"expected a positive amount like 100 or 49.99, got {value!r}")
         return amount
 
     @field_validator("slack_api_url")
@@ -187,6 +255,10 @@ class Settings(BaseSettings):
     def is_operator(self, user_id: str) -> bool:
         return user_id in self.billing_operators
 
+    def may_view_reports(self, user_id: str) -> bool:
+        """Reports and the message shortcut: operators, and the read-only viewers."""
+        return user_id in self.billing_operators or user_id in self.billing_viewers
+
     def require(self, *names: str) -> None:
         """Stop with one line naming the first setting a command needs and does not have."""
         for name in names:
@@ -210,7 +282,19 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name} is invalid: {message}") from None
+        raise _one_line(error) from None
+
+
+def load_log_settings() -> LogSettings:
+    try:
+        return LogSettings()
+    except ValidationError as error:
+        raise _one_line(error) from None
+
+
+def _one_line(error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:  # a rule across settings: its message starts with the setting it is about
+        return ConfigError(message)
+    return ConfigError(f"{str(first['loc'][0]).upper()} is invalid: {message}")

@@ -5,12 +5,16 @@ Enabled only by BILLING_TEST_CRASH_AFTER and never with a live key (bot/services
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
-from typing import Any
+from typing import Any, cast
 
 from billing.models import Invoice, Refund, Subscription
 from billing.ports import BillingGateway
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 STEP_METHODS = {"refund": "refund_charge", "cancel": "cancel_subscription", "pay": "pay_invoice"}
 
@@ -44,3 +48,14 @@ class CrashAfterWrite:
         if method == self._method:
             os.kill(os.getpid(), signal.SIGKILL)
         return result
+
+
+def with_test_faults(settings: Settings, gateway: BillingGateway) -> BillingGateway:
+    """The gateway, wrapped by BILLING_TEST_CRASH_AFTER's fault when set; never with a live key."""
+    step = settings.billing_test_crash_after
+    if not step or gateway.livemode:
+        return gateway
+    log.warning(
+        "BILLING_TEST_CRASH_AFTER=%s: this process kills itself after that Stripe write (tests only)", step
+    )
+    return cast(BillingGateway, CrashAfterWrite(gateway, step))

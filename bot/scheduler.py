@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.digest import Digest, collect_digest
-from billing.digest_runs import DigestRuns
+from billing.digest_runs import CLAIM_EXPIRES_AFTER, DigestRuns
 from bot.config import Settings
 from bot.services import Services
 from messages.digest import digest_blocks, digest_fallback_text
@@ -52,6 +52,12 @@ class DigestRun:
     posted: bool
     digest: Digest | None = None
     message_ts: str | None = None
+    # Not posted because another run holds the day without having posted: since when, and when it expires.
+    unfinished_since: datetime | None = None
+
+    @property
+    def retry_after(self) -> datetime | None:
+        return self.unfinished_since + CLAIM_EXPIRES_AFTER if self.unfinished_since else None
 
 
 def digest_day(services: Services) -> date:
@@ -84,8 +90,11 @@ def post_daily_digest(
     day = digest_day(services)
     runs = DigestRuns(services.store)
     if not runs.claim(channel, day):
-        log.info("Digest for %s on %s already posted (or being posted); skipping", channel, day)
-        return DigestRun(day=day, posted=False)
+        unfinished = runs.unfinished_since(channel, day)
+        log.info(
+            "Digest for %s on %s already %s; skipping", channel, day, "claimed" if unfinished else "posted"
+        )
+        return DigestRun(day=day, posted=False, unfinished_since=unfinished)
     try:
         digest = build_digest(services, channel=channel, day=day, progress=progress)
         message_ts = post(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import cast
 
 from billing.actions import ActionPolicy, ActionService
+from billing.classify import Classifier
 from billing.clock import Clock, SystemClock
+from billing.errors import ConfigError, DatabaseUnavailable
+from billing.gateway import StripeGateway
 from billing.lookup import LookupService
 from billing.outbox import Outbox
 from billing.ports import BillingGateway
 from billing.store import Store
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -25,27 +30,31 @@ class Services:
     outbox: Outbox
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """The bot against Stripe (or the sandbox) as the settings say."""
-    from billing.gateway import StripeGateway
+def open_store(settings: Settings, clock: Clock | None = None) -> Store:
+    """The database BILLING_DB names (by default in the per-user data directory), logged so it can be found."""
+    try:
+        store = Store(settings.billing_db, clock)
+    except DatabaseUnavailable as error:
+        raise ConfigError(f"BILLING_DB is invalid: {error.message}") from None
+    log.info("Database: %s", settings.billing_db)
+    return store
 
+
+def stripe_gateway(settings: Settings) -> StripeGateway:
+    """The real gateway, configured as the settings say (Stripe, or a sandbox at STRIPE_API_BASE)."""
     settings.require("STRIPE_API_KEY")
     assert settings.stripe_api_key is not None
-    gateway = StripeGateway(
+    return StripeGateway(
         settings.stripe_api_key.get_secret_value(),
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
     )
-    if settings.billing_test_crash_after and not gateway.livemode:
-        from bot.faults import CrashAfterWrite
 
-        return assemble_services(
-            settings,
-            cast(BillingGateway, CrashAfterWrite(gateway, settings.billing_test_crash_after)),
-            clock=clock,
-        )
-    return assemble_services(settings, gateway, clock=clock)
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """The bot against Stripe (or the sandbox) as the settings say."""
+    return assemble_services(settings, stripe_gateway(settings), clock=clock)
 
 
 def assemble_services(
@@ -55,11 +64,14 @@ def assemble_services(
     clock: Clock | None = None,
     store: Store | None = None,
     lookup: LookupService | None = None,
+    classifier: Classifier | None = None,
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
     clock = clock or SystemClock()
-    store = store or Store(settings.billing_db, clock)
-    lookup = lookup or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
+    store = store or open_store(settings, clock)
+    lookup = lookup or LookupService(
+        gateway, clock, metadata_key=settings.billing_identity_metadata_key, classifier=classifier
+    )
     policy = ActionPolicy(
         operators=settings.billing_operators,
         refund_approval_above=settings.billing_refund_approval_above,

@@ -1,13 +1,16 @@
-"""The bot's Slack Web API client: slack_sdk's retry handlers for rate limits (honouring Retry-After),
-server errors (500/503) and dropped connections, with the wait injectable so tests never sleep."""
+"""The bot's Slack Web API client, built in one place: every call is counted for /metrics, and slack_sdk's
+retry handlers retry rate limits (honouring Retry-After), server errors (500/503) and dropped connections,
+with the wait injectable so tests never sleep."""
 
 from __future__ import annotations
 
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -18,6 +21,9 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
+
+from billing.metrics import SLACK_API_ERRORS
 
 Sleep = Callable[[float], None]
 
@@ -106,6 +112,25 @@ def retry_handlers(sleep: Sleep = time.sleep) -> list[RetryHandler]:
     return [RateLimitRetry(sleep=sleep), ServerErrorRetry(sleep=sleep), ConnectionErrorRetry(sleep=sleep)]
 
 
+class MeteredWebClient(WebClient):
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            SLACK_API_ERRORS.labels(
+                method=api_method, error=str(error.response.get("error") or "unknown")
+            ).inc()
+            raise
+        except OSError:
+            SLACK_API_ERRORS.labels(method=api_method, error="unreachable").inc()
+            raise
+
+
+def build_slack_client(token: str, base_url: str, *, sleep: Sleep = time.sleep) -> WebClient:
+    """A bot-token WebClient that retries 429s (after Retry-After), 500/503s and connection resets; what
+    still fails after the retries is counted and raised."""
+    return MeteredWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(sleep))
+
+
 def slack_web_client(token: str, *, base_url: str, sleep: Sleep = time.sleep) -> WebClient:
-    """A bot-token WebClient that retries 429s (after Retry-After), 500/503s and connection resets."""
-    return WebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(sleep))
+    return build_slack_client(token, base_url, sleep=sleep)

@@ -8,8 +8,10 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from billing.identity import split_query
 from bot.services import Services
 from handlers import reports
+from handlers.access import may_use
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
 from handlers.middleware import Operator, operator_for
 from messages.card import usage_text
@@ -35,7 +37,9 @@ def handle_billing_command(
     if not query or query.lower() in ("help", "-h", "--help"):
         operator.tell(usage_text())
     elif query.lower() in REPORTS:
-        reports.handle(services, query.lower(), command, respond)
+        report = query.lower()
+        if may_use(services, operator, f"`/billing {report}`", in_billing_channel=True):
+            reports.handle(services, report, command, respond)
     else:
         look_up(services, client, operator, query, command.get("channel_id"))
 
@@ -47,16 +51,18 @@ def look_up(
     if destination is None:
         operator.tell(allowed_channels_text(services))
         return
+    target, complaint = split_query(query)
     LookupFlow(services, client).run(
         operator,
         query=query,
         destination=destination,
-        find=lambda: services.lookup.lookup(query),
+        find=lambda: services.lookup.lookup(target, complaint=complaint),
         retry=retry_value(query),
     )
 
 
 def retry_value(query: str) -> ButtonValue:
+    # A long query (identifier + the customer's words) retries as a message: its email or ID leads.
     if len(query) <= RETRY_TARGET_LIMIT:
         return ButtonValue(target=query)
     return ButtonValue(text=query[:1500])

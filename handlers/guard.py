@@ -38,7 +38,7 @@ def guarded(listener: Listener) -> Callable[[Args], None]:
         except Exception as error:
             if not acked:
                 args.ack()
-            handle_error(error, args.body, args.client, args.respond)
+            handle_error(error, args.body, args.client, args.respond, args.context)
 
     run.__name__ = getattr(listener, "__name__", "listener")
     return run

@@ -10,15 +10,18 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
+from billing.classify import clean_complaint
 from billing.errors import BillingError, StripeUnavailable
+from billing.identity import split_query
 from billing.snapshot import CustomerSnapshot, LookupResult
 from bot.services import Services
 from handlers.errors import new_reference
 from handlers.middleware import Operator, operator_for
 from messages.card import candidates_card, candidates_text, card_text, customer_card
-from messages.errors import lookup_failed_blocks, lookup_failed_text
+from messages.errors import lookup_failed_blocks, lookup_failed_text, posted_elsewhere_text
 from messages.format import channel_mention, clip
 from messages.ids import ActionId, ButtonValue
 
@@ -91,12 +94,15 @@ class LookupFlow:
     ) -> Posted:
         store = self.services.store
         customer_id = snapshot.customer.id
+        # A shortcut's query is the customer's message: never store a card number or secret from it.
+        query = clean_complaint(query, QUERY_LIMIT)
         case_id = store.open_case(
             customer_id=customer_id,
-            query=clip(query, QUERY_LIMIT),
+            query=query,
             matched_on=snapshot.matched_on,
             suggested_bucket=snapshot.suggestion.value if snapshot.suggestion else None,
             opened_by=operator.user_id,
+            complaint=snapshot.complaint,
         )
         posted = self._post(destination, customer_card(snapshot, case_id=case_id), card_text(snapshot))
         store.update_case(
@@ -107,7 +113,7 @@ class LookupFlow:
             actor=operator.user_id,
             case_id=case_id,
             customer_id=customer_id,
-            detail={"query": clip(query, QUERY_LIMIT), "matched_on": snapshot.matched_on},
+            detail={"query": query, "matched_on": snapshot.matched_on},
         )
         return posted
 
@@ -158,7 +164,7 @@ def handle_open_candidate(
     matched_on = f"{query}, chosen from several customers"
 
     def find() -> LookupResult:
-        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on)
+        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on, complaint=value.words or "")
         return LookupResult(query=query, matched_on=matched_on, snapshot=snapshot)
 
     LookupFlow(services, client).run(
@@ -176,11 +182,21 @@ def handle_retry(services: Services, client: WebClient, operator: Operator, acti
         return
     if value.target:
         query = value.target
-        find: Callable[[], LookupResult] = lambda: services.lookup.lookup(query)  # noqa: E731
+        target, words = split_query(query)
+        find: Callable[[], LookupResult] = lambda: services.lookup.lookup(target, complaint=words)  # noqa: E731
     else:
         query = value.text or ""
         find = lambda: services.lookup.lookup_in_message(query)  # noqa: E731
     LookupFlow(services, client).run(operator, query=query, destination=destination, find=find, retry=value)
+
+
+def tell_where_posted(client: WebClient, operator: Operator, posted: Posted, *, what: str) -> None:
+    """The card went to another channel than the one the operator is in: say where, with a link."""
+    try:
+        link = str(client.chat_getPermalink(channel=posted.channel, message_ts=posted.ts)["permalink"])
+    except SlackApiError:
+        link = None
+    operator.tell(posted_elsewhere_text(what, posted.channel, link))
 
 
 def destination_in_channel(

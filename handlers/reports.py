@@ -15,7 +15,13 @@ from billing.portal_audit import audit_portal
 from billing.snapshot import LookupResult
 from bot.scheduler import build_digest, digest_day
 from bot.services import Services
-from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
+from handlers.access import may_use
+from handlers.lookup_actions import (
+    LookupFlow,
+    allowed_channels_text,
+    first_billing_channel,
+    tell_where_posted,
+)
 from handlers.middleware import Operator, operator_for
 from messages.digest import digest_blocks, digest_fallback_text
 from messages.ids import ActionId, ButtonValue
@@ -33,7 +39,9 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        handle_investigate(services, client, operator_for(body, client, respond), action)
+        operator = operator_for(body, client, respond)
+        if may_use(services, operator, "the digest's Investigate button", in_billing_channel=False):
+            handle_investigate(services, client, operator, action)
 
 
 def handle_investigate(
@@ -56,11 +64,12 @@ def handle_investigate(
         operator, query=target, destination=destination, find=find, retry=ButtonValue(target=target)
     )
     if posted is not None and posted.channel != operator.channel_id:
-        operator.tell(f"Opened the card for `{target}` in <#{posted.channel}>.")
+        tell_where_posted(client, operator, posted, what=f"the card for `{target}`")
 
 
 def handle(services: Services, report_name: str, command: dict[str, Any], respond: Respond) -> None:
-    """Every report answers only the operator who asked (ephemeral); nothing is posted to the channel."""
+    """Every report answers only the operator who asked (ephemeral); nothing is posted to the channel.
+    Who may ask, and where, is checked before (handlers/access.py)."""
     try:
         text, blocks = _report(services, report_name)
     except BillingError as error:

@@ -36,3 +36,31 @@ def lookup_failed_blocks(message: str, reference: str, retry: ButtonValue) -> li
             ],
         ),
     ]
+
+
+def slack_problem_text(
+    error: str, *, channel: str | None, bot_user_id: str | None, needed_scope: str | None
+) -> str | None:
+    """A Slack refusal a real workspace produces, said so the operator can fix it; None for the others."""
+    where = f"<#{channel}>" if channel else "that channel"
+    bot = f"<@{bot_user_id}>" if bot_user_id else "the Billing Ops app"
+    if error in ("not_in_channel", "channel_not_found"):
+        return (
+            f":warning: I can't post in {where}: invite {bot} to it (`/invite @Billing Ops`), then try again."
+        )
+    if error == "is_archived":
+        return (
+            f":warning: {where} is archived, so I can't post there. Unarchive it, or change BILLING_CHANNELS."
+        )
+    if error == "missing_scope":
+        scope = f" `{needed_scope}`" if needed_scope else ""
+        return (
+            f":warning: The Slack app lacks the{scope} permission for this. Reinstall it from manifest.yml "
+            "(or add the scope on the app's OAuth & Permissions page)."
+        )
+    return None
+
+
+def posted_elsewhere_text(what: str, channel: str, permalink: str | None) -> str:
+    link = f" <{permalink}|View it>." if permalink else ""
+    return f"Opened {what} in <#{channel}>.{link}"

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import stripe
 
 from billing.sandbox import SandboxServer, running_sandbox
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
-STRIPE_FIXTURES = SHARED / "stripe" / "fixtures3.json"
-
-
-def _require_stripe_fixtures() -> None:
-    if not STRIPE_FIXTURES.is_file():
-        pytest.skip(
-            f"Stripe fixtures not found at {STRIPE_FIXTURES.resolve()}: the sandbox builds every object from "
-            "../shared/stripe/fixtures3.json (check out the repository next to shared/)"
-        )
-
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     """A fresh, empty sandbox on a free port."""
-    _require_stripe_fixtures()
     with running_sandbox() as server:
         yield server
 
@@ -33,7 +20,6 @@ def sandbox() -> Iterator[SandboxServer]:
 @pytest.fixture
 def demo_sandbox() -> Iterator[SandboxServer]:
     """A sandbox seeded with billing.sandbox.seed.DEMO_CUSTOMERS (about 50 ms), fresh for every test."""
-    _require_stripe_fixtures()
     with running_sandbox(seed="demo") as server:
         yield server
 

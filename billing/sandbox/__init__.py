@@ -5,7 +5,7 @@
     with running_sandbox(seed="demo") as sb:
         client = stripe.StripeClient(sb.api_key, base_addresses={"api": sb.base_url})
 
-Objects start from Stripe's own fixtures (../shared/stripe/fixtures3.json) and show only the fields
+Objects start from Stripe's own fixtures (vendored as billing/sandbox/data/fixtures3.json, MIT) and show only the fields
 stripe-python declares. Nothing else in billing/ imports this package; bot/cli, the tests and the demo do.
 """
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from stripe._encode import _api_encode
-
 from billing.sandbox import (
     catalog,
     customers,
@@ -30,6 +28,7 @@ from billing.sandbox.errors import StripeApiError, authentication, idempotency_m
 from billing.sandbox.params import check_params
 from billing.sandbox.routing import Call, Route, match_route
 from billing.sandbox.state import Json, State, StoredResponse, new_id
+from billing.sandbox.stripe_internals import api_encode
 
 ROUTES = [
     *customers.ROUTES,
@@ -76,7 +75,7 @@ def _validate(method: str, path: str, params: Params) -> tuple[Route, dict[str, 
 
 def wire_params(params: Mapping[str, Any]) -> Params:
     """Params exactly as they arrive over HTTP (strings, `a[0][b]` nesting), via stripe-python's own encoder."""
-    return decode_form(urlencode([(key, str(value)) for key, value in _api_encode(dict(params))]))
+    return decode_form(urlencode([(key, str(value)) for key, value in api_encode(dict(params))]))
 
 
 def dispatch(state: State, method: str, path: str, params: Params, headers: Mapping[str, str]) -> Response:

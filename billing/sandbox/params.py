@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from stripe._request_options import RequestOptions
-from stripe._stripe_context import StripeContext
+from stripe import RequestOptions, StripeContext
 from typing_extensions import is_typeddict
 
 from billing.sandbox.errors import unknown_param

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from stripe._object_classes import OBJECT_CLASSES
-
 from billing.sandbox.errors import invalid_request
 from billing.sandbox.state import Json, State
+from billing.sandbox.stripe_internals import OBJECT_CLASSES
 from billing.sandbox.templates import expandable_fields, visible
 
 Presenter = Callable[[State, Json, frozenset[str]], Json]

@@ -57,6 +57,8 @@ class SandboxServer:
         self.request_log: list[RequestRecord] = []
         self._seed = seed
         self._latency_ms = latency_ms
+        self._arrived = threading.Condition()
+        self._arrivals = 0
         self._fail_rate = fail_rate
         self._fail_methods = _methods(fail_methods)
         self._rate_limit = rate_limit
@@ -116,6 +118,8 @@ class SandboxServer:
     def set_latency_ms(self, latency_ms: int) -> None:
         with self._knob_lock:
             self._latency_ms = latency_ms
+        self._arrived = threading.Condition()
+        self._arrivals = 0
 
     def set_rate_limit(self, rate_limit: int | None) -> None:
         with self._knob_lock:
@@ -125,11 +129,23 @@ class SandboxServer:
     def clear_log(self) -> None:
         with self._knob_lock:
             self.request_log.clear()
+        with self._arrived:
+            self._arrivals = 0
+
+    def wait_for_requests(self, count: int, timeout: float = 10) -> None:
+        """Block until `count` requests have arrived since the last clear_log (answered or not: with latency
+        set, a request is in the sandbox long before it is in the log)."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self._arrivals >= count, timeout=timeout):
+                raise TimeoutError(f"expected {count} request(s) within {timeout}s, got {self._arrivals}")
 
     # --- one request -------------------------------------------------------------------------------------------
 
     def handle(self, method: str, target: str, body: bytes, headers: dict[str, str]) -> Response:
         started = time.monotonic()
+        with self._arrived:
+            self._arrivals += 1
+            self._arrived.notify_all()
         url = urlsplit(target)
         try:
             params = decode_form(url.query)

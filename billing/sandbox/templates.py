@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from stripe._object_classes import OBJECT_CLASSES
+from billing.sandbox.stripe_internals import OBJECT_CLASSES
 
 Json = dict[str, Any]
 FIXTURES_ENV = "BILLING_SANDBOX_FIXTURES"
@@ -25,7 +25,7 @@ def fixtures_path() -> Path:
     override = os.environ.get(FIXTURES_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "stripe" / "fixtures3.json"
+    return Path(__file__).resolve().parent / "data" / "fixtures3.json"
 
 
 @lru_cache(maxsize=1)

@@ -9,8 +9,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from billing.store import Store
 from bot.config import load_settings
+from bot.services import open_store
 
 COLUMNS = (
     "id",
@@ -49,7 +49,7 @@ def parse_since(text: str) -> datetime:
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    store = Store(load_settings().billing_db)
+    store = open_store(load_settings())
     if args.gaps:
         write_gaps(store.gap_counts(), out, as_json=args.json)
         return 0

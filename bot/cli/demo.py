@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from bot.demo import DEMO_CUSTOMER, DemoFailed, run_demo
+from bot.cli.sandbox_loader import sandbox_package
+
+DEMO_CUSTOMER = "jane@example.com"  # bot.demo.DEMO_CUSTOMER, named here without importing the demo
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -30,22 +30,14 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    sandbox_package()  # one clear line, not a traceback, when the emulator cannot load
+    from bot.demo import DemoFailed, run_demo
+
+    # The transcript is the output; the bot's own INFO lines (one per audited step) would interleave it.
+    logging.getLogger().setLevel(logging.WARNING)
     try:
-        with _quiet("httpx"):
-            run_demo(sys.stdout, customer=args.customer)
+        run_demo(sys.stdout, customer=args.customer)
     except DemoFailed as failure:
         print(f"billing-bot demo: {failure}", file=sys.stderr)
         return 1
     return 0
-
-
-@contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    # httpx logs every signed request the demo sends at INFO, which would bury the transcript.
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

@@ -13,7 +13,9 @@ from billing.clock import SystemClock
 from billing.gateway import StripeGateway
 from billing.lookup import LookupService
 from billing.snapshot import LookupResult
+from bot.cli.sandbox_loader import demo_sandbox
 from bot.config import load_settings
+from bot.services import stripe_gateway
 from messages.text import candidates_text, snapshot_text
 
 
@@ -24,6 +26,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         description="Look a customer up by email, Stripe ID (cus_/sub_/in_/ch_/pi_), name, or github:handle.",
     )
     parser.add_argument("query", help="email, Stripe ID, name, or github:handle")
+    parser.add_argument("--words", default="", help="what the customer said, weighed with the Stripe state")
     parser.add_argument("--json", action="store_true", help="print the lookup result as JSON")
     parser.add_argument(
         "--sandbox",
@@ -36,7 +39,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     with _gateway(sandbox=args.sandbox) as (gateway, metadata_key):
         service = LookupService(gateway, SystemClock(), metadata_key=metadata_key)
-        result = service.lookup(args.query)
+        result = service.lookup(args.query, complaint=args.words)
     print(render(result, as_json=args.json), end="", file=out or sys.stdout)
     return 0
 
@@ -52,9 +55,7 @@ def render(result: LookupResult, *, as_json: bool) -> str:
 @contextmanager
 def _gateway(*, sandbox: bool) -> Iterator[tuple[StripeGateway, str]]:
     if sandbox:
-        from billing.sandbox import running_sandbox
-
-        with running_sandbox(seed="demo") as server:
+        with demo_sandbox() as server:
             gateway = StripeGateway(server.api_key, api_base=server.base_url, max_retries=0)
             try:
                 yield gateway, "github"
@@ -62,14 +63,7 @@ def _gateway(*, sandbox: bool) -> Iterator[tuple[StripeGateway, str]]:
                 gateway.close()
         return
     settings = load_settings()
-    settings.require("STRIPE_API_KEY")
-    assert settings.stripe_api_key is not None
-    gateway = StripeGateway(
-        settings.stripe_api_key.get_secret_value(),
-        api_base=settings.stripe_api_base,
-        max_retries=settings.stripe_max_retries,
-        timeout_seconds=settings.stripe_timeout_seconds,
-    )
+    gateway = stripe_gateway(settings)
     try:
         yield gateway, settings.billing_identity_metadata_key
     finally:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
+from billing.errors import ConfigError
 from billing.plans import collect_plan_mix
 from billing.portal_audit import audit_portal
+from bot.cli.sandbox_loader import demo_sandbox
 from bot.config import load_settings
-from bot.scheduler import Post, build_digest, chat_poster, digest_day, post_daily_digest
+from bot.scheduler import DigestRun, Post, build_digest, chat_poster, digest_day, post_daily_digest
 from bot.services import Services, build_services
+from bot.slack_client import build_slack_client
 from messages.digest import digest_text
 from messages.reports import plans_text, portal_text
 
@@ -39,10 +44,16 @@ def report_services(args: argparse.Namespace) -> Iterator[Services]:
     if not getattr(args, "sandbox", False):
         yield build_services(load_settings())
         return
-    from billing.sandbox import running_sandbox
-
-    with running_sandbox(seed="demo") as sandbox:
-        settings = load_settings(stripe_api_key=sandbox.api_key, stripe_api_base=sandbox.base_url)
+    if getattr(args, "post", False):
+        # Demo data must never reach a real channel, nor use up the real day's slot.
+        raise ConfigError("--post cannot be combined with --sandbox: the sandbox's demo data is never posted")
+    with demo_sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="billing-ops-sandbox-") as scratch:
+        settings = load_settings(
+            stripe_api_key=sandbox.api_key,
+            stripe_api_base=sandbox.base_url,
+            billing_db=Path(scratch) / "sandbox.db",
+            slack_bot_token=None,
+        )
         yield build_services(settings)
 
 
@@ -77,9 +88,7 @@ def run_digest(args: argparse.Namespace, *, out: TextIO | None = None, err: Text
             result = post_daily_digest(services, slack_poster(services), progress=progress)
             _end_progress(err)
             if not result.posted:
-                print(
-                    f"A digest was already posted to {services.settings.digest_channel} for {day}.", file=err
-                )
+                print(not_posted_text(services.settings.digest_channel or "", result), file=err)
                 return 0
             assert result.digest is not None
             digest = result.digest
@@ -96,6 +105,16 @@ def run_digest(args: argparse.Namespace, *, out: TextIO | None = None, err: Text
         else:
             print(digest_text(digest, redact=redact, day=day.isoformat()), file=out)
     return 0
+
+
+def not_posted_text(channel: str, result: DigestRun) -> str:
+    if result.unfinished_since is None or result.retry_after is None:
+        return f"A digest was already posted to {channel} for {result.day}."
+    return (
+        f"A digest run for {channel} on {result.day} started at {result.unfinished_since:%H:%M} UTC and has not "
+        f"posted. If it is still running, it will; if it died, run this again after "
+        f"{result.retry_after:%H:%M} UTC."
+    )
 
 
 def run_plans(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -124,10 +143,9 @@ def run_portal_check(args: argparse.Namespace, *, out: TextIO | None = None) -> 
 
 
 def slack_poster(services: Services) -> Post:
-    from bot.slack_client import slack_web_client
-
     settings = services.settings
     settings.require("SLACK_BOT_TOKEN", "DIGEST_CHANNEL")
     assert settings.slack_bot_token is not None
-    client = slack_web_client(settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
-    return chat_poster(client)
+    return chat_poster(
+        build_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    )

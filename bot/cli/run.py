@@ -1,4 +1,7 @@
-"""`billing-bot run`: Socket Mode when SLACK_APP_TOKEN is set, or `--http` for the Events API over HTTP.
+"""`billing-bot run`: Socket Mode when SLACK_APP_TOKEN is set (unless `--http`), else the Events API over HTTP.
+
+Before serving, Slack and Stripe are asked whether they accept the credentials, so a revoked or mistyped one
+stops the program with one line naming the setting.
 
 With DIGEST_CHANNEL set, the daily churn-risk digest scheduler runs alongside and stops with the bot.
 """
@@ -20,10 +23,13 @@ from slack_sdk import WebClient
 from bot.app import build_app
 from bot.background import start_background
 from bot.config import Settings, load_settings
+from bot.faults import with_test_faults
 from bot.outbox_worker import Courier, OutboxWorker, outbox_poster
+from bot.preflight import check_slack_app_token, check_slack_bot_token, check_stripe_key
 from bot.scheduler import Post, build_scheduler
 from bot.server import LOOPBACK, ListenerExecutor, serve_http, serve_socket_mode
-from bot.services import Services, build_services
+from bot.services import Services, assemble_services, open_store, stripe_gateway
+from bot.slack_client import build_slack_client
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +42,49 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     parser = subcommands.add_parser(
         "run",
         help="run the Slack bot (Socket Mode by default; --http for a public Request URL)",
-        description="Socket Mode needs SLACK_APP_TOKEN; --http serves POST /slack/events and GET /healthz.",
+        description=(
+            "Socket Mode when SLACK_APP_TOKEN is set; otherwise (or with --http) HTTP: POST /slack/events, "
+            "GET /healthz, GET /metrics."
+        ),
     )
-    parser.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
-    parser.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    parser.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
+    parser.add_argument(
+        "--port", type=port_number, default=3000, help="HTTP port (default 3000; 0: any free port)"
+    )
     parser.add_argument(
         "--host", default=LOOPBACK, help=f"HTTP bind address (default {LOOPBACK}: loopback only)"
     )
     parser.set_defaults(handler=run)
 
 
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return port
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "BILLING_CHANNELS")
-    if not args.http:
-        settings.require("SLACK_APP_TOKEN")
-    services = build_services(settings)
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "STRIPE_API_KEY")
+    assert settings.slack_bot_token is not None
+    http = args.http or settings.slack_app_token is None
+    if not settings.billing_channels:
+        log.warning("BILLING_CHANNELS is empty: every lookup will be refused until it names the ops channels")
+    store = open_store(settings)
+    gateway = stripe_gateway(settings)
+    check_stripe_key(gateway)
+    client = build_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    check_slack_bot_token(client, settings)
+    if not http:
+        check_slack_app_token(settings)
+    services = assemble_services(settings, with_test_faults(settings, gateway), store=store)
     executor = ListenerExecutor()
-    app = build_app(services, listener_executor=executor)
-    BotRunner(services, app, listeners=executor).run(http=args.http, host=args.host, port=args.port)
+    app = build_app(services, slack_client=client, listener_executor=executor)
+    BotRunner(services, app, listeners=executor).run(http=http, host=args.host, port=args.port)
     return 0
 
 
@@ -96,7 +126,9 @@ class BotRunner:
         scheduler = self.start_digest_scheduler(worker.courier)
         try:
             if http:
-                self.http_server(self.app, host=host, port=port)
+                self.http_server(
+                    self.app, host=host, port=port, health_check=self.services.store.check_writable
+                )
             else:
                 self.socket_mode_server(self.app, self.services.settings)
         finally:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from billing.sandbox import SandboxServer
-from billing.sandbox.server import ALL_METHODS, DEFAULT_PORT, WRITE_METHODS
+from bot.cli.sandbox_loader import sandbox_package
+
+DEFAULT_PORT = 12111  # the emulator's own default (billing/sandbox/server.py), without importing it here
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -41,7 +42,10 @@ def _fraction(text: str) -> float:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    sandbox = SandboxServer(
+    package = sandbox_package()
+    from billing.sandbox.server import ALL_METHODS, WRITE_METHODS
+
+    sandbox = package.SandboxServer(
         port=args.port,
         seed=args.seed,
         latency_ms=args.latency_ms,

@@ -29,7 +29,7 @@ from billing.ports import BillingGateway
 from billing.store import Store
 from bot.app import build_app
 from bot.config import Settings, load_settings
-from bot.server import LOOPBACK, ListenerExecutor, serving_in_thread
+from bot.server import LOOPBACK, HealthCheck, ListenerExecutor, serving_in_thread
 from bot.services import Services, assemble_services
 from bot.slack_client import slack_web_client
 from bot.slack_requests import REQUEST_TIMEOUT, SlackRequests, find_button, slack_signature
@@ -98,9 +98,9 @@ class SlackHarness(SlackRequests):
 
 
 @contextmanager
-def serving(app: App, *, host: str = LOOPBACK) -> Iterator[str]:
+def serving(app: App, *, host: str = LOOPBACK, health_check: HealthCheck | None = None) -> Iterator[str]:
     """Serve `app` through bot.server's ASGI app under uvicorn in a thread; yields the events URL."""
-    with serving_in_thread(app, host=host) as url:
+    with serving_in_thread(app, host=host, health_check=health_check) as url:
         yield url
 
 
@@ -123,7 +123,7 @@ def running_bot(
         waits: list[float] = []
         client = slack_web_client(BOT_TOKEN, base_url=standin.base_url, sleep=waits.append)
         app = build_app(services, slack_client=client, listener_executor=executor)
-        with serving(app) as url:
+        with serving(app, health_check=services.store.check_writable) as url:
             harness = SlackHarness(
                 app=app,
                 services=services,

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-import pytest
 import stripe
 
 from billing.store import Store
@@ -28,7 +27,6 @@ from bot.slack_requests import SlackRequests
 from bot.slack_standin import Call, SlackStandIn
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
 from messages.ids import ActionId, CallbackId
-from tests.conftest import STRIPE_FIXTURES
 from tests.e2e.slack_harness import BILLING_CHANNEL, BOT_TOKEN, OPERATOR, SIGNING_SECRET
 from tests.e2e.test_actions_slack import refunds
 
@@ -36,8 +34,6 @@ SECOND = "U0SECONDOP"
 START_TIMEOUT = 20.0
 RECOVERY_LIMIT = 10.0
 ROOT = Path(__file__).resolve().parents[2]
-
-pytestmark = pytest.mark.skipif(not STRIPE_FIXTURES.is_file(), reason="the sandbox needs ../shared/stripe")
 
 
 def _read_until(stream: IO[str], pattern: str, timeout: float, seen: list[str]) -> re.Match[str]:

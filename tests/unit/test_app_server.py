@@ -35,14 +35,14 @@ def test_run_without_settings_exits_with_one_line(
     assert err.startswith("billing-bot: SLACK_BOT_TOKEN is not set")
 
 
-def test_socket_mode_needs_the_app_token(
+def test_run_asks_for_the_stripe_key_before_contacting_anything(
     empty_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("BILLING_CHANNELS", BILLING_CHANNEL)
     assert main(["run"]) == 2
-    assert capsys.readouterr().err.startswith("billing-bot: SLACK_APP_TOKEN is not set")
+    assert capsys.readouterr().err.startswith("billing-bot: STRIPE_API_KEY is not set")
 
 
 def test_healthz_answers_ok_and_events_only_accept_post(bot: SlackHarness) -> None:

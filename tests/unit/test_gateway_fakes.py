@@ -8,13 +8,14 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 
-FIXTURES = Path("/work/shared/stripe/fixtures3.json")
+from billing.sandbox.templates import fixtures_path
+
+FIXTURES = fixtures_path()
 Handler = Callable[["SentRequest"], tuple[int, dict[str, Any]]]
 
 

@@ -63,7 +63,7 @@ def test_run_serves_with_the_digest_job_started_and_posting_through_the_apps_cli
     factory = RecordingFactory()
     seen: dict[str, Any] = {}
 
-    def serve(served_app: Any, *, host: str, port: int) -> None:
+    def serve(served_app: Any, *, host: str, port: int, **_: Any) -> None:
         [scheduler] = factory.built
         job = scheduler.get_job(DIGEST_JOB_ID)
         seen.update(app=served_app, address=(host, port), state=scheduler.state, jobs=scheduler.get_jobs())
