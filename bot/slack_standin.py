@@ -23,6 +23,7 @@ RESPONSE_URL_METHOD = "response_url"
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
 TEAM_ID = "T0STANDIN"
 BOT_USER_ID = "U0BILLBOT"
 
@@ -386,6 +387,15 @@ def _block_problem(block: dict[str, Any]) -> bool:
         return True
     if block.get("type") == "header" and len(text_value) > MAX_HEADER_TEXT:
         return True
+    elements = [e for e in [*(block.get("elements") or []), block.get("accessory")] if isinstance(e, dict)]
+    for element in elements:
+        label = element.get("text")
+        if (
+            element.get("type") == "button"
+            and isinstance(label, dict)
+            and len(label.get("text", "")) > MAX_BUTTON_TEXT
+        ):
+            return True
     action_ids = [
         element.get("action_id") for element in block.get("elements", []) if isinstance(element, dict)
     ]
