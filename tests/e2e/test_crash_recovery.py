@@ -50,9 +50,9 @@ def _read_until(stream: IO[str], pattern: str, timeout: float, seen: list[str]) 
 
 
 @contextmanager
-def sandbox_process() -> Iterator[str]:
+def sandbox_process(*extra: str) -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", "0", "--seed", "demo"],
+        [sys.executable, "-m", "bot", "sandbox", "--port", "0", "--seed", "demo", *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -203,3 +203,34 @@ def test_bot_killed_between_the_refund_and_its_audit_entry_finishes_it_after_res
     assert refund.id in json.loads(succeeded["stripe_ids"])
     assert store.target_locks() == {}
     print(f"recovered {recovered_in:.1f} s after the restart")
+
+
+def test_sigterm_mid_refund_lets_the_action_finish_and_post_its_handoff_before_exiting(
+    tmp_path: Path,
+) -> None:
+    """A deploy's SIGTERM while a Confirm is between Stripe calls: the process stops taking requests, lets
+    the action finish (refund, audit, card, handoff), then exits 0. Stripe answers slowly (300 ms a request)
+    so that the signal lands while the refund is in flight."""
+    db = tmp_path / "bot.db"
+    with sandbox_process("--latency-ms", "300") as stripe_base, SlackStandIn(port=0) as standin:
+        client = stripe.StripeClient(
+            "sk_test_reader", base_addresses={"api": stripe_base}, max_network_retries=0
+        )
+        bot = BotProcess(bot_env(standin, stripe_base, db), tmp_path)
+        slack = slack_for(standin, bot.url)
+        prompt = refund_prompt(slack, standin)
+        assert slack.click(prompt, ActionId.CONFIRM).status_code == 200  # acked; the refund is under way
+        bot.process.send_signal(signal.SIGTERM)
+        assert handoffs(standin) == []
+        assert bot.stop() == 0, "".join(bot.log)
+        [handoff] = handoffs(standin)  # posted before the process exited
+        [refund] = refunds(client, "pat@example.com")
+    assert "Refunded: $20.00" in handoff.args["text"]
+    store = Store(db)
+    [pending] = store.db["pending_actions"].rows
+    assert pending["status"] == "done"
+    events = [row["event"] for row in store.audit_rows(case_id=pending["case_id"])]
+    assert events[-3:] == ["action_confirmed", "action_succeeded", "handoff_posted"]
+    assert refund.id in json.dumps(
+        [row["stripe_ids"] for row in store.audit_rows(case_id=pending["case_id"])]
+    )
