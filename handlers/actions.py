@@ -6,7 +6,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
@@ -21,6 +21,7 @@ from billing.snapshot import CustomerSnapshot
 from bot.services import Services
 from handlers.delivery import deliver_outcome
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.actions import (
     KINDS,
     REFUND_AMOUNT_ACTION,
@@ -29,6 +30,7 @@ from messages.actions import (
     confirm_blocks,
     decision_blocks,
     delivery_delayed_text,
+    delivery_unbuilt_text,
     portal_gap_text,
     portal_link_text,
     refund_modal,
@@ -46,20 +48,35 @@ NO_CHANGE_BUTTONS = (ActionId.KEEP_BOTH, ActionId.EXPLAIN_BILLING, ActionId.NO_A
 def register(app: App, services: Services) -> None:
     actions = services.actions
 
-    def listener(handle: Any) -> Any:
+    def listener(handle: Any, lane: Lane = Lane.INTERACTIVE) -> Any:
         def run(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            client: WebClient,
+            respond: Respond,
+            context: BoltContext,
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator_for(body, client, respond), services)
-            flow.guarded(handle, flow, ButtonValue.decode(action.get("value")), action, body)
+            value = ButtonValue.decode(action.get("value"))
+            run_later(
+                services.work,
+                lane,
+                body,
+                client,
+                respond,
+                lambda: flow.guarded(handle, flow, value, action, body),
+                context=context,
+            )
 
         return run
 
     app.action(ActionId.CLASSIFY.value)(listener(CardFlow.classify))
     app.action(ActionId.RECLASSIFY.value)(listener(CardFlow.reclassify))
-    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal))
-    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm))
+    # Its trigger_id lives 3 seconds: it must not queue behind lookups.
+    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal, Lane.MONEY))
+    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm, Lane.MONEY))
     app.action(ActionId.BACK.value)(listener(CardFlow.back))
     app.action(ActionId.PORTAL_LINK.value)(listener(CardFlow.portal))
     for action_id in MONEY_BUTTONS:
@@ -68,7 +85,9 @@ def register(app: App, services: Services) -> None:
         app.action(action_id.value)(listener(CardFlow.resolve_without_change))
 
     @app.view(CallbackId.REFUND_MODAL.value)
-    def refund_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def refund_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         raw = submitted_amount(view)
         if not looks_like_amount(raw):
             ack(response_action="errors", errors={REFUND_AMOUNT_BLOCK: "Enter a positive amount, e.g. 12.50"})
@@ -79,7 +98,15 @@ def register(app: App, services: Services) -> None:
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
         flow = CardFlow(actions, client, operator, services)
-        flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            None,
+            lambda: flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body),
+            context=context,
+        )
 
 
 def submitted_amount(view: dict[str, Any]) -> str:
@@ -213,12 +240,19 @@ class CardFlow:
             self.operator.tell(portal_gap_text(check))
             return
         snapshot = self.finish(check.outcome)
+        if snapshot is None:
+            return
         follow_up = follow_up_text(snapshot, check.outcome)
         self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
 
     # --- after an action: card in its final state, one handoff in the thread -------------------------
-    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot:
-        delivery = deliver_outcome(self.services, self.client, outcome)
+    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot | None:
+        try:
+            delivery = deliver_outcome(self.services, self.client, outcome)
+        except BillingError as error:
+            # The action is done; only its card and handoff could not be built (Stripe unreadable now).
+            self.operator.tell(delivery_unbuilt_text(outcome, error.message))
+            return None
         if delivery.delayed:
             self.operator.tell(delivery_delayed_text(outcome, delivery.delayed))
         return delivery.snapshot

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.actions import ActionOutcome, Case
-from billing.errors import BillingError
+from billing.before_state import state_before
 from billing.handoff import build_handoff
 from billing.outbox import OutboxMessage
 from billing.snapshot import CustomerSnapshot
@@ -33,14 +33,8 @@ class Delivery:
 
 
 def snapshot_after(services: Services, case: Case, outcome: ActionOutcome) -> CustomerSnapshot:
-    """The state after the action; if Stripe cannot be read now, the state the action was taken on."""
-    try:
-        return services.actions.snapshot(case)
-    except BillingError as error:
-        if outcome.before is None:
-            raise
-        log.warning("case %s: showing the pre-action state on the card (%s)", case.id, error.message)
-        return outcome.before
+    """The state after the action (one Stripe read; a failure leaves the action done and is reported)."""
+    return services.actions.snapshot(case)
 
 
 def deliver_outcome(services: Services, client: WebClient, outcome: ActionOutcome) -> Delivery:
@@ -67,7 +61,9 @@ def deliver_outcome(services: Services, client: WebClient, outcome: ActionOutcom
             "text": card_text(snapshot),
         },
     )
-    handoff = build_handoff(outcome.before or snapshot, case, outcome, gaps=services.store.case_gaps(case.id))
+    handoff = build_handoff(
+        state_before(snapshot, outcome), case, outcome, gaps=services.store.case_gaps(case.id)
+    )
     post = services.outbox.enqueue(
         f"handoff:{case.id}",
         kind="handoff",

@@ -158,6 +158,14 @@ def delivery_delayed_text(outcome: ActionOutcome, delayed: list[str]) -> str:
     return f":warning: {done_text(outcome)}; the {' and the '.join(delayed)} failed and will be retried."
 
 
+def delivery_unbuilt_text(outcome: ActionOutcome, problem: str) -> str:
+    """The action ran, but its card and handoff could not be built; say so, not "nothing was changed"."""
+    return (
+        f":warning: {done_text(outcome)}. The card and the handoff could not be built ({problem}); "
+        "look the customer up again for the current state."
+    )
+
+
 def action_error_text(message: str, *, retryable: bool) -> str:
     tail = " The action is still pending: click Confirm again to retry." if retryable else ""
     return f":warning: {message}{tail}"

@@ -133,6 +133,10 @@ class BotRunner:
                 self.socket_mode_server(self.app, self.services.settings)
         finally:
             self.drain()
+            # Work already running finishes (a Confirm mid-refund posts its card and handoff); queued work
+            # is dropped rather than answered after shutdown.
+            self.services.work.shutdown(wait=False)
+            self.services.work.shutdown(wait=True)
             worker.stop()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
