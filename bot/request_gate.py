@@ -117,8 +117,12 @@ def parse_body(
         for name in REQUIRED_FIELDS.get(str(kind), ()):
             if not payload.get(name):
                 raise Rejected(400, f"{kind} without {name}")
-        if not (payload.get("user") or {}).get("id"):
+        user = payload.get("user") or {}
+        if not user.get("id"):
             raise Rejected(400, f"{kind} without user.id")
+        # Slack sends the workspace as team.id (org-wide installs: user.team_id); older Bolts index it blindly.
+        if not ((payload.get("team") or {}).get("id") or user.get("team_id")):
+            raise Rejected(400, f"{kind} without team.id")
         view = payload.get("view") or {}
         if kind in ("view_submission", "view_closed") and not (view.get("type") and view.get("callback_id")):
             raise Rejected(400, f"{kind} without view.type and view.callback_id")
@@ -164,6 +168,10 @@ class _Loose(BaseModel):
 
 class _Id(_Loose):
     id: StrictStr | None = None
+
+
+class _User(_Id):
+    team_id: StrictStr | None = None
 
 
 class _Team(_Id):
@@ -222,7 +230,7 @@ class _Interactive(_Loose):
     message_ts: StrictStr | None = None
     api_app_id: StrictStr | None = None
     token: StrictStr | None = None
-    user: _Id | None = None
+    user: _User | None = None
     team: _Team | None = None
     enterprise: _Id | StrictStr | None = None
     channel: _Id | None = None

@@ -189,7 +189,7 @@ ODD_TEXT = st.one_of(
 def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Mostly the field as Slack sends it; sometimes wrong-typed or absent (None drops it below). Mostly
     plausible fields, so that most payloads pass the gate and reach a listener with something tampered."""
-    return st.integers(0, 19).flatmap(lambda n: strategy if n < 18 else ANY_JSON if n == 18 else st.none())
+    return st.integers(0, 39).flatmap(lambda n: strategy if n < 37 else ANY_JSON if n < 39 else st.none())
 
 
 # A real case and a withdrawn confirmation (made by the `bot` fixture), so tampered buttons reach deep code.
@@ -223,6 +223,10 @@ def user() -> st.SearchStrategy[Any]:
     return maybe(
         st.fixed_dictionaries({"id": st.sampled_from([OPERATOR, "U0STRANGER", ""]) | st.text(max_size=12)})
     )
+
+
+def team() -> st.SearchStrategy[Any]:
+    return maybe(st.fixed_dictionaries({"id": st.just(TEAM_ID) | st.text(max_size=12)}))
 
 
 def channel() -> st.SearchStrategy[Any]:
@@ -260,6 +264,7 @@ def block_actions(bot: SlackHarness) -> st.SearchStrategy[dict[str, Any]]:
         {
             "type": st.just("block_actions"),
             "user": user(),
+            "team": team(),
             "channel": channel(),
             "trigger_id": maybe(st.text(min_size=1, max_size=10)),
             "response_url": response_url(bot),
@@ -304,6 +309,7 @@ def view_submissions(bot: SlackHarness) -> st.SearchStrategy[dict[str, Any]]:
         {
             "type": st.just("view_submission"),
             "user": user(),
+            "team": team(),
             "view": maybe(view),
             "trigger_id": maybe(st.text(max_size=10)),
         }
@@ -317,7 +323,7 @@ def shortcuts(bot: SlackHarness) -> st.SearchStrategy[dict[str, Any]]:
             "callback_id": maybe(callback_ids(CallbackId.GLOBAL_SHORTCUT)),
             "trigger_id": maybe(st.text(min_size=1, max_size=10)),
             "user": user(),
-            "team": maybe(st.fixed_dictionaries({"id": st.just(TEAM_ID)})),
+            "team": team(),
         }
     ).map(drop_none)
 
@@ -332,6 +338,7 @@ def message_actions(bot: SlackHarness) -> st.SearchStrategy[dict[str, Any]]:
             "callback_id": maybe(callback_ids(CallbackId.MESSAGE_SHORTCUT)),
             "trigger_id": maybe(st.text(min_size=1, max_size=10)),
             "user": user(),
+            "team": team(),
             "channel": channel(),
             "message": maybe(message),
             "response_url": response_url(bot),
