@@ -69,7 +69,7 @@ def _validate(method: str, path: str, params: Params) -> tuple[Route, dict[str, 
     found = match_route(ROUTES, method, path)
     if found is None:
         raise unrecognized_url(method, path)
-    check_params(found[0].params_type, params)
+    check_params(found[0].params_type, found[0].implements, params)
     return found
 
 

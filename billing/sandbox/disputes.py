@@ -6,7 +6,7 @@ from billing.sandbox.encoding import as_str
 from billing.sandbox.events import emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object, template
 
@@ -87,6 +87,12 @@ def retrieve_dispute(call: Call) -> Json:
 
 
 ROUTES = [
-    route("GET", "/v1/disputes", "DisputeListParams", list_disputes),
-    route("GET", "/v1/disputes/{id}", "DisputeRetrieveParams", retrieve_dispute),
+    route(
+        "GET",
+        "/v1/disputes",
+        "DisputeListParams",
+        list_disputes,
+        implements=(*PAGINATION, "charge", "payment_intent", "created"),
+    ),
+    route("GET", "/v1/disputes/{id}", "DisputeRetrieveParams", retrieve_dispute, implements=EXPAND),
 ]

@@ -14,7 +14,7 @@ from billing.sandbox.encoding import as_str
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import list_object, present, presenter
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object, template
@@ -276,7 +276,13 @@ def search_invoices(call: Call) -> Json:
 
 
 ROUTES = [
-    route("GET", "/v1/invoices", "InvoiceListParams", list_invoices),
-    route("GET", "/v1/invoices/search", "InvoiceSearchParams", search_invoices),
-    route("GET", "/v1/invoices/{id}", "InvoiceRetrieveParams", retrieve_invoice),
+    route(
+        "GET",
+        "/v1/invoices",
+        "InvoiceListParams",
+        list_invoices,
+        implements=(*PAGINATION, "customer", "subscription", "status", "created"),
+    ),
+    route("GET", "/v1/invoices/search", "InvoiceSearchParams", search_invoices, implements=SEARCH),
+    route("GET", "/v1/invoices/{id}", "InvoiceRetrieveParams", retrieve_invoice, implements=EXPAND),
 ]

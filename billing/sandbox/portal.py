@@ -10,7 +10,7 @@ from billing.sandbox.errors import invalid_request, missing_param
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
@@ -154,30 +154,59 @@ def _configuration_for(state: State, configuration_id: str | None) -> Json:
     raise invalid_request(NO_DEFAULT_CONFIGURATION)
 
 
+_FEATURES = (
+    "features.customer_update.enabled",
+    "features.invoice_history.enabled",
+    "features.payment_method_update.enabled",
+    "features.subscription_cancel.enabled",
+    "features.subscription_cancel.mode",
+    "features.subscription_cancel.proration_behavior",
+    "features.subscription_update.enabled",
+)
+
 ROUTES = [
     route(
         "POST",
         "/v1/billing_portal/configurations",
         "billing_portal.ConfigurationCreateParams",
         create_configuration,
+        implements=(
+            *EXPAND,
+            *_FEATURES,
+            "business_profile.headline",
+            "business_profile.privacy_policy_url",
+            "business_profile.terms_of_service_url",
+            "default_return_url",
+            "metadata",
+            "name",
+        ),
     ),
     route(
         "GET",
         "/v1/billing_portal/configurations",
         "billing_portal.ConfigurationListParams",
         list_configurations,
+        implements=(*PAGINATION, "is_default", "active"),
     ),
     route(
         "GET",
         "/v1/billing_portal/configurations/{id}",
         "billing_portal.ConfigurationRetrieveParams",
         retrieve_configuration,
+        implements=EXPAND,
     ),
     route(
         "POST",
         "/v1/billing_portal/configurations/{id}",
         "billing_portal.ConfigurationUpdateParams",
         update_configuration,
+        implements=(*EXPAND, *_FEATURES, "active"),
     ),
-    route("POST", "/v1/billing_portal/sessions", "billing_portal.SessionCreateParams", create_session),
+    route(
+        "POST",
+        "/v1/billing_portal/sessions",
+        "billing_portal.SessionCreateParams",
+        create_session,
+        implements=(*EXPAND, "customer", "configuration", "locale", "return_url"),
+    ),
 ]

@@ -9,7 +9,7 @@ from billing.sandbox.errors import invalid_request
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
@@ -145,8 +145,20 @@ def list_refunds(call: Call) -> Json:
 
 
 ROUTES = [
-    route("POST", "/v1/refunds", "RefundCreateParams", create_refund),
-    route("GET", "/v1/refunds", "RefundListParams", list_refunds),
-    route("GET", "/v1/refunds/{id}", "RefundRetrieveParams", retrieve_refund),
-    route("POST", "/v1/refunds/{id}", "RefundUpdateParams", update_refund),
+    route(
+        "POST",
+        "/v1/refunds",
+        "RefundCreateParams",
+        create_refund,
+        implements=(*EXPAND, "charge", "payment_intent", "amount", "reason", "metadata"),
+    ),
+    route(
+        "GET",
+        "/v1/refunds",
+        "RefundListParams",
+        list_refunds,
+        implements=(*PAGINATION, "charge", "payment_intent", "created"),
+    ),
+    route("GET", "/v1/refunds/{id}", "RefundRetrieveParams", retrieve_refund, implements=EXPAND),
+    route("POST", "/v1/refunds/{id}", "RefundUpdateParams", update_refund, implements=(*EXPAND, "metadata")),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str, merge_metadata
-from billing.sandbox.errors import card_declined, invalid_request, missing_param
+from billing.sandbox.errors import card_declined, invalid_request, missing_param, not_implemented_value
 from billing.sandbox.events import changed, emit
 from billing.sandbox.invoicing import (
     INVOICE_PAID_HOOKS,
@@ -18,7 +18,7 @@ from billing.sandbox.payment_methods import owned_payment_method
 from billing.sandbox.payments import DECLINE_MESSAGE, collect
 from billing.sandbox.periods import add_interval, days
 from billing.sandbox.rendering import present, presenter
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
@@ -405,8 +405,10 @@ def cancel_subscription(call: Call) -> Json:
             f"This subscription has already been canceled: {subscription['id']}", code="resource_missing"
         )
     _apply_details(subscription, params)
-    as_bool(params, "prorate")
-    as_bool(params, "invoice_now")
+    for flag in ("prorate", "invoice_now"):
+        # Stripe's defaults (false): no proration credit, no final invoice. The other way is not emulated.
+        if as_bool(params, flag):
+            raise not_implemented_value(flag, params[flag])
     now = state.now(subscription["test_clock"])
     end_subscription(state, subscription, now, reason="cancellation_requested")
     return present(state, subscription, call.expand)
@@ -428,13 +430,87 @@ def period_end(state: State, subscription: Json) -> int:
     return min(int(item["current_period_end"]) for item in items_of(state, subscription))
 
 
+_DETAILS = ("cancellation_details.comment", "cancellation_details.feedback")
+
 ROUTES = [
-    route("POST", "/v1/subscriptions", "SubscriptionCreateParams", create_subscription),
-    route("GET", "/v1/subscriptions", "SubscriptionListParams", list_subscriptions),
-    route("GET", "/v1/subscriptions/search", "SubscriptionSearchParams", search_subscriptions),
-    route("GET", "/v1/subscriptions/{id}", "SubscriptionRetrieveParams", retrieve_subscription),
-    route("POST", "/v1/subscriptions/{id}", "SubscriptionUpdateParams", update_subscription),
-    route("DELETE", "/v1/subscriptions/{id}", "SubscriptionCancelParams", cancel_subscription),
-    route("GET", "/v1/subscription_items", "SubscriptionItemListParams", list_items),
-    route("GET", "/v1/subscription_items/{id}", "SubscriptionItemRetrieveParams", retrieve_item),
+    route(
+        "POST",
+        "/v1/subscriptions",
+        "SubscriptionCreateParams",
+        create_subscription,
+        implements=(
+            *EXPAND,
+            "customer",
+            "items.price",
+            "items.quantity",
+            "payment_behavior",
+            "default_payment_method",
+            "trial_period_days",
+            "trial_end",
+            "cancel_at_period_end",
+            "cancel_at",
+            "description",
+            "metadata",
+        ),
+    ),
+    route(
+        "GET",
+        "/v1/subscriptions",
+        "SubscriptionListParams",
+        list_subscriptions,
+        implements=(*PAGINATION, "customer", "price", "status", "test_clock", "created"),
+    ),
+    route(
+        "GET",
+        "/v1/subscriptions/search",
+        "SubscriptionSearchParams",
+        search_subscriptions,
+        implements=SEARCH,
+    ),
+    route(
+        "GET",
+        "/v1/subscriptions/{id}",
+        "SubscriptionRetrieveParams",
+        retrieve_subscription,
+        implements=EXPAND,
+    ),
+    route(
+        "POST",
+        "/v1/subscriptions/{id}",
+        "SubscriptionUpdateParams",
+        update_subscription,
+        implements=(
+            *EXPAND,
+            *_DETAILS,
+            "cancel_at_period_end",
+            "cancel_at",
+            "items.id",
+            "items.quantity",
+            "items.price",
+            "default_payment_method",
+            "description",
+            "metadata",
+        ),
+    ),
+    route(
+        "DELETE",
+        "/v1/subscriptions/{id}",
+        "SubscriptionCancelParams",
+        cancel_subscription,
+        implements=(*EXPAND, *_DETAILS, "prorate", "invoice_now"),
+    ),
+    route(
+        "GET",
+        "/v1/subscription_items",
+        "SubscriptionItemListParams",
+        list_items,
+        implements=(*PAGINATION, "subscription"),
+    ),
+    route(
+        "GET",
+        "/v1/subscription_items/{id}",
+        "SubscriptionItemRetrieveParams",
+        retrieve_item,
+        implements=EXPAND,
+    ),
 ]
