@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from billing.sandbox import (
+    balances,
     catalog,
     customers,
     disputes,
@@ -20,6 +21,7 @@ from billing.sandbox import (
     payments,
     portal,
     refunds,
+    subscription_changes,
     subscriptions,
     test_clocks,
 )
@@ -32,9 +34,11 @@ from billing.sandbox.stripe_internals import api_encode
 
 ROUTES = [
     *customers.ROUTES,
+    *balances.ROUTES,
     *payment_methods.ROUTES,
     *catalog.ROUTES,
     *subscriptions.ROUTES,
+    *subscription_changes.ROUTES,
     *invoicing.ROUTES,
     *payments.ROUTES,
     *refunds.ROUTES,

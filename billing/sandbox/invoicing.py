@@ -21,6 +21,8 @@ from billing.sandbox.templates import new_object, template
 
 # Subscriptions react to an invoice getting paid (e.g. incomplete -> active) without invoicing importing them.
 INVOICE_PAID_HOOKS: list[Callable[[State, Json], None]] = []
+# Customer balance transactions record what finalization applied: (state, customer, amount, invoice, at).
+BALANCE_HOOKS: list[Callable[[State, Json, int, Json, int], None]] = []
 
 
 @dataclass(frozen=True)
@@ -31,18 +33,46 @@ class LineSpec:
     period_start: int
     period_end: int
     trial: bool = False
+    # A proration (from a pending invoice item): its own amount and description.
+    proration_amount: int | None = None
+    proration_description: str | None = None
+    invoice_item: str | None = None
 
     @property
     def amount(self) -> int:
+        if self.proration_amount is not None:
+            return self.proration_amount
         return 0 if self.trial else int(self.price["unit_amount"] or 0) * self.quantity
 
 
 def create_subscription_invoice(
-    state: State, subscription: Json, lines: list[LineSpec], billing_reason: str, period: tuple[int, int]
+    state: State,
+    subscription: Json,
+    lines: list[LineSpec],
+    billing_reason: str,
+    period: tuple[int, int],
+    *,
+    finalize: bool = True,
 ) -> Json:
+    invoice = build_invoice(state, subscription, lines, billing_reason, period, new_id("in"))
+    state.add(invoice)
+    emit(state, "invoice.created", invoice)
+    if finalize:
+        finalize_invoice(state, invoice)
+    return invoice
+
+
+def build_invoice(
+    state: State,
+    subscription: Json,
+    lines: list[LineSpec],
+    billing_reason: str,
+    period: tuple[int, int],
+    invoice_id: str,
+) -> Json:
+    """A draft invoice, not stored: `invoices.create_preview` shows one of these as it is."""
     customer = state.get("customer", subscription["customer"])
     now = state.now_for_customer(customer["id"])
-    invoice_id = new_id("in")
     total = sum(line.amount for line in lines)
     invoice = new_object("invoice", _invoice_fields(state, customer, subscription, invoice_id, total, now))
     invoice.update(
@@ -56,9 +86,6 @@ def create_subscription_invoice(
             "url": f"/v1/invoices/{invoice_id}/lines",
         },
     )
-    state.add(invoice)
-    emit(state, "invoice.created", invoice)
-    _finalize(state, customer, invoice, now)
     return invoice
 
 
@@ -160,8 +187,8 @@ def _line_item(invoice_id: str, subscription: Json, line: LineSpec) -> Json:
         parent={
             "invoice_item_details": None,
             "subscription_item_details": {
-                "invoice_item": None,
-                "proration": False,
+                "invoice_item": line.invoice_item,
+                "proration": line.proration_amount is not None,
                 "proration_details": {"credited_items": None},
                 "subscription": subscription["id"],
                 "subscription_item": line.subscription_item["id"],
@@ -179,19 +206,43 @@ def _line_item(invoice_id: str, subscription: Json, line: LineSpec) -> Json:
 
 
 def _line_description(line: LineSpec) -> str:
+    if line.proration_description is not None:
+        return line.proration_description
     name = line.price.get("nickname") or line.price["product"]
     return f"Trial period for {name}" if line.trial else f"{line.quantity} × {name}"
 
 
-def _finalize(state: State, customer: Json, invoice: Json, now: int) -> None:
+def finalize_invoice(state: State, invoice: Json, *, settle_zero: bool = True) -> None:
+    """Number it, apply the customer's balance, open it; one with nothing due is paid at once (unless
+    `settle_zero` is off: a paused subscription's invoice is voided or marked uncollectible instead)."""
+    customer = state.get("customer", invoice["customer"])
+    now = state.now_for_customer(customer["id"])
     invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
     customer["next_invoice_sequence"] += 1
+    _apply_customer_balance(state, customer, invoice, now)
     invoice["status"] = "open"
     invoice["effective_at"] = now
     invoice["status_transitions"] = {**invoice["status_transitions"], "finalized_at": now}
     emit(state, "invoice.finalized", invoice)
-    if invoice["amount_due"] == 0:
+    if invoice["amount_due"] == 0 and settle_zero:
         mark_paid(state, invoice, now)
+
+
+def _apply_customer_balance(state: State, customer: Json, invoice: Json, now: int) -> None:
+    """Stripe applies the customer's balance at finalization: a credit (negative) lowers what is due, a debt
+    (positive) raises it, and an invoice whose total is negative leaves the rest as credit."""
+    starting = int(customer["balance"])
+    combined = int(invoice["total"]) + starting
+    ending = min(0, combined)
+    invoice.update(
+        starting_balance=starting,
+        ending_balance=ending,
+        amount_due=max(0, combined),
+        amount_remaining=max(0, combined),
+    )
+    if ending != starting:
+        for hook in BALANCE_HOOKS:
+            hook(state, customer, ending - starting, invoice, now)
 
 
 def mark_paid(state: State, invoice: Json, now: int) -> None:

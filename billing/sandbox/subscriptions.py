@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str, merge_metadata
+from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str
 from billing.sandbox.errors import card_declined, invalid_request, missing_param, not_implemented_value
 from billing.sandbox.events import changed, emit
 from billing.sandbox.invoicing import (
@@ -17,6 +17,7 @@ from billing.sandbox.listing import page, page_where, range_matches
 from billing.sandbox.payment_methods import owned_payment_method
 from billing.sandbox.payments import DECLINE_MESSAGE, collect
 from billing.sandbox.periods import add_interval, days
+from billing.sandbox.prorations import mark_invoiced, pending_lines
 from billing.sandbox.rendering import present, presenter
 from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
@@ -111,7 +112,7 @@ def create_subscription(call: Call) -> Json:
     )
     for price, quantity in prices:
         _add_item(state, subscription, price, quantity, now, trial_end)
-    _apply_scheduled_cancellation(state, subscription, params)
+    apply_scheduled_cancellation(state, subscription, params)
     if customer["currency"] is None:
         customer["currency"] = subscription["currency"]
     emit(state, "customer.subscription.created", subscription)
@@ -238,8 +239,12 @@ def _bill_first_period(state: State, subscription: Json, behavior: str, now: int
     raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
 
 
-def invoice_current_period(state: State, subscription: Json, reason: str, period: tuple[int, int]) -> Json:
-    lines = [
+def invoice_current_period(
+    state: State, subscription: Json, reason: str, period: tuple[int, int], *, finalize: bool = True
+) -> Json:
+    """The period's invoice: pending prorations first, then one line per item for the period ahead."""
+    pending = pending_lines(state, subscription)
+    lines = pending + [
         LineSpec(
             item,
             state.get("price", item["price"]),
@@ -250,7 +255,8 @@ def invoice_current_period(state: State, subscription: Json, reason: str, period
         )
         for item in items_of(state, subscription)
     ]
-    invoice = create_subscription_invoice(state, subscription, lines, reason, period)
+    invoice = create_subscription_invoice(state, subscription, lines, reason, period, finalize=finalize)
+    mark_invoiced(state, pending, invoice)
     subscription["latest_invoice"] = invoice["id"]
     return invoice
 
@@ -329,36 +335,7 @@ def list_items(call: Call) -> Json:
 # --- update and cancel -------------------------------------------------------------------------------------
 
 
-def update_subscription(call: Call) -> Json:
-    state, params = call.state, call.params
-    subscription = state.get("subscription", call.arg("id"))
-    if subscription["status"] in ("canceled", "incomplete_expired"):
-        _refuse_update_of_ended(params)
-    before = present(state, subscription)
-    _apply_scheduled_cancellation(state, subscription, params)
-    _apply_item_changes(state, subscription, params)
-    _apply_details(subscription, params)
-    if "default_payment_method" in params:
-        pm = as_str(params, "default_payment_method")
-        if pm:
-            owned_payment_method(state, pm, subscription["customer"], "default_payment_method")
-        subscription["default_payment_method"] = pm
-    subscription["metadata"] = merge_metadata(subscription["metadata"], as_metadata(params))
-    previous = changed(before, present(state, subscription))
-    if previous:
-        emit(state, "customer.subscription.updated", subscription, previous)
-    return present(state, subscription, call.expand)
-
-
-def _refuse_update_of_ended(params: Params) -> None:
-    allowed = {"cancellation_details", "metadata", "expand"}
-    if set(params) - allowed:
-        raise invalid_request(
-            "A canceled subscription can only update its cancellation_details and metadata."
-        )
-
-
-def _apply_scheduled_cancellation(state: State, subscription: Json, params: Params) -> None:
+def apply_scheduled_cancellation(state: State, subscription: Json, params: Params) -> None:
     if "cancel_at_period_end" in params:
         at_end = as_bool(params, "cancel_at_period_end")
         subscription["cancel_at_period_end"] = at_end
@@ -369,23 +346,7 @@ def _apply_scheduled_cancellation(state: State, subscription: Json, params: Para
         subscription["cancel_at_period_end"] = False
 
 
-def _apply_item_changes(state: State, subscription: Json, params: Params) -> None:
-    for index, change in enumerate(as_list(params, "items")):
-        if not isinstance(change, dict) or as_str(change, "id") is None:
-            raise missing_param(f"items[{index}][id]")
-        item = state.get("subscription_item", str(change["id"]), param=f"items[{index}][id]")
-        if item["subscription"] != subscription["id"]:
-            raise invalid_request(
-                f"Subscription item {item['id']} does not belong to this subscription.",
-                param=f"items[{index}][id]",
-            )
-        if "quantity" in change:
-            item["quantity"] = as_int(change, "quantity")
-        if "price" in change:
-            item["price"] = state.get("price", str(change["price"]), param=f"items[{index}][price]")["id"]
-
-
-def _apply_details(subscription: Json, params: Params) -> None:
+def apply_details(subscription: Json, params: Params) -> None:
     details = params.get("cancellation_details")
     if isinstance(details, dict):
         current = dict(subscription["cancellation_details"])
@@ -404,7 +365,7 @@ def cancel_subscription(call: Call) -> Json:
         raise invalid_request(
             f"This subscription has already been canceled: {subscription['id']}", code="resource_missing"
         )
-    _apply_details(subscription, params)
+    apply_details(subscription, params)
     for flag in ("prorate", "invoice_now"):
         # Stripe's defaults (false): no proration credit, no final invoice. The other way is not emulated.
         if as_bool(params, flag):
@@ -430,7 +391,7 @@ def period_end(state: State, subscription: Json) -> int:
     return min(int(item["current_period_end"]) for item in items_of(state, subscription))
 
 
-_DETAILS = ("cancellation_details.comment", "cancellation_details.feedback")
+DETAILS = ("cancellation_details.comment", "cancellation_details.feedback")
 
 ROUTES = [
     route(
@@ -475,29 +436,11 @@ ROUTES = [
         implements=EXPAND,
     ),
     route(
-        "POST",
-        "/v1/subscriptions/{id}",
-        "SubscriptionUpdateParams",
-        update_subscription,
-        implements=(
-            *EXPAND,
-            *_DETAILS,
-            "cancel_at_period_end",
-            "cancel_at",
-            "items.id",
-            "items.quantity",
-            "items.price",
-            "default_payment_method",
-            "description",
-            "metadata",
-        ),
-    ),
-    route(
         "DELETE",
         "/v1/subscriptions/{id}",
         "SubscriptionCancelParams",
         cancel_subscription,
-        implements=(*EXPAND, *_DETAILS, "prorate", "invoice_now"),
+        implements=(*EXPAND, *DETAILS, "prorate", "invoice_now"),
     ),
     route(
         "GET",

@@ -32,12 +32,9 @@ def _refused(raised: pytest.ExceptionInfo[stripe.InvalidRequestError], param: st
     ("param", "value"),
     [
         ("billing_cycle_anchor", "now"),
-        ("pause_collection", {"behavior": "void"}),
-        ("trial_end", "now"),
-        ("proration_behavior", "none"),
         ("discounts", [{"coupon": "no_such_coupon"}]),
         ("collection_method", "send_invoice"),
-        ("proration_date", 1_700_000_000),
+        ("payment_behavior", "pending_if_incomplete"),
         ("add_invoice_items", [{"price": "price_x"}]),
     ],
 )
@@ -60,6 +57,15 @@ def test_a_nested_param_the_route_does_not_implement_is_refused_by_its_full_name
             subscription.id, params={"items": [{"id": item.id, "metadata": {"seat": "x"}}]}
         )
     _refused(raised, "items[0][metadata]")
+
+
+def test_trial_end_on_an_active_subscription_is_refused_not_ignored(
+    stripe_client: stripe.StripeClient, subscription: stripe.Subscription
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.subscriptions.update(subscription.id, params={"trial_end": 4_000_000_000})
+    _refused(raised, "trial_end")
+    assert stripe_client.v1.subscriptions.retrieve(subscription.id).trial_end is None
 
 
 def test_cancel_with_prorate_or_invoice_now_is_refused_not_ignored(
