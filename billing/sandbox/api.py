@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from billing.sandbox import (
     balances,
     catalog,
+    coupons,
     customers,
     disputes,
     events,
@@ -37,6 +38,7 @@ ROUTES = [
     *balances.ROUTES,
     *payment_methods.ROUTES,
     *catalog.ROUTES,
+    *coupons.ROUTES,
     *subscriptions.ROUTES,
     *subscription_changes.ROUTES,
     *invoicing.ROUTES,

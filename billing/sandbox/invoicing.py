@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from billing.sandbox.coupons import consume_once_discounts, invoice_discounts
 from billing.sandbox.encoding import as_str
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
@@ -55,6 +56,7 @@ def create_subscription_invoice(
     finalize: bool = True,
 ) -> Json:
     invoice = build_invoice(state, subscription, lines, billing_reason, period, new_id("in"))
+    consume_once_discounts(state, subscription, invoice.pop("_discounts"), invoice["created"])
     state.add(invoice)
     emit(state, "invoice.created", invoice)
     if finalize:
@@ -73,7 +75,9 @@ def build_invoice(
     """A draft invoice, not stored: `invoices.create_preview` shows one of these as it is."""
     customer = state.get("customer", subscription["customer"])
     now = state.now_for_customer(customer["id"])
-    total = sum(line.amount for line in lines)
+    subtotal = sum(line.amount for line in lines)
+    discounts = invoice_discounts(state, subscription, subtotal, now)
+    total = subtotal - sum(amount for _, amount in discounts)
     invoice = new_object("invoice", _invoice_fields(state, customer, subscription, invoice_id, total, now))
     invoice.update(
         billing_reason=billing_reason,
@@ -85,6 +89,13 @@ def build_invoice(
             "has_more": False,
             "url": f"/v1/invoices/{invoice_id}/lines",
         },
+        subtotal=subtotal,
+        subtotal_excluding_tax=subtotal,
+        discounts=[discount["id"] for discount, _ in discounts],
+        total_discount_amounts=[
+            {"amount": amount, "discount": discount["id"]} for discount, amount in discounts
+        ],
+        _discounts=discounts,
     )
     return invoice
 

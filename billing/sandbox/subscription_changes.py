@@ -4,6 +4,7 @@ and item quantity/price changes with their prorations (billing/sandbox/proration
 
 from __future__ import annotations
 
+from billing.sandbox.coupons import requested_discounts, set_discounts
 from billing.sandbox.encoding import Params, as_int, as_metadata, as_str, merge_metadata
 from billing.sandbox.errors import invalid_request, missing_param, not_implemented_value
 from billing.sandbox.events import changed, emit
@@ -48,9 +49,12 @@ def update_subscription(call: Call) -> Json:
     pause = (
         _requested_pause(params, now) if "pause_collection" in params else subscription["pause_collection"]
     )
+    coupons = requested_discounts(state, subscription, params)
     before = present(state, subscription)
     apply_scheduled_cancellation(state, subscription, params)
     subscription["pause_collection"] = pause
+    if coupons is not None:
+        set_discounts(state, subscription, coupons, now)
     if "trial_end" in params:
         _move_trial_end(state, subscription, params, now)
     _apply_item_changes(state, subscription, changes, behavior, at)
@@ -216,6 +220,7 @@ def create_preview(call: Call) -> Json:
         invoice = build_invoice(
             state, subscription, lines, "subscription_cycle", (start, start), _preview_id()
         )
+    invoice.pop("_discounts")
     invoice.update(hosted_invoice_url=None, invoice_pdf=None, auto_advance=False)
     return present(state, invoice, call.expand)
 
@@ -256,6 +261,7 @@ ROUTES = [
             "pause_collection.behavior",
             "pause_collection.resumes_at",
             "trial_end",
+            "discounts.coupon",
             "proration_behavior",
             "proration_date",
             "default_payment_method",

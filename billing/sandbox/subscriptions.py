@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.sandbox.coupons import requested_discounts, set_discounts
 from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str
 from billing.sandbox.errors import card_declined, invalid_request, missing_param, not_implemented_value
 from billing.sandbox.events import changed, emit
@@ -110,6 +111,8 @@ def create_subscription(call: Call) -> Json:
         status="trialing" if trial_end else "incomplete",
         billing_cycle_anchor=trial_end or now,
     )
+    coupons = requested_discounts(state, subscription, params)
+    set_discounts(state, subscription, coupons or [], now)
     for price, quantity in prices:
         _add_item(state, subscription, price, quantity, now, trial_end)
     apply_scheduled_cancellation(state, subscription, params)
@@ -406,6 +409,7 @@ ROUTES = [
             "items.quantity",
             "payment_behavior",
             "default_payment_method",
+            "discounts.coupon",
             "trial_period_days",
             "trial_end",
             "cancel_at_period_end",

@@ -32,7 +32,6 @@ def _refused(raised: pytest.ExceptionInfo[stripe.InvalidRequestError], param: st
     ("param", "value"),
     [
         ("billing_cycle_anchor", "now"),
-        ("discounts", [{"coupon": "no_such_coupon"}]),
         ("collection_method", "send_invoice"),
         ("payment_behavior", "pending_if_incomplete"),
         ("add_invoice_items", [{"price": "price_x"}]),
