@@ -144,6 +144,8 @@ def _invoice_fields(
         "metadata": {},
         "next_payment_attempt": None,
         "number": None,
+        "post_payment_credit_notes_amount": 0,
+        "pre_payment_credit_notes_amount": 0,
         "parent": {
             "quote_details": None,
             "subscription_details": {
