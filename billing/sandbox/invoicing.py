@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from billing.sandbox.coupons import consume_once_discounts, invoice_discounts
 from billing.sandbox.encoding import as_str
+from billing.sandbox.errors import invalid_request
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import list_object, present, presenter
@@ -123,7 +124,7 @@ def _invoice_fields(
             "disabled_reason": None,
             "provider": None,
         },
-        "collection_method": "charge_automatically",
+        "collection_method": subscription["collection_method"],
         "created": now,
         "currency": subscription["currency"],
         "customer": customer["id"],
@@ -235,6 +236,10 @@ def finalize_invoice(state: State, invoice: Json, *, settle_zero: bool = True) -
     _apply_customer_balance(state, customer, invoice, now)
     invoice["status"] = "open"
     invoice["effective_at"] = now
+    if invoice["collection_method"] == "send_invoice":
+        subscription = state.find(subscription_of(invoice) or "")
+        days_until_due = int((subscription or {}).get("days_until_due") or 0)
+        invoice["due_date"] = now + days_until_due * 24 * 3600
     invoice["status_transitions"] = {**invoice["status_transitions"], "finalized_at": now}
     emit(state, "invoice.finalized", invoice)
     if invoice["amount_due"] == 0 and settle_zero:
@@ -313,6 +318,19 @@ def _present_invoice(state: State, invoice: Json, include: frozenset[str]) -> Js
     return body
 
 
+def send_invoice(call: Call) -> Json:
+    """Stripe emails the invoice (test mode sends nothing) and records `invoice.sent`."""
+    invoice = call.state.get("invoice", call.arg("id"))
+    if invoice["collection_method"] != "send_invoice":
+        raise invalid_request(
+            "You can only manually send an invoice if its collection method is 'send_invoice'."
+        )
+    if invoice["status"] not in ("open", "paid"):
+        raise invalid_request(f"You can't send an invoice with status {invoice['status']}.")
+    emit(call.state, "invoice.sent", invoice)
+    return present(call.state, invoice, call.expand)
+
+
 def retrieve_invoice(call: Call) -> Json:
     return present(call.state, call.state.get("invoice", call.arg("id")), call.expand)
 
@@ -349,4 +367,5 @@ ROUTES = [
     ),
     route("GET", "/v1/invoices/search", "InvoiceSearchParams", search_invoices, implements=SEARCH),
     route("GET", "/v1/invoices/{id}", "InvoiceRetrieveParams", retrieve_invoice, implements=EXPAND),
+    route("POST", "/v1/invoices/{id}/send", "InvoiceSendInvoiceParams", send_invoice, implements=EXPAND),
 ]

@@ -130,6 +130,11 @@ def settle_paused(state: State, invoice: Json, behavior: str, at: int) -> None:
 
 
 def attempt_payment(state: State, subscription: Json, invoice: Json, at: int) -> None:
+    if invoice["collection_method"] == "send_invoice":
+        # Nothing is charged: the customer pays the sent invoice by its due date.
+        if subscription["status"] == "trialing":
+            set_status(state, subscription, "active")
+        return
     if invoice["status"] == "open":
         collect(state, invoice, default_payment_method_for(state, invoice))
     if invoice["status"] == "paid":

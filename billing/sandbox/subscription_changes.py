@@ -27,10 +27,11 @@ from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.subscriptions import (
     DETAILS,
     apply_details,
-    apply_scheduled_cancellation,
     invoice_current_period,
     items_of,
     period_end,
+    requested_collection,
+    scheduled_cancellation,
 )
 
 PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
@@ -50,13 +51,21 @@ def update_subscription(call: Call) -> Json:
         _requested_pause(params, now) if "pause_collection" in params else subscription["pause_collection"]
     )
     coupons = requested_discounts(state, subscription, params)
+    collection = requested_collection(
+        params, subscription["collection_method"], subscription["days_until_due"]
+    )
+    cancellation = scheduled_cancellation(state, subscription, params, prorates=behavior != "none")
+    trial_end = _requested_trial_end(subscription, params, now) if "trial_end" in params else None
     before = present(state, subscription)
-    apply_scheduled_cancellation(state, subscription, params)
+    subscription.update(cancellation)
     subscription["pause_collection"] = pause
+    subscription.update(collection_method=collection[0], days_until_due=collection[1])
     if coupons is not None:
         set_discounts(state, subscription, coupons, now)
-    if "trial_end" in params:
-        _move_trial_end(state, subscription, params, now)
+    if trial_end == "now":
+        _end_trial_now(state, subscription, now)
+    elif trial_end is not None:
+        _move_trial_end(state, subscription, int(trial_end))
     _apply_item_changes(state, subscription, changes, behavior, at)
     apply_details(subscription, params)
     if "default_payment_method" in params:
@@ -111,7 +120,7 @@ def _requested_pause(params: Params, now: int) -> Json | None:
 # --- trial_end ---------------------------------------------------------------------------------------------
 
 
-def _move_trial_end(state: State, subscription: Json, params: Params, now: int) -> None:
+def _requested_trial_end(subscription: Json, params: Params, now: int) -> int | str:
     """On a trialing subscription: a future timestamp moves the trial end (and the period end with it);
     `now` ends the trial, starts the first paid period and invoices it."""
     raw = params["trial_end"]
@@ -119,11 +128,14 @@ def _move_trial_end(state: State, subscription: Json, params: Params, now: int) 
         # Stripe would start a new trial on an active subscription, crediting the unused time.
         raise not_implemented_value("trial_end", raw)
     if raw == "now":
-        _end_trial_now(state, subscription, now)
-        return
+        return "now"
     trial_end = as_int(params, "trial_end")
     if trial_end is None or trial_end <= now:
         raise invalid_request(_FUTURE, param="trial_end")
+    return trial_end
+
+
+def _move_trial_end(state: State, subscription: Json, trial_end: int) -> None:
     subscription.update(trial_end=trial_end, billing_cycle_anchor=trial_end)
     for item in items_of(state, subscription):
         item["current_period_end"] = trial_end
@@ -262,6 +274,8 @@ ROUTES = [
             "pause_collection.resumes_at",
             "trial_end",
             "discounts.coupon",
+            "collection_method",
+            "days_until_due",
             "proration_behavior",
             "proration_date",
             "default_payment_method",

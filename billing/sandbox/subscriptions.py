@@ -103,7 +103,9 @@ def create_subscription(call: Call) -> Json:
         owned_payment_method(state, default_pm, customer["id"], "default_payment_method")
     now = state.now(customer["test_clock"])
     trial_end = _trial_end(params, now)
+    collection = requested_collection(params, "charge_automatically", None)
     subscription = state.add(new_object("subscription", _subscription_fields(customer, prices, params, now)))
+    subscription.update(collection_method=collection[0], days_until_due=collection[1])
     subscription.update(
         default_payment_method=default_pm,
         trial_start=now if trial_end else None,
@@ -115,7 +117,7 @@ def create_subscription(call: Call) -> Json:
     set_discounts(state, subscription, coupons or [], now)
     for price, quantity in prices:
         _add_item(state, subscription, price, quantity, now, trial_end)
-    apply_scheduled_cancellation(state, subscription, params)
+    subscription.update(scheduled_cancellation(state, subscription, params, prorates=True))
     if customer["currency"] is None:
         customer["currency"] = subscription["currency"]
     emit(state, "customer.subscription.created", subscription)
@@ -231,6 +233,10 @@ def _bill_first_period(state: State, subscription: Json, behavior: str, now: int
     invoice = invoice_current_period(state, subscription, "subscription_create", (now, now))
     if subscription["status"] == "trialing" or behavior == "default_incomplete":
         return
+    if subscription["collection_method"] == "send_invoice":
+        # The customer pays the emailed invoice within days_until_due; the subscription is active meanwhile.
+        subscription["status"] = "active"
+        return
     charge = collect(state, invoice, default_payment_method_for(state, invoice))
     if invoice["status"] == "paid" or behavior != "error_if_incomplete":
         return
@@ -262,6 +268,30 @@ def invoice_current_period(
     mark_invoiced(state, pending, invoice)
     subscription["latest_invoice"] = invoice["id"]
     return invoice
+
+
+COLLECTION_METHODS = ("charge_automatically", "send_invoice")
+
+
+def requested_collection(params: Params, method: str, days_until_due: int | None) -> tuple[str, int | None]:
+    """(collection_method, days_until_due) after this request; `send_invoice` needs a number of days."""
+    if "collection_method" in params:
+        method = as_str(params, "collection_method") or ""
+        if method not in COLLECTION_METHODS:
+            raise invalid_request(
+                "Invalid collection_method: must be one of charge_automatically or send_invoice",
+                param="collection_method",
+            )
+        days_until_due = None
+    if "days_until_due" in params:
+        days_until_due = as_int(params, "days_until_due")
+    if method == "send_invoice" and days_until_due is None:
+        raise missing_param("days_until_due")
+    if method == "charge_automatically" and days_until_due is not None:
+        raise invalid_request(
+            "days_until_due can only be set when collection_method is send_invoice.", param="days_until_due"
+        )
+    return method, days_until_due
 
 
 def set_status(state: State, subscription: Json, status: str, **fields: object) -> None:
@@ -338,15 +368,28 @@ def list_items(call: Call) -> Json:
 # --- update and cancel -------------------------------------------------------------------------------------
 
 
-def apply_scheduled_cancellation(state: State, subscription: Json, params: Params) -> None:
+def scheduled_cancellation(state: State, subscription: Json, params: Params, *, prorates: bool) -> Json:
+    """The fields `cancel_at_period_end` / `cancel_at` set (checked, not applied). A `cancel_at` inside the
+    current period would make Stripe credit the unused time when prorating; that is not emulated, so it is
+    accepted only with `proration_behavior=none`, as are the named moments (`min_period_end` …)."""
     if "cancel_at_period_end" in params:
         at_end = as_bool(params, "cancel_at_period_end")
-        subscription["cancel_at_period_end"] = at_end
-        subscription["cancel_at"] = period_end(state, subscription) if at_end else None
-        subscription["canceled_at"] = state.now(subscription["test_clock"]) if at_end else None
-    elif "cancel_at" in params:
-        subscription["cancel_at"] = as_int(params, "cancel_at")
-        subscription["cancel_at_period_end"] = False
+        return {
+            "cancel_at_period_end": at_end,
+            "cancel_at": period_end(state, subscription) if at_end else None,
+            "canceled_at": state.now(subscription["test_clock"]) if at_end else None,
+        }
+    if "cancel_at" not in params:
+        return {}
+    raw = params["cancel_at"]
+    if raw == "":
+        return {"cancel_at": None, "cancel_at_period_end": False, "canceled_at": None}
+    if isinstance(raw, str) and not raw.lstrip("-").isdigit():
+        raise not_implemented_value("cancel_at", raw)
+    cancel_at = as_int(params, "cancel_at")
+    if prorates and cancel_at is not None and cancel_at < period_end(state, subscription):
+        raise not_implemented_value("cancel_at", raw)
+    return {"cancel_at": cancel_at, "cancel_at_period_end": False}
 
 
 def apply_details(subscription: Json, params: Params) -> None:
@@ -410,6 +453,8 @@ ROUTES = [
             "payment_behavior",
             "default_payment_method",
             "discounts.coupon",
+            "collection_method",
+            "days_until_due",
             "trial_period_days",
             "trial_end",
             "cancel_at_period_end",

@@ -32,7 +32,7 @@ def _refused(raised: pytest.ExceptionInfo[stripe.InvalidRequestError], param: st
     ("param", "value"),
     [
         ("billing_cycle_anchor", "now"),
-        ("collection_method", "send_invoice"),
+        ("cancel_at", "min_period_end"),
         ("payment_behavior", "pending_if_incomplete"),
         ("add_invoice_items", [{"price": "price_x"}]),
     ],
@@ -145,3 +145,17 @@ def test_every_declared_param_exists_in_stripe_pythons_params(candidate: Route) 
     allowed = set(allowed_paths(candidate.params_type))
     declared = [tuple(path.split(".")) for path in implemented_paths(candidate.implements)]
     assert [path for path in declared if path not in allowed] == []
+
+
+def test_cancel_at_inside_the_period_is_refused_unless_prorations_are_off(
+    stripe_client: stripe.StripeClient, subscription: stripe.Subscription
+) -> None:
+    item = subscription["items"].data[0]
+    mid_period = (item.current_period_start + item.current_period_end) // 2
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.subscriptions.update(subscription.id, params={"cancel_at": mid_period})
+    _refused(raised, "cancel_at")
+    scheduled = stripe_client.v1.subscriptions.update(
+        subscription.id, params={"cancel_at": mid_period, "proration_behavior": "none"}
+    )
+    assert scheduled.cancel_at == mid_period
