@@ -146,7 +146,7 @@ def redeemable_coupon(state: State, coupon_id: str, param: str, currency: str) -
     return coupon
 
 
-def requested_discounts(state: State, subscription: Json, params: Params) -> list[Json] | None:
+def requested_discounts(state: State, currency: str, params: Params) -> list[Json] | None:
     """The coupons `discounts` asks for (checked, not yet redeemed); None when `discounts` is absent."""
     if "discounts" not in params:
         return None
@@ -156,7 +156,7 @@ def requested_discounts(state: State, subscription: Json, params: Params) -> lis
         coupon_id = as_str(entry, "coupon") if isinstance(entry, dict) else None
         if coupon_id is None:
             raise missing_param(f"{name}[coupon]")
-        coupons.append(redeemable_coupon(state, coupon_id, f"{name}[coupon]", subscription["currency"]))
+        coupons.append(redeemable_coupon(state, coupon_id, f"{name}[coupon]", currency))
     return coupons
 
 

@@ -162,7 +162,7 @@ def store_pending(state: State, subscription: Json, lines: list[LineSpec]) -> li
                 "customer_account": None,
                 "date": state.now(subscription["test_clock"]),
                 "description": line.proration_description,
-                "discountable": False,
+                "discountable": True,
                 "discounts": [],
                 "invoice": None,
                 "metadata": {},

@@ -50,7 +50,7 @@ def update_subscription(call: Call) -> Json:
     pause = (
         _requested_pause(params, now) if "pause_collection" in params else subscription["pause_collection"]
     )
-    coupons = requested_discounts(state, subscription, params)
+    coupons = requested_discounts(state, subscription["currency"], params)
     collection = requested_collection(
         params, subscription["collection_method"], subscription["days_until_due"]
     )
@@ -209,6 +209,10 @@ def create_preview(call: Call) -> Json:
         raise invalid_request(
             f"The subscription {subscription_id} does not belong to the customer {customer_id}.",
             param="customer",
+        )
+    if subscription["status"] in ("canceled", "incomplete_expired"):
+        raise invalid_request(
+            f"No upcoming invoices for customer: {subscription['customer']}", code="invoice_upcoming_none"
         )
     raw = params.get("subscription_details")
     details: Params = raw if isinstance(raw, dict) else {}

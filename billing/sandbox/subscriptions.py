@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from billing.sandbox.coupons import requested_discounts, set_discounts
 from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str
-from billing.sandbox.errors import card_declined, invalid_request, missing_param, not_implemented_value
+from billing.sandbox.errors import (
+    StripeApiError,
+    card_declined,
+    invalid_request,
+    missing_param,
+    not_implemented_value,
+)
 from billing.sandbox.events import changed, emit
 from billing.sandbox.invoicing import (
     INVOICE_PAID_HOOKS,
@@ -104,6 +110,7 @@ def create_subscription(call: Call) -> Json:
     now = state.now(customer["test_clock"])
     trial_end = _trial_end(params, now)
     collection = requested_collection(params, "charge_automatically", None)
+    coupons = requested_discounts(state, prices[0][0]["currency"], params)
     subscription = state.add(new_object("subscription", _subscription_fields(customer, prices, params, now)))
     subscription.update(collection_method=collection[0], days_until_due=collection[1])
     subscription.update(
@@ -113,11 +120,14 @@ def create_subscription(call: Call) -> Json:
         status="trialing" if trial_end else "incomplete",
         billing_cycle_anchor=trial_end or now,
     )
-    coupons = requested_discounts(state, subscription, params)
-    set_discounts(state, subscription, coupons or [], now)
     for price, quantity in prices:
         _add_item(state, subscription, price, quantity, now, trial_end)
-    subscription.update(scheduled_cancellation(state, subscription, params, prorates=True))
+    try:
+        subscription.update(scheduled_cancellation(state, subscription, params, prorates=True))
+    except StripeApiError:
+        _discard(state, subscription)
+        raise
+    set_discounts(state, subscription, coupons or [], now)
     if customer["currency"] is None:
         customer["currency"] = subscription["currency"]
     emit(state, "customer.subscription.created", subscription)
@@ -242,10 +252,14 @@ def _bill_first_period(state: State, subscription: Json, behavior: str, now: int
         return
     # Stripe does not create the subscription at all; the declined charge stays on record.
     void_invoice(state, invoice)
+    _discard(state, subscription)
+    raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
+
+
+def _discard(state: State, subscription: Json) -> None:
     for item in items_of(state, subscription):
         state.remove(item["id"])
     state.remove(subscription["id"])
-    raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
 
 
 def invoice_current_period(

@@ -122,3 +122,12 @@ def test_coupon_create_checks_its_shape(stripe_client: stripe.StripeClient) -> N
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.coupons.create(params={"percent_off": 10, "duration": "repeating"})
     assert raised.value.param == "duration_in_months"
+
+
+def test_a_create_refused_for_its_coupon_leaves_nothing_behind(stripe_client: stripe.StripeClient) -> None:
+    customer = make_customer(stripe_client)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        subscribe(stripe_client, customer, make_price(stripe_client), discounts=[{"coupon": "NOPE"}])
+    assert raised.value.code == "resource_missing"
+    assert stripe_client.v1.subscriptions.list(params={"status": "all"}).data == []
+    assert stripe_client.v1.invoices.list().data == []

@@ -392,3 +392,12 @@ def test_a_balance_credit_lowers_the_next_invoice(
             customer.id, params={"amount": -100, "currency": "eur"}
         )
     assert raised.value.param == "currency"
+
+
+def test_a_canceled_subscription_has_no_upcoming_invoice_to_preview(
+    stripe_client: stripe.StripeClient, team: stripe.Subscription
+) -> None:
+    stripe_client.v1.subscriptions.cancel(team.id)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        _preview(stripe_client, team)
+    assert raised.value.code == "invoice_upcoming_none"
