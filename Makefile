@@ -28,3 +28,4 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python bench/digest_bench.py
+	$(BIN)/python bench/classify_bench.py
