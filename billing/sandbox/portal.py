@@ -60,6 +60,23 @@ def _features(requested: Any) -> Json:
     }
 
 
+def _merged_features(current: Json, requested: Any) -> Json:
+    """An update changes only the features (and their fields) it names, as in Stripe."""
+    requested = requested if isinstance(requested, dict) else {}
+    merged = dict(current)
+    for name, section in requested.items():
+        if not isinstance(section, dict) or name not in merged:
+            continue
+        updated = dict(merged[name])
+        if "enabled" in section:
+            updated["enabled"] = as_bool(section, "enabled")
+        for key in ("mode", "proration_behavior"):
+            if key in section and key in updated:
+                updated[key] = as_str(section, key)
+        merged[name] = updated
+    return merged
+
+
 def create_configuration(call: Call) -> Json:
     state, params = call.state, call.params
     now = state.now()
@@ -99,7 +116,7 @@ def update_configuration(call: Call) -> Json:
     configuration = call.state.get("billing_portal.configuration", call.arg("id"))
     before = dict(configuration)
     if "features" in call.params:
-        configuration["features"] = _features(call.params["features"])
+        configuration["features"] = _merged_features(configuration["features"], call.params["features"])
     if "active" in call.params:
         configuration["active"] = as_bool(call.params, "active")
     if "default_return_url" in call.params:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from billing.sandbox.encoding import Params, as_int, as_list, as_str
-from billing.sandbox.errors import invalid_request, missing_param
+from billing.sandbox.errors import NOT_IMPLEMENTED, invalid_request
 from billing.sandbox.invoicing import LineSpec
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
@@ -66,7 +66,10 @@ def requested_changes(
     for index, change in enumerate(as_list(params, "items")):
         name = f"{prefix}[{index}]"
         if not isinstance(change, dict) or as_str(change, "id") is None:
-            raise missing_param(f"{name}[id]")
+            # Stripe adds a new item when `id` is absent; the sandbox changes existing items only.
+            raise invalid_request(
+                f"Missing {name}[id]: adding an item to a subscription {NOT_IMPLEMENTED}", param=f"{name}[id]"
+            )
         item = state.get("subscription_item", str(change["id"]), param=f"{name}[id]")
         if item["subscription"] != subscription["id"]:
             raise invalid_request(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from billing.sandbox.coupons import requested_discounts, set_discounts
 from billing.sandbox.encoding import Params, as_int, as_metadata, as_str, merge_metadata
-from billing.sandbox.errors import invalid_request, missing_param, not_implemented_value
+from billing.sandbox.errors import NOT_IMPLEMENTED, invalid_request, missing_param, not_implemented_value
 from billing.sandbox.events import changed, emit
 from billing.sandbox.invoicing import LineSpec, build_invoice, create_subscription_invoice
 from billing.sandbox.payment_methods import owned_payment_method
@@ -202,7 +202,10 @@ def create_preview(call: Call) -> Json:
     state, params = call.state, call.params
     subscription_id = as_str(params, "subscription")
     if subscription_id is None:
-        raise missing_param("subscription")
+        # Stripe also previews a customer's pending items or a new subscription; the sandbox only this.
+        raise invalid_request(
+            f"Previewing without a subscription {NOT_IMPLEMENTED}; pass subscription.", param="subscription"
+        )
     subscription = state.get("subscription", subscription_id, param="subscription")
     customer_id = as_str(params, "customer")
     if customer_id and customer_id != subscription["customer"]:

@@ -159,3 +159,30 @@ def test_cancel_at_inside_the_period_is_refused_unless_prorations_are_off(
         subscription.id, params={"cancel_at": mid_period, "proration_behavior": "none"}
     )
     assert scheduled.cancel_at == mid_period
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [("billing_cycle_anchor", 4_000_000_000), ("proration_behavior", "none"), ("backdate_start_date", 1)],
+)
+def test_subscription_create_refuses_each_param_it_does_not_implement(
+    stripe_client: stripe.StripeClient, param: str, value: Any
+) -> None:
+    customer, price = make_customer(stripe_client), make_price(stripe_client)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        subscribe(stripe_client, customer, price, **{param: value})
+    _refused(raised, param)
+    assert stripe_client.v1.subscriptions.list(params={"status": "all"}).data == []
+
+
+def test_adding_an_item_or_previewing_without_a_subscription_is_refused_not_ignored(
+    stripe_client: stripe.StripeClient, subscription: stripe.Subscription
+) -> None:
+    price = make_price(stripe_client, amount=500, name="Add-on")
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.subscriptions.update(subscription.id, params={"items": [{"price": price.id}]})
+    _refused(raised, "items[0][id]")
+    with pytest.raises(stripe.InvalidRequestError) as preview:
+        stripe_client.v1.invoices.create_preview(params={"customer": str(subscription.customer)})
+    _refused(preview, "subscription")
+    assert len(stripe_client.v1.subscriptions.retrieve(subscription.id)["items"].data) == 1

@@ -197,3 +197,28 @@ def test_a_session_needs_a_return_url_unless_the_configuration_has_a_default(
     )
     session = stripe_client.v1.billing_portal.sessions.create(params={"customer": customer.id})
     assert session.return_url == RETURN_URL
+
+
+def test_a_portal_session_replays_under_its_idempotency_key(
+    stripe_client: stripe.StripeClient, configuration: stripe.billing_portal.Configuration
+) -> None:
+    customer = make_customer(stripe_client)
+    params: stripe.params.billing_portal.SessionCreateParams = {
+        "customer": customer.id,
+        "return_url": RETURN_URL,
+        "flow_data": {"type": "payment_method_update"},
+    }
+    first = stripe_client.v1.billing_portal.sessions.create(params=params, options={"idempotency_key": "pm"})
+    second = stripe_client.v1.billing_portal.sessions.create(params=params, options={"idempotency_key": "pm"})
+    assert raw(second) == raw(first)
+    assert second.last_response.headers.get("Idempotent-Replayed") == "true"
+
+
+def test_a_configuration_update_changes_only_the_features_it_names(
+    stripe_client: stripe.StripeClient, configuration: stripe.billing_portal.Configuration
+) -> None:
+    updated = stripe_client.v1.billing_portal.configurations.update(
+        configuration.id, params={"features": {"subscription_cancel": {"enabled": False}}}
+    )
+    assert updated.features.subscription_cancel.enabled is False
+    assert updated.features.payment_method_update.enabled is True
