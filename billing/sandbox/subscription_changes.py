@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from billing.sandbox.coupons import requested_discounts, set_discounts
 from billing.sandbox.encoding import Params, as_int, as_metadata, as_str, merge_metadata
-from billing.sandbox.errors import NOT_IMPLEMENTED, invalid_request, missing_param, not_implemented_value
+from billing.sandbox.errors import (
+    NOT_IMPLEMENTED,
+    StripeApiError,
+    invalid_request,
+    missing_param,
+    not_implemented_value,
+)
 from billing.sandbox.events import changed, emit
 from billing.sandbox.invoicing import LineSpec, build_invoice, create_subscription_invoice
 from billing.sandbox.payment_methods import owned_payment_method
@@ -68,16 +74,21 @@ def update_subscription(call: Call) -> Json:
         _move_trial_end(state, subscription, int(trial_end))
     _apply_item_changes(state, subscription, changes, behavior, at)
     apply_details(subscription, params)
-    if "default_payment_method" in params:
-        payment_method = as_str(params, "default_payment_method")
-        if payment_method:
-            owned_payment_method(state, payment_method, subscription["customer"], "default_payment_method")
-        subscription["default_payment_method"] = payment_method
+    _apply_default_payment_method(state, subscription, params)
     subscription["metadata"] = merge_metadata(subscription["metadata"], as_metadata(params))
     previous = changed(before, present(state, subscription))
     if previous:
         emit(state, "customer.subscription.updated", subscription, previous)
     return present(state, subscription, call.expand)
+
+
+def _apply_default_payment_method(state: State, subscription: Json, params: Params) -> None:
+    if "default_payment_method" not in params:
+        return
+    payment_method = as_str(params, "default_payment_method")
+    if payment_method:
+        owned_payment_method(state, payment_method, subscription["customer"], "default_payment_method")
+    subscription["default_payment_method"] = payment_method
 
 
 def _refuse_update_of_ended(params: Params) -> None:
@@ -200,6 +211,38 @@ def create_preview(call: Call) -> Json:
     """The invoice a change would produce, nothing stored: with `always_invoice` (or a new billing interval)
     the invoice made at once; otherwise the next renewal's, with the change's prorations on it."""
     state, params = call.state, call.params
+    subscription = _previewed_subscription(state, params)
+    raw = params.get("subscription_details")
+    details: Params = raw if isinstance(raw, dict) else {}
+    now = state.now(subscription["test_clock"])
+    behavior = proration_behavior(details, "subscription_details[proration_behavior]")
+    at = _proration_date(details, now)
+    changes = requested_changes(state, subscription, details, "subscription_details[items]")
+    real = [change for change in changes if change.changes_anything]
+    restarts = any(change.changes_interval for change in real)
+    prorate = behavior != "none" and subscription["status"] != "trialing"
+    pending = pending_lines(state, subscription)
+    pending += _lines_for(state, real, at, restarts=restarts) if prorate else []
+    if restarts:
+        lines, reason, start = (
+            pending + _period_lines(state, subscription, changes, at),
+            "subscription_update",
+            at,
+        )
+    elif behavior == "always_invoice":
+        lines, reason, start = pending, "subscription_update", at
+    else:
+        start = period_end(state, subscription)
+        if subscription["cancel_at"] is not None and subscription["cancel_at"] <= start:
+            raise _no_upcoming_invoice(subscription)
+        lines, reason = pending + _period_lines(state, subscription, changes, start), "subscription_cycle"
+    invoice = build_invoice(state, subscription, lines, reason, (start, start), "upcoming_" + new_id("in"))
+    invoice.pop("_discounts")
+    invoice.update(hosted_invoice_url=None, invoice_pdf=None, auto_advance=False)
+    return present(state, invoice, call.expand)
+
+
+def _previewed_subscription(state: State, params: Params) -> Json:
     subscription_id = as_str(params, "subscription")
     if subscription_id is None:
         # Stripe also previews a customer's pending items or a new subscription; the sandbox only this.
@@ -214,38 +257,14 @@ def create_preview(call: Call) -> Json:
             param="customer",
         )
     if subscription["status"] in ("canceled", "incomplete_expired"):
-        raise invalid_request(
-            f"No upcoming invoices for customer: {subscription['customer']}", code="invoice_upcoming_none"
-        )
-    raw = params.get("subscription_details")
-    details: Params = raw if isinstance(raw, dict) else {}
-    now = state.now(subscription["test_clock"])
-    behavior = proration_behavior(details, "subscription_details[proration_behavior]")
-    at = _proration_date(details, now)
-    changes = requested_changes(state, subscription, details, "subscription_details[items]")
-    real = [change for change in changes if change.changes_anything]
-    restarts = any(change.changes_interval for change in real)
-    prorate = behavior != "none" and subscription["status"] != "trialing"
-    new_lines = _lines_for(state, real, at, restarts=restarts) if prorate else []
-    pending = pending_lines(state, subscription) + new_lines
-    if restarts:
-        lines = pending + _period_lines(state, subscription, changes, at)
-        invoice = build_invoice(state, subscription, lines, "subscription_update", (at, at), _preview_id())
-    elif behavior == "always_invoice":
-        invoice = build_invoice(state, subscription, pending, "subscription_update", (at, at), _preview_id())
-    else:
-        start = period_end(state, subscription)
-        lines = pending + _period_lines(state, subscription, changes, start)
-        invoice = build_invoice(
-            state, subscription, lines, "subscription_cycle", (start, start), _preview_id()
-        )
-    invoice.pop("_discounts")
-    invoice.update(hosted_invoice_url=None, invoice_pdf=None, auto_advance=False)
-    return present(state, invoice, call.expand)
+        raise _no_upcoming_invoice(subscription)
+    return subscription
 
 
-def _preview_id() -> str:
-    return "upcoming_" + new_id("in")
+def _no_upcoming_invoice(subscription: Json) -> StripeApiError:
+    return StripeApiError(
+        400, f"No upcoming invoices for customer: {subscription['customer']}", code="invoice_upcoming_none"
+    )
 
 
 def _period_lines(state: State, subscription: Json, changes: list[ItemChange], start: int) -> list[LineSpec]:

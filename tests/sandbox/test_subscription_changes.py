@@ -401,3 +401,12 @@ def test_a_canceled_subscription_has_no_upcoming_invoice_to_preview(
     with pytest.raises(stripe.InvalidRequestError) as raised:
         _preview(stripe_client, team)
     assert raised.value.code == "invoice_upcoming_none"
+
+
+def test_a_subscription_ending_at_the_period_end_has_no_upcoming_invoice(
+    stripe_client: stripe.StripeClient, team: stripe.Subscription
+) -> None:
+    _update(stripe_client, team.id, "end", cancel_at_period_end=True)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        _preview(stripe_client, team)
+    assert raised.value.code == "invoice_upcoming_none"
