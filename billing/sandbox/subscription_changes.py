@@ -62,6 +62,8 @@ def update_subscription(call: Call) -> Json:
     )
     cancellation = scheduled_cancellation(state, subscription, params, prorates=behavior != "none")
     trial_end = _requested_trial_end(subscription, params, now) if "trial_end" in params else None
+    payment_method = _requested_default_payment_method(state, subscription, params)
+    metadata = merge_metadata(subscription["metadata"], as_metadata(params))
     before = present(state, subscription)
     subscription.update(cancellation)
     subscription["pause_collection"] = pause
@@ -74,21 +76,21 @@ def update_subscription(call: Call) -> Json:
         _move_trial_end(state, subscription, int(trial_end))
     _apply_item_changes(state, subscription, changes, behavior, at)
     apply_details(subscription, params)
-    _apply_default_payment_method(state, subscription, params)
-    subscription["metadata"] = merge_metadata(subscription["metadata"], as_metadata(params))
+    subscription.update(default_payment_method=payment_method, metadata=metadata)
     previous = changed(before, present(state, subscription))
     if previous:
         emit(state, "customer.subscription.updated", subscription, previous)
     return present(state, subscription, call.expand)
 
 
-def _apply_default_payment_method(state: State, subscription: Json, params: Params) -> None:
+def _requested_default_payment_method(state: State, subscription: Json, params: Params) -> str | None:
     if "default_payment_method" not in params:
-        return
+        current: str | None = subscription["default_payment_method"]
+        return current
     payment_method = as_str(params, "default_payment_method")
     if payment_method:
         owned_payment_method(state, payment_method, subscription["customer"], "default_payment_method")
-    subscription["default_payment_method"] = payment_method
+    return payment_method
 
 
 def _refuse_update_of_ended(params: Params) -> None:
