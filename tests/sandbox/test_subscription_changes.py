@@ -410,3 +410,23 @@ def test_a_subscription_ending_at_the_period_end_has_no_upcoming_invoice(
     with pytest.raises(stripe.InvalidRequestError) as raised:
         _preview(stripe_client, team)
     assert raised.value.code == "invoice_upcoming_none"
+
+
+def test_an_update_refused_for_one_param_changes_nothing(
+    stripe_client: stripe.StripeClient, team: stripe.Subscription
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        _update(
+            stripe_client,
+            team.id,
+            "mixed",
+            pause_collection={"behavior": "void"},
+            cancel_at_period_end=True,
+            items=[{"id": _item_id(team), "quantity": 2}],
+            trial_end=START + 90 * DAY,  # not trialing: refused
+        )
+    assert raised.value.param == "trial_end"
+    after = stripe_client.v1.subscriptions.retrieve(team.id)
+    assert (after.pause_collection, after.cancel_at_period_end) == (None, False)
+    assert after["items"].data[0].quantity == 5
+    assert stripe_client.v1.invoices.list(params={"subscription": team.id}).data[0].id == team.latest_invoice
