@@ -24,7 +24,7 @@ from billing.sandbox.listing import page, page_where, range_matches
 from billing.sandbox.payment_methods import owned_payment_method
 from billing.sandbox.payments import DECLINE_MESSAGE, collect
 from billing.sandbox.periods import add_interval, days
-from billing.sandbox.prorations import mark_invoiced, pending_lines
+from billing.sandbox.prorations import mark_invoiced, pending_lines, proration_behavior
 from billing.sandbox.rendering import present, presenter
 from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
@@ -123,7 +123,8 @@ def create_subscription(call: Call) -> Json:
     for price, quantity in prices:
         _add_item(state, subscription, price, quantity, now, trial_end)
     try:
-        subscription.update(scheduled_cancellation(state, subscription, params, prorates=True))
+        prorates = proration_behavior(params) != "none"
+        subscription.update(scheduled_cancellation(state, subscription, params, prorates=prorates))
     except StripeApiError:
         _discard(state, subscription)
         raise
@@ -473,6 +474,8 @@ ROUTES = [
             "trial_end",
             "cancel_at_period_end",
             "cancel_at",
+            # Only decides whether a cancel_at inside the first period is accepted (with `none`).
+            "proration_behavior",
             "description",
             "metadata",
         ),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -163,7 +164,11 @@ def test_cancel_at_inside_the_period_is_refused_unless_prorations_are_off(
 
 @pytest.mark.parametrize(
     ("param", "value"),
-    [("billing_cycle_anchor", 4_000_000_000), ("proration_behavior", "none"), ("backdate_start_date", 1)],
+    [
+        ("billing_cycle_anchor", 4_000_000_000),
+        ("add_invoice_items", [{"price": "x"}]),
+        ("backdate_start_date", 1),
+    ],
 )
 def test_subscription_create_refuses_each_param_it_does_not_implement(
     stripe_client: stripe.StripeClient, param: str, value: Any
@@ -186,3 +191,17 @@ def test_adding_an_item_or_previewing_without_a_subscription_is_refused_not_igno
         stripe_client.v1.invoices.create_preview(params={"customer": str(subscription.customer)})
     _refused(preview, "subscription")
     assert len(stripe_client.v1.subscriptions.retrieve(subscription.id)["items"].data) == 1
+
+
+def test_create_with_cancel_at_inside_the_first_period_needs_proration_behavior_none(
+    stripe_client: stripe.StripeClient,
+) -> None:
+    customer, price = make_customer(stripe_client), make_price(stripe_client)
+    soon = int(time.time()) + 7 * 24 * 3600
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        subscribe(stripe_client, customer, price, cancel_at=soon)
+    _refused(raised, "cancel_at")
+    assert stripe_client.v1.subscriptions.list(params={"status": "all"}).data == []
+    created = subscribe(stripe_client, customer, price, cancel_at=soon, proration_behavior="none")
+    assert (created.cancel_at, created.status) == (soon, "active")
+    assert stripe_client.v1.invoices.retrieve(str(created.latest_invoice)).amount_paid == 2000
