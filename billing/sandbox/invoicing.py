@@ -226,14 +226,15 @@ def _line_description(line: LineSpec) -> str:
     return f"Trial period for {name}" if line.trial else f"{line.quantity} × {name}"
 
 
-def finalize_invoice(state: State, invoice: Json, *, settle_zero: bool = True) -> None:
-    """Number it, apply the customer's balance, open it; one with nothing due is paid at once (unless
-    `settle_zero` is off: a paused subscription's invoice is voided or marked uncollectible instead)."""
+def finalize_invoice(state: State, invoice: Json, *, collect: bool = True) -> None:
+    """Number it, apply the customer's balance, open it; one with nothing due is paid at once. With `collect`
+    off (a paused subscription's invoice, voided or marked uncollectible next) the balance stays untouched."""
     customer = state.get("customer", invoice["customer"])
     now = state.now_for_customer(customer["id"])
     invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
     customer["next_invoice_sequence"] += 1
-    _apply_customer_balance(state, customer, invoice, now)
+    if collect:
+        _apply_customer_balance(state, customer, invoice, now)
     invoice["status"] = "open"
     invoice["effective_at"] = now
     if invoice["collection_method"] == "send_invoice":
@@ -242,22 +243,27 @@ def finalize_invoice(state: State, invoice: Json, *, settle_zero: bool = True) -
         invoice["due_date"] = now + days_until_due * 24 * 3600
     invoice["status_transitions"] = {**invoice["status_transitions"], "finalized_at": now}
     emit(state, "invoice.finalized", invoice)
-    if invoice["amount_due"] == 0 and settle_zero:
+    if invoice["amount_due"] == 0 and collect:
         mark_paid(state, invoice, now)
+
+
+def balance_applied(starting: int, total: int) -> Json:
+    """The invoice fields a customer balance of `starting` gives an invoice of `total` (previews show it too)."""
+    combined = total + starting
+    return {
+        "starting_balance": starting,
+        "ending_balance": min(0, combined),
+        "amount_due": max(0, combined),
+        "amount_remaining": max(0, combined),
+    }
 
 
 def _apply_customer_balance(state: State, customer: Json, invoice: Json, now: int) -> None:
     """Stripe applies the customer's balance at finalization: a credit (negative) lowers what is due, a debt
     (positive) raises it, and an invoice whose total is negative leaves the rest as credit."""
     starting = int(customer["balance"])
-    combined = int(invoice["total"]) + starting
-    ending = min(0, combined)
-    invoice.update(
-        starting_balance=starting,
-        ending_balance=ending,
-        amount_due=max(0, combined),
-        amount_remaining=max(0, combined),
-    )
+    invoice.update(balance_applied(starting, int(invoice["total"])))
+    ending = int(invoice["ending_balance"])
     if ending != starting:
         for hook in BALANCE_HOOKS:
             hook(state, customer, ending - starting, invoice, now)

@@ -117,7 +117,7 @@ def settle_paused(state: State, invoice: Json, behavior: str, at: int) -> None:
         invoice["auto_advance"] = False
         return
     invoice["auto_advance"] = False
-    finalize_invoice(state, invoice, settle_zero=False)
+    finalize_invoice(state, invoice, collect=False)
     if behavior == "void":
         void_invoice(state, invoice)
         return

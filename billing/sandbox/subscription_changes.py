@@ -14,7 +14,7 @@ from billing.sandbox.errors import (
     not_implemented_value,
 )
 from billing.sandbox.events import changed, emit
-from billing.sandbox.invoicing import LineSpec, build_invoice, create_subscription_invoice
+from billing.sandbox.invoicing import LineSpec, balance_applied, build_invoice, create_subscription_invoice
 from billing.sandbox.payment_methods import owned_payment_method
 from billing.sandbox.periods import add_interval
 from billing.sandbox.prorations import (
@@ -241,6 +241,9 @@ def create_preview(call: Call) -> Json:
     invoice = build_invoice(state, subscription, lines, reason, (start, start), "upcoming_" + new_id("in"))
     invoice.pop("_discounts")
     invoice.update(hosted_invoice_url=None, invoice_pdf=None, auto_advance=False)
+    invoice.update(
+        balance_applied(int(state.get("customer", subscription["customer"])["balance"]), invoice["total"])
+    )
     return present(state, invoice, call.expand)
 
 

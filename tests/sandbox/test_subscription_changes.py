@@ -379,6 +379,8 @@ def test_a_balance_credit_lowers_the_next_invoice(
     assert raw(second) == raw(first)
     assert (first.type, first.amount, first.ending_balance) == ("adjustment", -1500, -1500)
     assert stripe_client.v1.customers.retrieve(customer.id).balance == -1500
+    preview = _preview(stripe_client, team)
+    assert (preview.total, preview.starting_balance, preview.amount_due) == (5000, -1500, 3500)
 
     _advance(stripe_client, clock, FEB_1 + 1)
     renewal = _invoices(stripe_client, team)[0]
@@ -430,3 +432,18 @@ def test_an_update_refused_for_one_param_changes_nothing(
     assert (after.pause_collection, after.cancel_at_period_end) == (None, False)
     assert after["items"].data[0].quantity == 5
     assert stripe_client.v1.invoices.list(params={"subscription": team.id}).data[0].id == team.latest_invoice
+
+
+def test_a_voided_paused_renewal_leaves_the_customer_credit_for_later(
+    stripe_client: stripe.StripeClient,
+    clock: stripe.test_helpers.TestClock,
+    customer: stripe.Customer,
+    team: stripe.Subscription,
+) -> None:
+    stripe_client.v1.customers.balance_transactions.create(
+        customer.id, params={"amount": -700, "currency": "usd"}
+    )
+    _update(stripe_client, team.id, "pause", pause_collection={"behavior": "void"})
+    _advance(stripe_client, clock, FEB_1 + 1)
+    assert _invoices(stripe_client, team)[0].status == "void"
+    assert stripe_client.v1.customers.retrieve(customer.id).balance == -700
