@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from billing.action_kinds import definition
+from billing.action_kinds import ActionDefinition, definition
 from billing.action_kinds.steps import idempotency_key
 from billing.action_models import (
     ActionOutcome,
@@ -19,6 +19,7 @@ from billing.action_models import (
     CaseStatus,
     PendingAction,
     PendingStatus,
+    Step,
     TargetRead,
 )
 from billing.case_actions import CaseActions
@@ -33,6 +34,7 @@ from billing.errors import (
     TargetBusy,
 )
 from billing.models import WriteResult
+from billing.reconcile import key_expired
 from billing.snapshot import CustomerSnapshot
 
 PENDING_TTL = timedelta(minutes=10)
@@ -153,6 +155,36 @@ class ActionService(CaseActions):
         )
         return self._run_claimed(pending, case, actor)
 
+    def resume(self, nonce: str, *, stale_after: timedelta) -> ActionOutcome | None:
+        """Finish an action a crash, a deploy or an unknown outcome left unfinished, as its own confirmer
+        (billing/recovery.py). None if it is not resumable now (finished meanwhile, or a live claim)."""
+        pending = self.pending(nonce)
+        case = self.case(pending.case_id)
+        actor = pending.claimed_by or self._last_confirmer(pending) or pending.requested_by
+        try:
+            if not self.store.claim_pending(nonce, actor=actor, stale_after=stale_after):
+                return None
+        except TargetBusy:
+            return None
+        pending = self.pending(nonce)
+        self._audit(
+            "action_resumed",
+            case,
+            actor,
+            stripe_ids=pending.target_ids,
+            outcome="running",
+            detail={"nonce": nonce, "kind": str(pending.kind), "attempt": pending.attempts},
+        )
+        return self._run_claimed(pending, case, actor)
+
+    def _last_confirmer(self, pending: PendingAction) -> str | None:
+        confirmed = [
+            row
+            for row in self.store.audit_rows(case_id=pending.case_id)
+            if row["event"] == "action_confirmed" and pending.nonce in (row["detail"] or "")
+        ]
+        return str(confirmed[-1]["actor"]) if confirmed and confirmed[-1]["actor"] else None
+
     def _claim(self, pending: PendingAction, case: Case, actor: str) -> bool:
         try:
             return self.store.claim_pending(pending.nonce, actor=actor, stale_after=STALE_CLAIM)
@@ -195,6 +227,7 @@ class ActionService(CaseActions):
             "completed": dict(pending.progress.get("completed", {})),
             "in_flight": pending.progress.get("in_flight"),
             "generation": dict(pending.progress.get("generation", {})),
+            "requests": dict(pending.progress.get("requests", {})),
         }
         try:
             checked = self._reverify(pending, progress)
@@ -264,20 +297,29 @@ class ActionService(CaseActions):
     def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
         action = definition(pending.kind)
         results: dict[str, WriteResult] = {}
+        uncertain = progress["in_flight"]
         for step in pending.steps:
-            generation = int(progress["generation"].get(step.name, 0))
-            key = idempotency_key(pending.nonce, step.name, generation)
+            if step.name in progress["completed"] or step.name == uncertain:
+                # Resuming: Stripe's state says whether the step happened (billing/reconcile.py).
+                found = action.find_effect(step, self.gateway, nonce=pending.nonce)
+                if found is not None:
+                    results[step.name] = found
+                    self._record_step(pending, progress, step, found)
+                    continue
+                if step.name in progress["completed"]:
+                    continue
+            request = self._request_for(action, step, pending, actor, progress)
             progress["in_flight"] = step.name
             self.store.save_pending_progress(pending.nonce, progress)
             try:
-                results[step.name] = result = action.run_step(step, self.gateway, pending, actor, key)
+                results[step.name] = action.send(step, self.gateway, request["params"], request["key"])
             except StripeRefused:
+                # Definitive: Stripe would replay this refusal for the key, so the next attempt needs a new one.
                 progress["in_flight"] = None
-                progress["generation"][step.name] = generation + 1
+                progress["generation"][step.name] = int(progress["generation"].get(step.name, 0)) + 1
+                progress["requests"].pop(step.name, None)
                 raise
-            progress["completed"][step.name] = {"id": getattr(result, "id", None), "key": key}
-            progress["in_flight"] = None
-            self.store.save_pending_progress(pending.nonce, progress)
+            self._record_step(pending, progress, step, results[step.name])
         return ActionOutcome(
             kind=pending.kind,
             case_id=pending.case_id,
@@ -287,3 +329,36 @@ class ActionService(CaseActions):
             results=results,
             request_ids=[rid for result in results.values() if (rid := result.stripe_request_id)],
         )
+
+    def _record_step(
+        self, pending: PendingAction, progress: dict[str, Any], step: Step, result: WriteResult
+    ) -> None:
+        key = (progress["requests"].get(step.name) or {}).get("key")
+        progress["completed"][step.name] = {"id": getattr(result, "id", None), "key": key}
+        progress["in_flight"] = None
+        self.store.save_pending_progress(pending.nonce, progress)
+
+    def _request_for(
+        self,
+        action: ActionDefinition,
+        step: Step,
+        pending: PendingAction,
+        actor: str,
+        progress: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The first attempt's key and parameters, stored; a new key only after a refusal (generation) or
+        once Stripe has forgotten the first one (and Stripe showed the step did not happen)."""
+        now = self.clock.now()
+        stored = progress["requests"].get(step.name)
+        if stored is not None and key_expired(stored.get("first_sent_at"), now):
+            progress["generation"][step.name] = int(progress["generation"].get(step.name, 0)) + 1
+            stored = None
+        if stored is None:
+            generation = int(progress["generation"].get(step.name, 0))
+            stored = {
+                "key": idempotency_key(pending.nonce, step.name, generation),
+                "params": action.request(step, pending, first_confirmed_by=actor),
+                "first_sent_at": now.isoformat(),
+            }
+            progress["requests"][step.name] = stored
+        return dict(stored)

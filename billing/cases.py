@@ -69,13 +69,3 @@ class CaseService:
         """From the state the operator acted on: the state after with the re-checked targets put back."""
         before = state_before(current, outcome)
         return build_handoff(before, case, outcome, gaps=self.store.case_gaps(case.id))
-
-    def handoff_posted(self, case: Case, outcome: ActionOutcome, *, message_ts: str) -> None:
-        self.store.audit(
-            "handoff_posted",
-            actor=outcome.actor,
-            case_id=case.id,
-            customer_id=case.customer_id,
-            outcome="ok",
-            detail={"message_ts": message_ts, "kind": str(outcome.kind)},
-        )

@@ -136,6 +136,33 @@ def m006_case_complaint(db: sqlite_utils.Database) -> None:
     db["cases"].add_column("complaint", str)  # type: ignore[union-attr]
 
 
+@migration
+def m007_outbox(db: sqlite_utils.Database) -> None:
+    """Slack messages the bot owes (handoffs, final card updates, digests) until delivered (billing/outbox.py)."""
+    db["outbox"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "key": str,
+            "kind": str,
+            "method": str,
+            "args": str,
+            "on_sent": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "created_at": str,
+            "sent_at": str,
+            "message_ts": str,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "method", "args", "status", "created_at", "next_attempt_at"},
+        defaults={"status": "queued", "attempts": 0},
+    )
+    db["outbox"].create_index(["key"], unique=True)  # type: ignore[union-attr]
+    db["outbox"].create_index(["status", "next_attempt_at"])  # type: ignore[union-attr]
+
+
 def applied_migrations(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
+from billing.audit_log import log_audit
 from billing.clock import Clock, SystemClock
 from billing.errors import DatabaseUnavailable, TargetBusy
 from billing.metrics import count_audit_event
@@ -27,33 +28,6 @@ log = logging.getLogger(__name__)
 
 # A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
 UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
-
-
-def _log_audit(
-    event: str,
-    actor: str | None,
-    case_id: str | None,
-    customer_id: str | None,
-    stripe_ids: list[str] | None,
-    stripe_request_id: str | None,
-    outcome: str | None,
-    detail: dict[str, Any],
-) -> None:
-    """Every audited fact is also an INFO line, with IDs only: `detail` can quote a query (an email) or a
-    customer's words, so it stays in the database."""
-    fields = {
-        "event": event,
-        "actor": actor,
-        "case_id": case_id,
-        "customer_id": customer_id,
-        "nonce": detail.get("nonce"),
-        "action": detail.get("kind"),
-        "stripe_ids": stripe_ids or [],
-        "stripe_request_id": stripe_request_id,
-        "outcome": outcome,
-    }
-    shown = " ".join(f"{key}={value}" for key, value in fields.items() if value and key != "event")
-    log.info("%s %s", event, shown, extra=fields)
 
 
 def _iso(moment: datetime) -> str:
@@ -138,7 +112,7 @@ class Store:
         detail: dict[str, Any] | None = None,
     ) -> int:
         detail = detail or {}
-        _log_audit(event, actor, case_id, customer_id, stripe_ids, stripe_request_id, outcome, detail)
+        log_audit(event, actor, case_id, customer_id, stripe_ids, stripe_request_id, outcome, detail)
         count_audit_event(event, outcome, detail)
         with self._lock:
             table = self.db["audit_log"]
@@ -386,6 +360,16 @@ class Store:
                 [self.now_iso(), error, nonce],
             )
             self._unlock_targets(nonce)
+
+    def unfinished_actions(self, *, claimed_before: datetime) -> list[str]:
+        """Nonces of actions a crash or an unknown Stripe outcome left unfinished: 'running' since before
+        `claimed_before`, or 'pending' with a call of unknown outcome. Oldest first."""
+        rows = self.db.execute(
+            "select nonce from pending_actions where (status = 'running' and claimed_at <= ?) "
+            f"or (status = 'pending' and {UNCERTAIN}) order by created_at",
+            [_iso(claimed_before)],
+        ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def cancel_pending(self, nonce: str) -> bool:
         """The operator clicked Back: only a pending (never a running) action can be withdrawn, and not one

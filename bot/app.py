@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from typing import cast
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -10,6 +11,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.slack_client import build_slack_client
 from handlers import actions, commands, errors, lookup_actions, middleware, reports, shortcuts, views, words
+from handlers.guard import GuardedApp
 
 # One register(app, services) per listener module; the middleware first (it puts the operator and the
 # button's value into every listener's context), then errors, which catches every listener's failures.
@@ -41,5 +43,5 @@ def build_app(
         listener_executor=listener_executor,
     )
     for module in HANDLER_MODULES:
-        module.register(app, services)
+        module.register(cast(App, GuardedApp(app)), services)
     return app

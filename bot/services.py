@@ -14,6 +14,7 @@ from billing.clock import Clock, SystemClock
 from billing.errors import ConfigError, DatabaseUnavailable
 from billing.gateway import StripeGateway
 from billing.lookup import LookupService
+from billing.outbox import Outbox
 from billing.ports import BillingGateway
 from billing.reports import ReportService
 from billing.store import Store
@@ -35,6 +36,7 @@ class Services:
     actions: ActionService
     reports: ReportService
     cases: CaseService
+    outbox: Outbox
     # Where listeners send their slow part after ack(); see handlers.work.
     work: WorkLanes
 
@@ -101,5 +103,6 @@ def assemble_services(
         reports=ReportService(
             gateway, store, clock, zone=settings.digest_zone, main_currency=settings.billing_main_currency
         ),
+        outbox=Outbox(store, clock),
         work=work or WorkLanes(),
     )

@@ -1,13 +1,17 @@
-"""The checks Slack's Web API makes on what the bot sends (arguments, blocks and their sizes), as the stand-in
-answers them: the same error codes Slack returns."""
+"""How Slack's Web API reads a request (form or JSON arguments) and the checks it makes on what the bot sends
+(arguments, blocks and their sizes), as the stand-in answers them: the same error codes Slack returns."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
 Answer = dict[str, Any]
 Args = dict[str, Any]
 
@@ -53,6 +57,15 @@ def block_problem(block: dict[str, Any]) -> bool:
         return True
     if block.get("type") == "header" and len(text_value) > MAX_HEADER_TEXT:
         return True
+    elements = [e for e in [*(block.get("elements") or []), block.get("accessory")] if isinstance(e, dict)]
+    for element in elements:
+        label = element.get("text")
+        if (
+            element.get("type") == "button"
+            and isinstance(label, dict)
+            and len(label.get("text", "")) > MAX_BUTTON_TEXT
+        ):
+            return True
     action_ids = [
         element.get("action_id") for element in block.get("elements", []) if isinstance(element, dict)
     ]
@@ -61,3 +74,18 @@ def block_problem(block: dict[str, Any]) -> bool:
 
 
 # --- HTTP -------------------------------------------------------------------------------------
+
+
+def parse_args(query: str, content_type: str, body: bytes) -> Args:
+    args: Args = dict(parse_qsl(query))
+    if body:
+        if content_type.startswith("application/json"):
+            args.update(json.loads(body))
+        else:
+            args.update(parse_qsl(body.decode("utf-8")))
+    for name in ("blocks", "view", "attachments", "metadata"):
+        # Form-encoded calls carry these as JSON strings.
+        if isinstance(args.get(name), str):
+            with contextlib.suppress(json.JSONDecodeError):
+                args[name] = json.loads(args[name])
+    return args

@@ -7,7 +7,6 @@ It never records the bearer token itself, only whether one was sent.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import threading
@@ -15,9 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from bot.slack_checks import Answer, Args, blocks_problem, content_problem, error, missing
+from bot.slack_checks import (
+    Answer,
+    Args,
+    blocks_problem,
+    content_problem,
+    error,
+    missing,
+    parse_args,
+)
 
 API_PREFIX = "/api/"
 RESPONSE_URL_PREFIX = "/response_url/"
@@ -44,10 +51,20 @@ class Call:
         return self.answer.get("ts")
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An injected answer: Slack's `{"ok": false}` with HTTP 200, or a 429 (with Retry-After) or a 5xx."""
+
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
-    failures: dict[str, list[str]] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    statuses: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     # Messages customers wrote, for conversations.replies: (channel, ts) -> message.
     history: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
@@ -113,19 +130,48 @@ class SlackStandIn:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
-        """Block until `count` calls to `method` were recorded; raise TimeoutError otherwise."""
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5, *, ok: bool = False) -> list[Call]:
+        """Block until `count` calls to `method` (with `ok`: answered ok) were recorded; raise TimeoutError
+        otherwise. Returns those calls."""
+
+        def matching() -> list[Call]:
+            return [c for c in self._state.calls if c.method == method and (c.ok or not ok)]
+
         with self._changed:
-            done = self._changed.wait_for(lambda: self._count(method) >= count, timeout=timeout)
+            done = self._changed.wait_for(lambda: len(matching()) >= count, timeout=timeout)
             if not done:
                 seen = [call.method for call in self._state.calls]
                 raise TimeoutError(f"expected {count} call(s) to {method} within {timeout}s; got {seen}")
-            return [call for call in self._state.calls if call.method == method]
+            return matching()
 
-    def fail_next(self, method: str, error: str) -> None:
-        """Make the next call to `method` answer `{"ok": false, "error": error}`."""
+    def wait_for_any(self, methods: list[str], timeout: float = 5) -> Call:
+        """The first call to any of `methods` (e.g. an answer that may be ephemeral or a response_url)."""
         with self._changed:
-            self._state.failures.setdefault(method, []).append(error)
+            done = self._changed.wait_for(
+                lambda: any(call.method in methods for call in self._state.calls), timeout=timeout
+            )
+            if not done:
+                raise TimeoutError(f"expected a call to one of {methods} within {timeout}s")
+            return next(call for call in self._state.calls if call.method in methods)
+
+    def fail_next(
+        self, method: str, error: str, *, status: int = 200, retry_after: int | None = None
+    ) -> None:
+        """Make the next call to `method` answer `{"ok": false, "error": error}`; `status=429` (with
+        `retry_after` seconds) or `status=500` answer as Slack does when rate limiting or failing."""
+        with self._changed:
+            self._state.failures.setdefault(method, []).append(Failure(error, status, retry_after))
+
+    def rate_limit_next(self, method: str, *, retry_after: int = 0) -> None:
+        self.fail_next(method, "ratelimited", status=429, retry_after=retry_after)
+
+    def server_error_next(self, method: str) -> None:
+        self.fail_next(method, "internal_error", status=500)
+
+    def http_status(self, answer: Answer) -> tuple[int, int | None]:
+        """The HTTP status (and Retry-After) an answer goes out with."""
+        with self._changed:
+            return self._state.statuses.pop(id(answer), (200, None))
 
     def add_message(
         self, channel: str, ts: str, text: str, *, thread_ts: str | None = None, user: str = "U0CUSTOMER"
@@ -140,9 +186,6 @@ class SlackStandIn:
     def reset(self) -> None:
         with self._changed:
             self._state = _State()
-
-    def _count(self, method: str) -> int:
-        return sum(1 for call in self._state.calls if call.method == method)
 
     # --- answering ------------------------------------------------------------------------------
     def handle(self, path: str, args: Args, bearer: str | None) -> Answer:
@@ -167,7 +210,11 @@ class SlackStandIn:
         with self._changed:
             queued = self._state.failures.get(method)
             if queued:
-                return error(queued.pop(0))
+                failure = queued.pop(0)
+                answer = error(failure.error)
+                if failure.status != 200:
+                    self._state.statuses[id(answer)] = (failure.status, failure.retry_after)
+                return answer
         responder = self._responders().get(method)
         if responder is None:
             return error("unknown_method")
@@ -298,24 +345,10 @@ class SlackStandIn:
         return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM_ID}}
 
 
-def _parse_args(query: str, content_type: str, body: bytes) -> Args:
-    args: Args = dict(parse_qsl(query))
-    if body:
-        if content_type.startswith("application/json"):
-            args.update(json.loads(body))
-        else:
-            args.update(parse_qsl(body.decode("utf-8")))
-    for name in ("blocks", "view", "attachments", "metadata"):
-        # Form-encoded calls carry these as JSON strings.
-        if isinstance(args.get(name), str):
-            with contextlib.suppress(json.JSONDecodeError):
-                args[name] = json.loads(args[name])
-    return args
-
-
 def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._serve()
@@ -331,17 +364,21 @@ def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"ok": False, "error": "not_found"})
                 return
             try:
-                args = _parse_args(url.query, self.headers.get("Content-Type", ""), body)
+                args = parse_args(url.query, self.headers.get("Content-Type", ""), body)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 self._send(200, error("invalid_json"))
                 return
             bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or None
-            self._send(200, standin.handle(url.path, args, bearer))
+            answer = standin.handle(url.path, args, bearer)
+            status, retry_after = standin.http_status(answer)
+            self._send(status, answer, retry_after=retry_after)
 
-        def _send(self, status: int, answer: Answer) -> None:
+        def _send(self, status: int, answer: Answer, *, retry_after: int | None = None) -> None:
             payload = json.dumps(answer).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -20,26 +20,25 @@ from billing.handoff import follow_up_text
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
+from handlers.delivery import deliver_outcome
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services
 from handlers.work import Lane, run_later
 from messages.actions import (
     REFUND_AMOUNT_ACTION,
     REFUND_AMOUNT_BLOCK,
-    acted_note,
     action_error_text,
     confirm_blocks,
     decision_blocks,
-    final_blocks,
+    delivery_delayed_text,
+    delivery_unbuilt_text,
     portal_gap_text,
     portal_link_text,
     refund_modal,
 )
 from messages.card import card_text, customer_card
 from messages.errors import billing_error_text
-from messages.format import minute
-from messages.handoff import handoff_blocks, handoff_text
-from messages.ids import ActionId, ButtonValue, CallbackId
+from messages.ids import ActionId, BadButtonValue, ButtonValue, CallbackId
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +153,9 @@ class CardFlow:
 
     # --- classification ----------------------------------------------------------------------------
     def classify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        case = self.actions.classify(value.case or "", Bucket(value.bucket or ""), self.user)
+        if value.bucket is None:
+            raise BadButtonValue("classify without a bucket")
+        case = self.actions.classify(value.case or "", Bucket(value.bucket), self.user)
         self.show_options(case)
 
     def reclassify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
@@ -248,26 +249,22 @@ class CardFlow:
             self.operator.tell(portal_gap_text(check))
             return
         snapshot = self.finish(check.outcome)
+        if snapshot is None:
+            return
         follow_up = follow_up_text(snapshot, check.outcome)
         self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
 
     # --- after an action: card in its final state, one handoff in the thread -------------------------
-    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot:
-        case = self.actions.case(outcome.case_id)
-        snapshot = self.actions.snapshot(case)
-        handoff = self.services.cases.handoff(case, outcome, current=snapshot)
-        note = acted_note(outcome, minute(self.services.clock.now()))
-        self.update_card(case, snapshot, final_blocks(outcome), acted=note)
-        if case.channel and case.message_ts:
-            posted = self.client.chat_postMessage(
-                channel=case.channel,
-                thread_ts=case.thread_ts or case.message_ts,
-                blocks=handoff_blocks(handoff),
-                text=handoff_text(handoff),
-                unfurl_links=False,
-            )
-            self.services.cases.handoff_posted(case, outcome, message_ts=str(posted.get("ts")))
-        return snapshot
+    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot | None:
+        try:
+            delivery = deliver_outcome(self.services, self.client, outcome)
+        except BillingError as error:
+            # The action is done; only its card and handoff could not be built (Stripe unreadable now).
+            self.operator.tell(delivery_unbuilt_text(outcome, error.message))
+            return None
+        if delivery.delayed:
+            self.operator.tell(delivery_delayed_text(outcome, delivery.delayed))
+        return delivery.snapshot
 
     def update_card(
         self, case: Case, snapshot: CustomerSnapshot, blocks: list[Block] | None, *, acted: str | None = None

@@ -8,13 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from messages.ids import ButtonValue
+from messages.ids import BadButtonValue, ButtonValue
 
 if TYPE_CHECKING:
     from handlers.ports import Services
@@ -70,8 +69,9 @@ def inject_operator_and_button(
     if raw is not None:
         try:
             context["button"] = ButtonValue.decode(raw)
-        except ValidationError:
+        except BadButtonValue as error:
             context["button"] = None  # the listener raises after its ack (require_button)
+            context["button_problem"] = str(error)
     return next()
 
 
@@ -87,8 +87,10 @@ def raw_button_value(body: dict[str, Any]) -> str | None:
 
 
 def require_button(button: ButtonValue | None) -> ButtonValue:
+    """The decoded value; BadButtonValue (expected hostile input, answered in handlers/errors.py) if the click
+    carried none this bot made."""
     if button is None:
-        raise ValueError("the button's value is not one this bot made")
+        raise BadButtonValue("the button's value is not one this bot made")
     return button
 
 

@@ -9,6 +9,7 @@ from billing.actions import ActionService
 from billing.cases import CaseService
 from billing.clock import Clock
 from billing.lookup import LookupService
+from billing.outbox import Outbox
 from billing.reports import ReportService
 from billing.store import Store
 
@@ -53,3 +54,6 @@ class Services(Protocol):
 
     @property
     def work(self) -> WorkLanes: ...
+
+    @property
+    def outbox(self) -> Outbox: ...

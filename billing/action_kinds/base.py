@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from billing.action_models import (
     ActionOutcome,
@@ -72,14 +72,25 @@ class ActionDefinition(ABC):
         PreconditionFailed when it no longer fits."""
 
     @abstractmethod
-    def run_step(
-        self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
-    ) -> WriteResult:
-        """Call Stripe for one step with its idempotency key."""
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
+        """The step's request (JSON), fixed at its first attempt and stored: any later Confirm resends it."""
+
+    @abstractmethod
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        """Call Stripe for one step with its stored request and idempotency key."""
+
+    @abstractmethod
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        """The step's effect if Stripe shows it happened (an earlier call's outcome was unknown), else None."""
 
     @abstractmethod
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         """The card's DONE line, lower-case first letter (the card capitalises)."""
+
+    @abstractmethod
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        """What moved in Stripe, in the operator's words (told when the card or handoff is delayed), lower-case
+        first letter."""
 
     @abstractmethod
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
 from billing.action_kinds.targets import (
@@ -78,13 +80,27 @@ class CancelAndRefund(ActionDefinition):
             return steps.recheck_refund(step, gateway, pending)
         raise steps.unknown_step(step)
 
-    def run_step(
-        self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
-    ) -> WriteResult:
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         if step.name == "cancel":
-            return steps.run_cancel(step, gateway, pending, key)
+            return steps.cancel_request(step, pending)
         if step.name == "refund":
-            return steps.run_refund(step, gateway, pending, actor, key, reason="duplicate")
+            return steps.refund_request(
+                step, pending, first_confirmed_by=first_confirmed_by, reason="duplicate"
+            )
+        raise steps.unknown_step(step)
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        if step.name == "cancel":
+            return steps.send_cancel(gateway, params, key)
+        if step.name == "refund":
+            return steps.send_refund(gateway, params, key)
+        raise steps.unknown_step(step)
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        if step.name == "cancel":
+            return steps.find_cancel(step, gateway)
+        if step.name == "refund":
+            return steps.find_refund(step, gateway, nonce=nonce)
         raise steps.unknown_step(step)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
@@ -94,6 +110,14 @@ class CancelAndRefund(ActionDefinition):
         if outcome.refund is not None:
             parts.append(wording.refund_part(outcome.refund, ids))
         return "; ".join(parts) or wording.no_change(outcome.kind)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        parts = []
+        if outcome.subscription is not None:
+            parts.append(wording.told_cancel(outcome.subscription, ids))
+        if outcome.refund is not None:
+            parts.append(wording.told_refund(outcome.refund, ids))
+        return "; ".join(parts) or wording.recorded(outcome.kind)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         lines = []

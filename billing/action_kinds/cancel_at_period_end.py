@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
 from billing.action_kinds.targets import cancellable_subscription, live_subscription, newer_duplicate
@@ -59,16 +61,28 @@ class CancelAtPeriodEnd(ActionDefinition):
             raise steps.unknown_step(step)
         return steps.recheck_cancel(step, gateway, pending)
 
-    def run_step(
-        self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
-    ) -> WriteResult:
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         if step.name != "cancel":
             raise steps.unknown_step(step)
-        return steps.run_cancel(step, gateway, pending, key)
+        return steps.cancel_request(step, pending)
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        if step.name != "cancel":
+            raise steps.unknown_step(step)
+        return steps.send_cancel(gateway, params, key)
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        if step.name != "cancel":
+            raise steps.unknown_step(step)
+        return steps.find_cancel(step, gateway)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         sub = outcome.subscription
         return wording.cancel_part(sub, ids) if sub else wording.no_change(outcome.kind)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        sub = outcome.subscription
+        return wording.told_cancel(sub, ids) if sub else wording.recorded(outcome.kind)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         return [wording.cancel_line(outcome.subscription)] if outcome.subscription else []

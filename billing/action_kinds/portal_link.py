@@ -37,6 +37,9 @@ class PortalLink(WithoutChange):
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         return "sent a billing-portal link" if outcome.portal else wording.no_change(outcome.kind)
 
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        return "created a billing-portal link" if outcome.portal else wording.recorded(outcome.kind)
+
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         if outcome.portal is None:
             return super().handoff_outcome(outcome)

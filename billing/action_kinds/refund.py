@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
 from billing.action_kinds.targets import card_label, latest_refundable_charge, refundable_charge
@@ -64,16 +66,30 @@ class RefundCharge(ActionDefinition):
             raise steps.unknown_step(step)
         return steps.recheck_refund(step, gateway, pending)
 
-    def run_step(
-        self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
-    ) -> WriteResult:
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         if step.name != "refund":
             raise steps.unknown_step(step)
-        return steps.run_refund(step, gateway, pending, actor, key, reason="requested_by_customer")
+        return steps.refund_request(
+            step, pending, first_confirmed_by=first_confirmed_by, reason="requested_by_customer"
+        )
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        if step.name != "refund":
+            raise steps.unknown_step(step)
+        return steps.send_refund(gateway, params, key)
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        if step.name != "refund":
+            raise steps.unknown_step(step)
+        return steps.find_refund(step, gateway, nonce=nonce)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         refund = outcome.refund
         return wording.refund_part(refund, ids) if refund else wording.no_change(outcome.kind)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        refund = outcome.refund
+        return wording.told_refund(refund, ids) if refund else wording.recorded(outcome.kind)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         return [wording.refund_line(outcome.refund)] if outcome.refund else []

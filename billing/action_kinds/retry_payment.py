@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
 from billing.action_kinds.targets import open_invoice
@@ -60,16 +62,30 @@ class RetryPayment(ActionDefinition):
             raise steps.unknown_step(step)
         return steps.recheck_pay(step, gateway, pending)
 
-    def run_step(
-        self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
-    ) -> WriteResult:
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         if step.name != "pay":
             raise steps.unknown_step(step)
-        return steps.run_pay(step, gateway, key)
+        return steps.pay_request(step)
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        if step.name != "pay":
+            raise steps.unknown_step(step)
+        return steps.send_pay(gateway, params, key)
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        if step.name != "pay":
+            raise steps.unknown_step(step)
+        return steps.find_pay(step, gateway)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         invoice = outcome.invoice
         return f"retried {ids(invoice.id)}: {invoice.status}" if invoice else wording.no_change(outcome.kind)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        invoice = outcome.invoice
+        if invoice is None:
+            return wording.recorded(outcome.kind)
+        return f"retried payment of {ids(invoice.id)} ({invoice.status})"
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         invoice = outcome.invoice

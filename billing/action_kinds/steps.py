@@ -1,12 +1,19 @@
-"""The Stripe steps actions share: the re-check on a fresh read, and the call with its idempotency key."""
+"""The Stripe steps actions share: the re-check on a fresh read, the request fixed at the first attempt, the
+call with its idempotency key, and the effect looked up in Stripe when an earlier call's outcome is unknown."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from billing.action_models import PendingAction, Step
 from billing.errors import PreconditionFailed
 from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Refund, Subscription
 from billing.money import format_money
 from billing.ports import BillingGateway
+from billing.reconcile import NONCE_METADATA
+
+# A step's request as stored with the pending action at its first attempt (JSON), resent unchanged.
+Params = dict[str, Any]
 
 
 def idempotency_key(nonce: str, step: str, generation: int) -> str:
@@ -64,13 +71,27 @@ def recheck_cancel(step: Step, gateway: BillingGateway, pending: PendingAction) 
     return sub
 
 
-def run_cancel(step: Step, gateway: BillingGateway, pending: PendingAction, key: str) -> Subscription:
+def cancel_request(step: Step, pending: PendingAction) -> Params:
+    return {
+        "subscription": step.object_id,
+        "at_period_end": step.at_period_end,
+        "comment": f"billing-ops case {pending.case_id}",
+    }
+
+
+def send_cancel(gateway: BillingGateway, params: Params, key: str) -> Subscription:
     return gateway.cancel_subscription(
-        step.object_id,
-        at_period_end=step.at_period_end,
+        params["subscription"],
+        at_period_end=params["at_period_end"],
         idempotency_key=key,
-        comment=f"billing-ops case {pending.case_id}",
+        comment=params["comment"],
     )
+
+
+def find_cancel(step: Step, gateway: BillingGateway) -> Subscription | None:
+    sub = gateway.get_subscription(step.object_id)
+    done = sub.cancel_at_period_end if step.at_period_end else sub.status == "canceled"
+    return sub if done else None
 
 
 def recheck_refund(step: Step, gateway: BillingGateway, pending: PendingAction) -> Charge:
@@ -81,21 +102,35 @@ def recheck_refund(step: Step, gateway: BillingGateway, pending: PendingAction) 
     return charge
 
 
-def run_refund(
-    step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str, *, reason: str
-) -> Refund:
-    return gateway.refund_charge(
-        step.object_id,
-        amount=step.amount or 0,
-        reason=reason,
-        metadata={
+def refund_request(step: Step, pending: PendingAction, *, first_confirmed_by: str, reason: str) -> Params:
+    """Fixed at the first attempt: the refund's `confirmed_by` stays the operator whose Confirm sent it first."""
+    return {
+        "charge": step.object_id,
+        "amount": step.amount or 0,
+        "reason": reason,
+        "metadata": {
             "billing_ops_case": pending.case_id,
-            "billing_ops_nonce": pending.nonce,
+            NONCE_METADATA: pending.nonce,
             "requested_by": pending.requested_by,
-            "confirmed_by": actor,
+            "confirmed_by": first_confirmed_by,
         },
+    }
+
+
+def send_refund(gateway: BillingGateway, params: Params, key: str) -> Refund:
+    return gateway.refund_charge(
+        params["charge"],
+        amount=params["amount"],
+        reason=params["reason"],
+        metadata=params["metadata"],
         idempotency_key=key,
     )
+
+
+def find_refund(step: Step, gateway: BillingGateway, *, nonce: str) -> Refund | None:
+    """The refund carrying this action's nonce, if Stripe made it."""
+    refunds = gateway.list_refunds(step.object_id)
+    return next((refund for refund in refunds if refund.metadata.get(NONCE_METADATA) == nonce), None)
 
 
 def recheck_pay(step: Step, gateway: BillingGateway, pending: PendingAction) -> Invoice:
@@ -104,8 +139,17 @@ def recheck_pay(step: Step, gateway: BillingGateway, pending: PendingAction) -> 
     return invoice
 
 
-def run_pay(step: Step, gateway: BillingGateway, key: str) -> Invoice:
-    return gateway.pay_invoice(step.object_id, idempotency_key=key)
+def pay_request(step: Step) -> Params:
+    return {"invoice": step.object_id}
+
+
+def send_pay(gateway: BillingGateway, params: Params, key: str) -> Invoice:
+    return gateway.pay_invoice(params["invoice"], idempotency_key=key)
+
+
+def find_pay(step: Step, gateway: BillingGateway) -> Invoice | None:
+    invoice = gateway.get_invoice(step.object_id)
+    return invoice if invoice.status == "paid" else None
 
 
 def unknown_step(step: Step) -> ValueError:

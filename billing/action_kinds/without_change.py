@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from billing.action_kinds.base import ActionDefinition, IdFormat
-from billing.action_kinds.wording import no_change
+from billing.action_kinds.wording import no_change, recorded
 from billing.action_models import (
     ActionOutcome,
     Interaction,
@@ -38,13 +38,20 @@ class WithoutChange(ActionDefinition):
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         raise ValueError(f"{self.kind} has no Stripe steps")
 
-    def run_step(
-        self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
-    ) -> WriteResult:
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
+        raise ValueError(f"{self.kind} has no Stripe steps")
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        raise ValueError(f"{self.kind} has no Stripe steps")
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         raise ValueError(f"{self.kind} has no Stripe steps")
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         return no_change(outcome.kind)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        return recorded(outcome.kind)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         text = no_change(outcome.kind)

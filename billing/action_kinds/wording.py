@@ -68,6 +68,22 @@ def refund_part(refund: Refund, ids: IdFormat) -> str:
     return f"refunded {refund.money()} of {ids(refund.charge_id or '')}"
 
 
+def recorded(kind: str) -> str:
+    return f"recorded {kind.replace('_', ' ')} (no change in Stripe)"
+
+
+def told_cancel(sub: Subscription, ids: IdFormat) -> str:
+    return (
+        f"set {ids(sub.id)} to cancel at period end"
+        if sub.cancel_at_period_end
+        else f"cancelled {ids(sub.id)}"
+    )
+
+
+def told_refund(refund: Refund, ids: IdFormat) -> str:
+    return f"refunded {refund.money()} ({ids(refund.id)})"
+
+
 def cancel_line(sub: Subscription) -> str:
     if sub.cancel_at_period_end and sub.current_period_end:
         return f"Set {sub.id} to cancel at period end ({sub.current_period_end:%Y-%m-%d})"

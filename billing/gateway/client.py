@@ -242,6 +242,11 @@ class StripeGateway(AccountListing):
         )
         return _to_invoice(invoice)
 
+    def list_refunds(self, charge_id: str) -> list[Refund]:
+        """Every refund of the charge (to find the one an action made, by its metadata)."""
+        params: Any = {"charge": charge_id, "limit": PAGE_SIZE}
+        return [_to_refund(refund) for refund in self._paginate("/v1/refunds", params, stripe.Refund)]
+
     # --- writes -------------------------------------------------------------------------------
 
     def cancel_subscription(

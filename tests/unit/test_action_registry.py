@@ -35,7 +35,7 @@ from billing.models import Bucket, Subscription, WriteResult
 from billing.money import Money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
-from messages.actions import decision_blocks, final_blocks
+from messages.actions import decision_blocks, done_text, final_blocks
 from messages.handoff import handoff_text
 from tests.unit.test_actions_fakes import OPERATOR, World
 
@@ -121,14 +121,22 @@ class ToyCancelNow(ActionDefinition):
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         return shared_steps.recheck_cancel(step, gateway, pending)
 
-    def run_step(
-        self, step: Step, gateway: BillingGateway, pending: PendingAction, actor: str, key: str
-    ) -> WriteResult:
-        return shared_steps.run_cancel(step, gateway, pending, key)
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
+        return shared_steps.cancel_request(step, pending)
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        return shared_steps.send_cancel(gateway, params, key)
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        return shared_steps.find_cancel(step, gateway)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         ended = outcome.result("end", Subscription)
         return f"ended {ids(ended.id)} today" if ended else "nothing ended"
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        ended = outcome.result("end", Subscription)
+        return f"ended {ids(ended.id)}" if ended else "nothing ended"
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         ended = outcome.result("end", Subscription)
@@ -168,6 +176,7 @@ def test_a_toy_action_is_offered_planned_run_and_rendered_from_its_definition_al
         ("cancel", f"billing-ops:{pending.nonce}:end")
     ]
 
+    assert done_text(outcome) == "Ended `sub_jp`"
     card = final_blocks(outcome)[0].to_dict()
     assert card["text"]["text"] == ":white_check_mark: *DONE* · Ended `sub_jp` today. Handoff in the thread."
     handoff = build_handoff(before, world.service.case(case_id), outcome, gaps=world.store.case_gaps(case_id))
@@ -187,3 +196,11 @@ def test_what_moves_money_needs_a_confirm_and_what_does_not_has_none() -> None:
     with pytest.raises(ValueError, match="needs request \\+ confirm"):
         world.service.resolve_without_change(case_id, ActionKind.CANCEL_AND_REFUND, OPERATOR)
     assert world.gateway.writes == []
+
+
+def test_the_e2e_button_map_is_every_button_the_bot_registers() -> None:
+    from messages.ids import ActionId as FixedButtons
+    from tests.e2e.buttons import ActionId as E2EButtons
+
+    registered = {str(button) for button in FixedButtons} | {action.button_id for action in ACTIONS}
+    assert {str(button) for button in E2EButtons} == registered
