@@ -29,8 +29,12 @@
     const thread = document.getElementById("thread");
     const draft = thread.querySelector("textarea");
     const draftText = draft ? draft.value : "";
+    const threadWas = thread.dataset.ts || "";
     swap("thread", data.thread);
     thread.hidden = !data.thread;
+    thread.dataset.ts = state.thread || "";
+    // Like Slack, a thread opens (and follows new replies) at its latest reply.
+    if (data.thread && (threadWas !== thread.dataset.ts || force)) thread.scrollTop = thread.scrollHeight;
     const newDraft = thread.querySelector("textarea");
     if (newDraft) newDraft.value = draftText;
     swap("stripe", data.stripe);
