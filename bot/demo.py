@@ -62,9 +62,7 @@ class DemoSettings(Settings):
         return (init_settings,)
 
 
-def demo_settings(
-    *, slack_api_url: str, sandbox: SandboxServer, db_path: Path, **overrides: Any
-) -> Settings:
+def demo_settings(*, slack_api_url: str, sandbox: SandboxServer, db_path: Path, **overrides: Any) -> Settings:
     """`overrides` replace any setting (the playground adds operators, a viewer and a digest channel)."""
     values: dict[str, Any] = {
         "slack_bot_token": DEMO_BOT_TOKEN,

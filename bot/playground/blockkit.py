@@ -68,7 +68,9 @@ def _context(block: Block, names: Names, _: Mapping[str, str]) -> str:
     items = []
     for element in block.get("elements") or []:
         if isinstance(element, Mapping) and element.get("type") == "image":
-            items.append(f'<span class="bk-image-alt">[{html.escape(str(element.get("alt_text", "")))}]</span>')
+            items.append(
+                f'<span class="bk-image-alt">[{html.escape(str(element.get("alt_text", "")))}]</span>'
+            )
         else:
             items.append(f"<span>{text_html(element, names)}</span>")
     return f'<div class="bk-context">{"".join(items)}</div>'

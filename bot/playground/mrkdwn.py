@@ -103,8 +103,7 @@ def _mention(sigil: str, ident: str, label: str, names: Mapping[str, str]) -> st
     name = names.get(ident) or unescape_slack(label) or ident
     kind = "user" if sigil == "@" else "channel"
     return (
-        f'<span class="mention {kind}" data-{kind}="{html.escape(ident)}">'
-        f"{html.escape(sigil + name)}</span>"
+        f'<span class="mention {kind}" data-{kind}="{html.escape(ident)}">{html.escape(sigil + name)}</span>'
     )
 
 

@@ -110,11 +110,11 @@ def _sidebar(workspace: Workspace, view: View) -> str:
             channels.append(
                 f'<a href="#" class="channel-link{active}" data-channel="{e(channel.id)}"># {e(channel.name)}</a>'
             )
-    dm_section = f'<h3>Direct messages</h3>{"".join(dms)}' if dms else ""
+    dm_section = f"<h3>Direct messages</h3>{''.join(dms)}" if dms else ""
     return (
         '<div class="workspace-name">Billing Ops playground</div>'
         '<div class="workspace-note">Offline: a Slack stand-in and the demo Stripe sandbox</div>'
-        f'<h3>Channels</h3>{"".join(channels)}{dm_section}'
+        f"<h3>Channels</h3>{''.join(channels)}{dm_section}"
     )
 
 
@@ -165,7 +165,9 @@ def _message(
     badge = '<span class="app-badge">APP</span>' if is_app else ""
     role = f'<span class="muted role">{e(author.title)}</span>' if author and not is_app else ""
     content = (
-        blocks_html(message.blocks, names) if message.blocks else f'<div class="bk-text">{mrkdwn_html(message.text, names)}</div>'
+        blocks_html(message.blocks, names)
+        if message.blocks
+        else f'<div class="bk-text">{mrkdwn_html(message.text, names)}</div>'
     )
     edited = '<span class="muted edited">(edited)</span>' if message.edited else ""
     ephemeral = (
@@ -223,7 +225,9 @@ def _modal(workspace: Workspace, user: str, names: Mapping[str, str]) -> tuple[s
     close = _plain(view.get("close")) or "Cancel"
     submit = _plain(view.get("submit"))
     submit_html = (
-        f'<button type="button" class="bk-button bk-primary modal-submit">{e(submit)}</button>' if submit else ""
+        f'<button type="button" class="bk-button bk-primary modal-submit">{e(submit)}</button>'
+        if submit
+        else ""
     )
     body = blocks_html(view.get("blocks") or [], names, errors=open_view.errors)
     html_text = (

@@ -316,7 +316,9 @@ def _as_payload(message: Message) -> dict[str, Any]:
 
 
 def _failed(what: str, response: httpx.Response) -> str:
-    return f"{what} failed: the bot answered HTTP {response.status_code} (Slack would show “dispatch_failed”)."
+    return (
+        f"{what} failed: the bot answered HTTP {response.status_code} (Slack would show “dispatch_failed”)."
+    )
 
 
 def new_workspace() -> Workspace:

@@ -69,7 +69,9 @@ class StripeChanges:
             return [self._invoice(match.group(1))]
         if path == _PORTAL:
             customer = str(params.get("customer") or "")
-            return [ChangedObject("billing portal session", f"portal for {customer}", (("customer", customer),))]
+            return [
+                ChangedObject("billing portal session", f"portal for {customer}", (("customer", customer),))
+            ]
         return []
 
     def _subscription(self, subscription_id: str) -> ChangedObject:

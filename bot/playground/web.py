@@ -90,7 +90,12 @@ def build_web_app(playground: Playground) -> Starlette:
             "/api/click",
             action(
                 lambda v, d: playground.click(
-                    v.user, v.channel, text(d, "ts"), text(d, "action_id"), text(d, "block_id"), text(d, "value")
+                    v.user,
+                    v.channel,
+                    text(d, "ts"),
+                    text(d, "action_id"),
+                    text(d, "block_id"),
+                    text(d, "value"),
                 )
             ),
             methods=["POST"],
@@ -109,7 +114,9 @@ def build_web_app(playground: Playground) -> Starlette:
             action(lambda v, d: playground.message_shortcut(v.user, v.channel, text(d, "ts"))),
             methods=["POST"],
         ),
-        Route("/api/global-shortcut", action(lambda v, d: playground.global_shortcut(v.user)), methods=["POST"]),
+        Route(
+            "/api/global-shortcut", action(lambda v, d: playground.global_shortcut(v.user)), methods=["POST"]
+        ),
         Route(
             "/api/view-submit",
             action(lambda v, d: playground.submit_view(v.user, text(d, "view_id"), _values(d.get("values")))),
@@ -155,7 +162,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def page_server(playground: Playground, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
-        build_web_app(playground), host=LOOPBACK, port=port, log_level="warning", access_log=False, lifespan="off"
+        build_web_app(playground),
+        host=LOOPBACK,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     return uvicorn.Server(config)
 
@@ -176,7 +188,9 @@ def serving_page_in_thread(playground: Playground, port: int = 0) -> Iterator[st
     sock = listening_socket(LOOPBACK, port)
     bound = sock.getsockname()[1]
     server = page_server(playground, bound)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="playground-page", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="playground-page", daemon=True
+    )
     thread.start()
     try:
         yield f"http://{LOOPBACK}:{bound}/"

@@ -124,7 +124,9 @@ class Workspace:
         with self.lock:
             ts = f"{ORIGIN_HUMAN_TS}.{next(self._human_ts):06d}"
             self._add(
-                Message(channel=channel, ts=ts, author="USLACKBOT", text=text, thread_ts=thread_ts, only_for=user)
+                Message(
+                    channel=channel, ts=ts, author="USLACKBOT", text=text, thread_ts=thread_ts, only_for=user
+                )
             )
 
     def close_view(self, user: str, view_id: str | None = None, *, everything: bool = False) -> None:
@@ -156,7 +158,9 @@ class Workspace:
 
     def top_level(self, channel: str, user: str) -> list[Message]:
         with self.lock:
-            return [m for m in self.messages if m.channel == channel and not m.is_reply and m.visible_to(user)]
+            return [
+                m for m in self.messages if m.channel == channel and not m.is_reply and m.visible_to(user)
+            ]
 
     def replies(self, channel: str, thread_ts: str, user: str) -> list[Message]:
         with self.lock:

@@ -31,7 +31,9 @@ def texts(playground: Playground, channel: str, user: str) -> list[str]:
     return [message.text for message in playground.sync().top_level(channel, user)]
 
 
-def test_the_global_shortcut_opens_the_lookup_modal_which_validates_then_posts(playground: Playground) -> None:
+def test_the_global_shortcut_opens_the_lookup_modal_which_validates_then_posts(
+    playground: Playground,
+) -> None:
     assert playground.global_shortcut(DEMO_OPERATOR).ok
     modal = playground.sync().modal_for(DEMO_OPERATOR)
     assert modal is not None and modal.view["callback_id"] == "billing_lookup_modal"
@@ -41,7 +43,9 @@ def test_the_global_shortcut_opens_the_lookup_modal_which_validates_then_posts(p
     playground.submit_view(DEMO_OPERATOR, modal.id, blank)
     assert modal.errors == {LOOKUP_INPUT_BLOCK: "Enter an email, Stripe ID or name."}
 
-    jane = {LOOKUP_INPUT_BLOCK: {LOOKUP_INPUT_ACTION: {"type": "plain_text_input", "value": "jane@example.com"}}}
+    jane = {
+        LOOKUP_INPUT_BLOCK: {LOOKUP_INPUT_ACTION: {"type": "plain_text_input", "value": "jane@example.com"}}
+    }
     playground.submit_view(DEMO_OPERATOR, modal.id, jane)
     still_open = playground.sync().modal_for(DEMO_OPERATOR)
     assert still_open is not None and "Posted in <#C0BILLINGOPS>" in str(still_open.view["blocks"])
