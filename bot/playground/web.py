@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from billing.errors import ConfigError
 from bot.demo import DEMO_CHANNEL, DEMO_OPERATOR
+from bot.server import GracefulServer
 from bot.playground.page import View, fragments, page_html
 from bot.playground.session import PEOPLE, Outcome, Playground
 
@@ -169,7 +170,9 @@ def page_server(playground: Playground, port: int) -> uvicorn.Server:
         access_log=False,
         lifespan="off",
     )
-    return uvicorn.Server(config)
+    # GracefulServer: Ctrl-C (or SIGTERM) ends the page's server and returns, so the caller's cleanup
+    # stops the bot, the stand-in and the sandbox and the command exits 0.
+    return GracefulServer(config)
 
 
 def serve_page(playground: Playground, *, port: int, ready: Callable[[str], None]) -> None:

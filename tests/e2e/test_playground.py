@@ -17,7 +17,9 @@ from bot.playground.session import (
     Playground,
     running_playground,
 )
+from bot.playground.workspace import Message
 from bot.playground.web import serving_page_in_thread
+from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
 from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK
 
 
@@ -89,3 +91,44 @@ def test_the_page_and_its_api_answer_on_loopback(playground: Playground) -> None
         assert http.get("/static/../session.py").status_code == 404
         refused = http.post("/api/message", content=b"not json")
         assert refused.status_code == 400
+
+
+def buttons(message: Message) -> dict[str, tuple[str, str, str]]:
+    """label -> (action_id, block_id, value) of the message's buttons."""
+    return {
+        element["text"]["text"]: (element["action_id"], str(block.get("block_id")), element.get("value", ""))
+        for block in message.blocks
+        for element in block.get("elements") or []
+        if element.get("type") == "button"
+    }
+
+
+def click(playground: Playground, user: str, message: Message, label: str) -> Message:
+    action_id, block_id, value = buttons(message)[label]
+    assert playground.click(user, message.channel, message.ts, action_id, block_id, value).ok
+    updated = playground.sync().find(message.channel, message.ts)
+    assert updated is not None
+    return updated
+
+
+def test_a_refund_above_the_threshold_opens_a_modal_and_needs_the_second_operator(
+    playground: Playground,
+) -> None:
+    playground.send_message(DEMO_OPERATOR, DEMO_CHANNEL, "/billing yuki.annual@example.com")
+    card = playground.sync().top_level(DEMO_CHANNEL, DEMO_OPERATOR)[-1]
+    card = click(playground, DEMO_OPERATOR, card, "Product failure")
+    card = click(playground, DEMO_OPERATOR, card, "Refund charge…")
+    modal = playground.sync().modal_for(DEMO_OPERATOR)
+    assert modal is not None and modal.view["callback_id"] == "billing_refund_modal"
+
+    amount = {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": "150"}}}
+    playground.submit_view(DEMO_OPERATOR, modal.id, amount)
+    assert playground.sync().modal_for(DEMO_OPERATOR) is None
+    card = playground.sync().find(card.channel, card.ts) or card
+    assert "another operator" in str(card.blocks)
+
+    click(playground, DEMO_OPERATOR, card, "Confirm")
+    assert playground.stripe.objects() == []  # the requester's own Confirm moves nothing
+    click(playground, SECOND_OPERATOR, card, "Confirm")
+    [refund] = [obj for obj in playground.stripe.objects() if obj.kind == "refund"]
+    assert ("amount", "$150.00") in refund.facts
