@@ -19,9 +19,9 @@ from starlette.routing import Route
 
 from billing.errors import ConfigError
 from bot.demo import DEMO_CHANNEL, DEMO_OPERATOR
-from bot.server import GracefulServer
 from bot.playground.page import View, fragments, page_html
 from bot.playground.session import PEOPLE, Outcome, Playground
+from bot.server import GracefulServer
 
 LOOPBACK = "127.0.0.1"
 STATIC = {"playground.js": "text/javascript", "playground.css": "text/css"}

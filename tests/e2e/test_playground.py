@@ -17,8 +17,8 @@ from bot.playground.session import (
     Playground,
     running_playground,
 )
-from bot.playground.workspace import Message
 from bot.playground.web import serving_page_in_thread
+from bot.playground.workspace import Message
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
 from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK
 
