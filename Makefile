@@ -16,7 +16,11 @@ demo: install
 	$(BIN)/billing-bot demo
 
 # The same, clickable: a Slack-like page on 127.0.0.1 driving the real bot (prints its URL; Ctrl-C stops it).
-playground: install
+# Needs only the package (no dev tools), installed once, so a fresh clone serves the page quickly.
+$(BIN)/billing-bot: $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+
+playground: $(BIN)/billing-bot
 	$(BIN)/billing-bot playground
 
 lint: install

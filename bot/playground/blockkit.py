@@ -7,7 +7,6 @@ Unknown block or element types render as Slack renders them: a note that the con
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -157,8 +156,3 @@ def _text_input(element: Mapping[str, Any], block_id: str, names: Names) -> str:
 
 def _attributes(attributes: Mapping[str, str]) -> str:
     return " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
-
-
-def view_json(view: Mapping[str, Any]) -> str:
-    """A compact JSON copy for data- attributes (escaped by the caller)."""
-    return json.dumps(view, separators=(",", ":"))

@@ -31,9 +31,7 @@ def e(text: object) -> str:
     return html.escape(str(text))
 
 
-def fragments(
-    workspace: Workspace, view: View, stripe: Sequence[ChangedObject], people: Sequence[User]
-) -> dict[str, str]:
+def fragments(workspace: Workspace, view: View, stripe: Sequence[ChangedObject]) -> dict[str, str]:
     with workspace.lock:
         names = workspace.names()
         modal_html, modal_key = _modal(workspace, view.user, names)
@@ -52,7 +50,7 @@ def fragments(
 def page_html(
     workspace: Workspace, view: View, stripe: Sequence[ChangedObject], people: Sequence[User]
 ) -> str:
-    parts = fragments(workspace, view, stripe, people)
+    parts = fragments(workspace, view, stripe)
     options = "".join(
         f'<option value="{e(user.id)}"{" selected" if user.id == view.user else ""}>{e(user.title)}</option>'
         for user in people

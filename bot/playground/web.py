@@ -51,7 +51,7 @@ def build_web_app(playground: Playground) -> Starlette:
         view = view_of(dict(request.query_params))
         workspace = await run_in_threadpool(playground.sync)
         stripe = await run_in_threadpool(playground.stripe.objects)
-        body = {"version": workspace.version, **fragments(workspace, view, stripe, PEOPLE)}
+        body = {"version": workspace.version, **fragments(workspace, view, stripe)}
         return JSONResponse(body, headers=NO_STORE)
 
     def action(do: Callable[[View, dict[str, Any]], Outcome]) -> Callable[[Request], Awaitable[Response]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.demo import DEMO_OPERATOR
 from bot.playground.session import NON_OPERATOR, SUPPORT_CHANNEL
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,15 @@ def type_in_composer(page: Any, text: str) -> None:
     box = page.locator("#composer textarea")
     box.fill(text)
     box.press("Enter")
+
+
+def switch_user(page: Any, user: str) -> None:
+    """Pick someone in the switcher and wait until the page shows what they see."""
+    page.select_option("#user-switcher", user)
+    page.wait_for_function(
+        "user => new URLSearchParams(document.getElementById('app').dataset.shown || '').get('user') === user",
+        arg=user,
+    )
 
 
 def look_up_jane(page: Any) -> Any:
@@ -72,7 +82,7 @@ def test_an_operator_cancels_the_duplicate_and_refunds_and_sees_the_handoff_and_
 
 def test_a_non_operator_is_refused_privately(page: Any, screenshots: Path) -> None:
     card = look_up_jane(page)
-    page.select_option("#user-switcher", NON_OPERATOR)
+    switch_user(page, NON_OPERATOR)
     card.locator(".bk-button.bk-primary[data-action-id='billing.classify']").click()
     refusal = page.locator(".msg.ephemeral", has_text="operator")
     refusal.wait_for()
@@ -80,7 +90,7 @@ def test_a_non_operator_is_refused_privately(page: Any, screenshots: Path) -> No
     assert card.get_by_role("button", name="Cancel duplicate now + refund").count() == 0
     shoot(page, screenshots, "1-refused")
 
-    page.select_option("#user-switcher", "U0DEMOOPERATOR")
+    switch_user(page, DEMO_OPERATOR)
     page.locator(CARD).wait_for()
     assert page.locator(".msg.ephemeral", has_text="operator").count() == 0  # only Alex saw it
 
@@ -111,3 +121,32 @@ def test_customer_text_is_shown_as_text(page: Any) -> None:
     kenji.wait_for()
     assert "<b>urgent</b> <script>alert('hi')</script>" in kenji.inner_text()
     assert kenji.locator(".msg-content script, .msg-content b:text-is('urgent')").count() == 0
+
+
+def test_the_global_shortcut_modal_shows_its_validation_error_then_posts(
+    page: Any, screenshots: Path
+) -> None:
+    page.get_by_role("button", name="⚡ Billing lookup").click()
+    modal = page.get_by_role("dialog")
+    modal.locator(".modal-submit").click()
+    modal.get_by_role("alert").wait_for()
+    assert "Enter an email" in modal.get_by_role("alert").inner_text()
+    shoot(page, screenshots, "1-validation")
+
+    modal.locator(".bk-text-input").fill("jane@example.com")
+    modal.locator(".modal-submit").click()
+    modal.get_by_text("Posted in").wait_for()
+    assert "#billing-ops" in modal.inner_text()
+    modal.locator(".modal-cancel").click()
+    modal.wait_for(state="detached")
+    page.locator(CARD).wait_for()
+
+
+def test_the_digest_button_posts_in_the_digest_channel_once(page: Any) -> None:
+    page.get_by_role("button", name="Post today's digest").click()
+    page.locator("#notice", has_text="Posted the digest").wait_for()
+    page.get_by_role("button", name="Post today's digest").click()
+    page.locator("#notice", has_text="already posted").wait_for()
+    page.locator(".channel-link[data-channel='C0DIGEST']").click()
+    page.locator("#channel .msg.from-app").first.wait_for()
+    assert page.locator("#channel .msg.from-app").count() == 1

@@ -15,9 +15,12 @@
   }
 
   async function refresh(force) {
-    const response = await fetch("/api/state?" + query(), { cache: "no-store" });
+    const asked = query();
+    const response = await fetch("/api/state?" + asked, { cache: "no-store" });
     if (!response.ok) return;
     const data = await response.json();
+    if (asked !== query()) return; // the person switched user, channel or thread meanwhile
+    app.dataset.shown = asked;
     if (!force && data.version === version) return;
     version = data.version;
     swap("sidebar", data.sidebar);
