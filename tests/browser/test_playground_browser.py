@@ -134,7 +134,7 @@ def test_the_global_shortcut_modal_shows_its_validation_error_then_posts(
     shoot(page, screenshots, "1-validation")
 
     modal.locator(".bk-text-input").fill("jane@example.com")
-    modal.locator(".modal-submit").click()
+    modal.locator(".bk-text-input").press("Enter")
     modal.get_by_text("Posted in").wait_for()
     assert "#billing-ops" in modal.inner_text()
     modal.locator(".modal-cancel").click()

@@ -200,6 +200,12 @@
       event.preventDefault();
       box.form.requestSubmit();
     }
+    if (event.key === "Enter" && box.matches(".modal input.bk-text-input")) {
+      // As in Slack, Enter in a single-line input submits the modal.
+      event.preventDefault();
+      const submit = box.closest(".modal").querySelector(".modal-submit");
+      if (submit) submit.click();
+    }
     if (event.key === "Escape") document.querySelectorAll(".menu").forEach((menu) => { menu.hidden = true; });
   });
 
