@@ -36,6 +36,7 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python bench/digest_bench.py
+	$(BIN)/python bench/classify_bench.py
 
 # The playground in headless Chromium: Debian's chromium package (apt-get install chromium), driven by
 # Playwright for Python, which never downloads a browser here. Screenshots of every step go to $(SCREENSHOTS).

@@ -66,6 +66,7 @@ class Case(Model):
     id: str
     customer_id: str
     matched_on: str = ""
+    complaint: str = ""
     suggested_bucket: Bucket | None = None
     bucket: Bucket | None = None
     bucket_by: str | None = None
@@ -169,7 +170,7 @@ class ActionPolicy:
 
 
 class SnapshotSource(Protocol):
-    def snapshot(self, customer_id: str, *, matched_on: str) -> CustomerSnapshot: ...
+    def snapshot(self, customer_id: str, *, matched_on: str, complaint: str = "") -> CustomerSnapshot: ...
 
 
 # --- the service -----------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ class ActionService:
         return case
 
     def snapshot(self, case: Case) -> CustomerSnapshot:
-        return self.snapshots.snapshot(case.customer_id, matched_on=case.matched_on)
+        return self.snapshots.snapshot(case.customer_id, matched_on=case.matched_on, complaint=case.complaint)
 
     def _audit(self, event: str, case: Case, actor: str | None, **fields: Any) -> None:
         self.store.audit(event, actor=actor, case_id=case.id, customer_id=case.customer_id, **fields)

@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -72,6 +72,8 @@ CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 # A customer page carries subscriptions (for counts) and each customer's default card.
 LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
+# Invoices and charges found by search, each with its customer (and that customer's default card).
+SEARCHED_OWNER_EXPAND = ["data.customer", *(f"data.customer.{path}" for path in CUSTOMER_EXPAND)]
 # Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),
 # which is the one Stripe charges when the subscription has none.
 LISTED_SUBSCRIPTION_EXPAND = [
@@ -181,6 +183,26 @@ class StripeGateway:
             )
         )
         return [_to_customer(customer) for customer in page.data]
+
+    def customers_with_invoices(self, query: str) -> list[Customer]:
+        page = self._read(
+            lambda: self._client.v1.invoices.search(
+                params={"query": query, "limit": 20, "expand": SEARCHED_OWNER_EXPAND}
+            )
+        )
+        return _distinct_owners(invoice.customer for invoice in page.data)
+
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
+        page = self._read(
+            lambda: self._client.v1.charges.search(
+                params={"query": query, "limit": 100, "expand": SEARCHED_OWNER_EXPAND}
+            )
+        )
+        return [
+            (_to_charge(charge), _to_customer(charge.customer))
+            for charge in page.data
+            if isinstance(charge.customer, stripe.Customer) and not getattr(charge.customer, "deleted", False)
+        ]
 
     def get_customer(self, customer_id: str) -> Customer:
         customer = self._read(
@@ -832,3 +854,13 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [_scrub(item) for item in value]
     return value
+
+
+def _distinct_owners(owners: Iterable[Any]) -> list[Customer]:
+    """Each live customer once, in the order first seen (search results come newest first)."""
+    customers: dict[str, Customer] = {}
+    for owner in owners:
+        if owner is None or isinstance(owner, str) or getattr(owner, "deleted", False):
+            continue
+        customers.setdefault(owner.id, _to_customer(owner))
+    return list(customers.values())

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from billing.errors import BadQuery
+from billing.models import CardSummary
 
-USAGE = "Look a customer up by email, Stripe ID (cus_…, sub_…, in_…, ch_…, pi_…), name, or github:handle."
+USAGE = (
+    "Look a customer up by email, Stripe ID (cus_…, sub_…, in_…, ch_…, pi_…), invoice number, "
+    "`card 4242 08/30` (last 4 and expiry, or last 4 and name), name, or github:handle."
+)
 MAX_QUERY_LENGTH = 200
 # Stripe's `~` (substring) operator needs at least three characters.
 MIN_SUBSTRING_LENGTH = 3
@@ -51,9 +55,11 @@ class IdentifierKind(IntEnum):
     INVOICE_ID = 2
     CHARGE_ID = 3
     PAYMENT_INTENT_ID = 4
-    EMAIL = 5
-    METADATA = 6
-    NAME = 7
+    INVOICE_NUMBER = 5
+    EMAIL = 6
+    METADATA = 7
+    CARD = 8
+    NAME = 9
 
 
 ID_PREFIXES: dict[str, IdentifierKind] = {
@@ -69,9 +75,48 @@ _NOUNS: dict[IdentifierKind, str] = {
     IdentifierKind.INVOICE_ID: "invoice",
     IdentifierKind.CHARGE_ID: "charge",
     IdentifierKind.PAYMENT_INTENT_ID: "payment",
+    IdentifierKind.INVOICE_NUMBER: "invoice number",
     IdentifierKind.EMAIL: "email",
+    IdentifierKind.CARD: "card",
     IdentifierKind.NAME: "name",
 }
+# Stripe numbers invoices PREFIX-SEQUENCE: the customer's invoice_prefix (letters and digits), then a counter.
+INVOICE_NUMBER = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{3,12}-\d{4,6}")
+INVOICE_NUMBER_IN_TEXT = re.compile(r"\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{6,12}-\d{4,6}\b")
+# `card 4242 08/30`, `card 4242 exp 08/2030`, `last4 4242 Jane Doe`, `•••• 4242 08/30`.
+CARD_QUERY = re.compile(
+    r"^(?:card|last4|last 4|••••|\*{4})[:\s]*(?P<last4>\d{4})\b\s*"
+    r"(?:(?:exp(?:ires|iry)?[:\s]*)?(?P<month>\d{1,2})\s*/\s*(?P<year>\d{4}|\d{2})|(?P<name>\D.*))?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CardHint:
+    """What an operator knows of a card: its last 4, and its expiry or its holder's name."""
+
+    last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
+    name: str | None = None
+
+    def describe(self) -> str:
+        if self.exp_month is not None and self.exp_year is not None:
+            return f"•••• {self.last4} exp {self.exp_month:02d}/{self.exp_year % 100:02d}"
+        return f"•••• {self.last4} of {self.name}"
+
+    def search_query(self) -> str:
+        """charges.search on the last 4 (the field Stripe documents); expiry and name are compared with
+        the charges and customers found."""
+        return f"payment_method_details.card.last4:{quote(self.last4)}"
+
+    def matches(self, card: CardSummary | None, customer_name: str | None) -> bool:
+        if card is None or card.last4 != self.last4:
+            return False
+        if self.exp_month is not None and self.exp_year is not None:
+            return (card.exp_month, card.exp_year) == (self.exp_month, self.exp_year)
+        words = (self.name or "").lower().split()
+        return bool(words) and all(word in (customer_name or "").lower() for word in words)
 
 
 @dataclass(frozen=True)
@@ -79,6 +124,7 @@ class Identifier:
     kind: IdentifierKind
     value: str
     metadata_key: str | None = None
+    card: CardHint | None = None
 
     @property
     def is_object_id(self) -> bool:
@@ -88,6 +134,8 @@ class Identifier:
         """How `matched_on` and `tried` read: "email jane@example.com", "subscription sub_…"."""
         if self.kind == IdentifierKind.METADATA:
             return f"{self.metadata_key}:{self.value}"
+        if self.card is not None:
+            return f"card {self.card.describe()}"
         return f"{_NOUNS[self.kind]} {self.value}"
 
     def search_query(self) -> str:
@@ -99,6 +147,10 @@ class Identifier:
             return f"name{operator}{quote(self.value)}"
         if self.kind == IdentifierKind.EMAIL:
             return f"email:{quote(self.value)}"
+        if self.kind == IdentifierKind.INVOICE_NUMBER:
+            return f"number:{quote(self.value)}"
+        if self.card is not None:
+            return self.card.search_query()
         raise ValueError(f"{self.describe()} is fetched directly, not searched")
 
 
@@ -122,8 +174,27 @@ def parse_query(text: str, *, metadata_key: str = "github") -> Identifier:
         _as_stripe_id(query)
         or _as_metadata(query, metadata_key)
         or _as_email(query)
+        or _as_invoice_number(query)
+        or _as_card(query)
         or Identifier(IdentifierKind.NAME, _as_name(query))
     )
+
+
+def split_query(text: str) -> tuple[str, str]:
+    """`/billing jane@example.com she can't find the cancel button` -> (identifier, the customer's words).
+
+    Only an email, a Stripe ID or `github:handle` can lead: `/billing Jane Doe` stays a name search."""
+    parts = text.strip().split(maxsplit=1)
+    if len(parts) < 2:
+        return text.strip(), ""
+    first = _unwrap_slack_link(parts[0])
+    leads = (
+        EMAIL.fullmatch(first)
+        or ANY_STRIPE_ID.match(first)
+        or INVOICE_NUMBER.fullmatch(first)
+        or re.match(r"^[\w-]+:@?[\w.-]+$", first)
+    )
+    return (parts[0], parts[1].strip()) if leads else (text.strip(), "")
 
 
 def identifiers_in_message(text: str, *, metadata_key: str = "github") -> list[Identifier]:
@@ -134,6 +205,10 @@ def identifiers_in_message(text: str, *, metadata_key: str = "github") -> list[I
         if _looks_generated(match[0]):
             found.append(Identifier(ID_PREFIXES[match[1]], match[0]))
     found += [Identifier(IdentifierKind.EMAIL, match[0]) for match in EMAIL.finditer(plain)]
+    found += [
+        Identifier(IdentifierKind.INVOICE_NUMBER, match[0])
+        for match in INVOICE_NUMBER_IN_TEXT.finditer(plain)
+    ]
     handle = re.compile(rf"(?<![\w@]){re.escape(metadata_key)}:@?([A-Za-z0-9][A-Za-z0-9._-]*)", re.I)
     found += [
         Identifier(IdentifierKind.METADATA, match[1].rstrip("._-"), metadata_key)
@@ -194,6 +269,34 @@ def _as_email(query: str) -> Identifier | None:
     if not EMAIL.fullmatch(query):
         raise BadQuery(f"`{query}` is not a valid email address. {USAGE}")
     return Identifier(IdentifierKind.EMAIL, query)
+
+
+def _as_invoice_number(query: str) -> Identifier | None:
+    return (
+        Identifier(IdentifierKind.INVOICE_NUMBER, query.upper()) if INVOICE_NUMBER.fullmatch(query) else None
+    )
+
+
+def _as_card(query: str) -> Identifier | None:
+    match = CARD_QUERY.match(query)
+    if match is None:
+        return None
+    last4 = match["last4"]
+    if match["month"]:
+        month, year = int(match["month"]), int(match["year"])
+        if not 1 <= month <= 12:
+            raise BadQuery(
+                f"`{match['month']}` is not a month. Write the expiry as MM/YY, e.g. `card 4242 08/30`."
+            )
+        hint = CardHint(last4, exp_month=month, exp_year=year + 2000 if year < 100 else year)
+    elif match["name"] and len(match["name"].strip()) >= 2:
+        hint = CardHint(last4, name=" ".join(match["name"].split()))
+    else:
+        raise BadQuery(
+            "The last 4 digits alone match too many cards: add the expiry (`card 4242 08/30`) "
+            "or the cardholder's name (`card 4242 Jane Doe`)."
+        )
+    return Identifier(IdentifierKind.CARD, last4, card=hint)
 
 
 def _as_name(query: str) -> str:

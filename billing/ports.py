@@ -35,6 +35,14 @@ class BillingGateway(Protocol):
         """customers.search with a query already in Stripe's search language."""
         ...
 
+    def customers_with_invoices(self, query: str) -> list[Customer]:
+        """The customers of the invoices an invoices.search query finds (e.g. `number:'ABC-0001'`)."""
+        ...
+
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
+        """The charges a charges.search query finds (e.g. a card's last 4), each with its customer."""
+        ...
+
     def get_customer(self, customer_id: str) -> Customer: ...
 
     def customer_id_for(self, object_id: str) -> str:

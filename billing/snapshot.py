@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from billing.classify import Classifier, RuleClassifier, Suggestion, clean_complaint
 from billing.models import (
     Anomaly,
     AnomalyKind,
@@ -20,7 +21,6 @@ from billing.models import (
     Subscription,
 )
 from billing.money import format_money
-from billing.triage import suggest_bucket
 
 # Two purchases of one plan this close together are a double sign-up, not a deliberate second seat.
 DUPLICATE_WINDOW = timedelta(days=7)
@@ -31,6 +31,9 @@ class CustomerSnapshot(Model):
     anomalies: list[Anomaly] = Field(default_factory=list)
     suggestion: Bucket | None = None
     suggestion_reason: str = ""
+    # The classifier's whole answer (evidence, confidence) and the cleaned complaint it read.
+    judgement: Suggestion | None = None
+    complaint: str = ""
     matched_on: str = ""
     livemode: bool = False
     taken_at: datetime
@@ -54,6 +57,8 @@ class LookupResult(Model):
     matched_on: str
     snapshot: CustomerSnapshot | None = None
     candidates: list[CustomerCandidate] = Field(default_factory=list)
+    # The cleaned complaint, carried to the candidates' Open buttons' case.
+    complaint: str = ""
 
 
 def dashboard_url(object_id: str, *, livemode: bool) -> str:
@@ -84,14 +89,22 @@ def build_snapshot(
     matched_on: str,
     livemode: bool,
     portal_configurations: list[PortalConfiguration] | None = None,
+    complaint: str = "",
+    classifier: Classifier | None = None,
 ) -> CustomerSnapshot:
+    # Cleaned here too: whatever path the words came by, the snapshot never holds a card number or secret.
+    complaint = clean_complaint(complaint)
+    if portal_configurations is not None:
+        records = records.model_copy(update={"portal_configurations": portal_configurations})
     anomalies = find_anomalies(records, now=now)
-    suggestion, reason = suggest_bucket(records, anomalies, portal_configurations)
+    judgement = (classifier or RuleClassifier()).classify(records, anomalies, complaint)
     return CustomerSnapshot(
         records=records,
         anomalies=anomalies,
-        suggestion=suggestion,
-        suggestion_reason=reason,
+        suggestion=judgement.bucket,
+        suggestion_reason=judgement.reason,
+        judgement=judgement,
+        complaint=complaint,
         matched_on=matched_on,
         livemode=livemode,
         taken_at=now,

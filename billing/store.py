@@ -143,6 +143,12 @@ def m005_digest_claims_and_health(db: sqlite_utils.Database) -> None:
     db["health_checks"].create({"id": int, "at": str}, pk="id")  # type: ignore[union-attr]
 
 
+@migration
+def m006_case_complaint(db: sqlite_utils.Database) -> None:
+    """The customer's words a case was opened with (cleaned of card numbers and secrets)."""
+    db["cases"].add_column("complaint", str)  # type: ignore[union-attr]
+
+
 # A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
 UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
 
@@ -330,6 +336,7 @@ class Store:
         matched_on: str,
         suggested_bucket: str | None,
         opened_by: str,
+        complaint: str = "",
     ) -> str:
         case_id = new_id("case")
         now = self.now_iso()
@@ -341,6 +348,7 @@ class Store:
                     "query": query,
                     "matched_on": matched_on,
                     "suggested_bucket": suggested_bucket,
+                    "complaint": complaint,
                     "status": "open",
                     "opened_by": opened_by,
                     "created_at": now,

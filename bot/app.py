@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack_client import build_slack_client
-from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views
+from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views, words
 
 # One register(app, services) per listener module; errors first so it catches every listener's failures.
-HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports)
+HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports, words)
 
 
 def build_app(

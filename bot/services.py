@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from billing.actions import ActionPolicy, ActionService
+from billing.classify import Classifier
 from billing.clock import Clock, SystemClock
 from billing.errors import ConfigError, DatabaseUnavailable
 from billing.gateway import StripeGateway
@@ -61,11 +62,14 @@ def assemble_services(
     clock: Clock | None = None,
     store: Store | None = None,
     lookup: LookupService | None = None,
+    classifier: Classifier | None = None,
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
     clock = clock or SystemClock()
     store = store or open_store(settings, clock)
-    lookup = lookup or LookupService(gateway, clock, metadata_key=settings.billing_identity_metadata_key)
+    lookup = lookup or LookupService(
+        gateway, clock, metadata_key=settings.billing_identity_metadata_key, classifier=classifier
+    )
     policy = ActionPolicy(
         operators=settings.billing_operators,
         refund_approval_above=settings.billing_refund_approval_above,

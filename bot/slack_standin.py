@@ -52,6 +52,8 @@ class Call:
 class _State:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[str]] = field(default_factory=dict)
+    # Messages customers wrote, for conversations.replies: (channel, ts) -> message.
+    history: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 class SlackStandIn:
@@ -139,6 +141,16 @@ class SlackStandIn:
         with self._changed:
             self._state.failures.setdefault(method, []).append(error)
 
+    def add_message(
+        self, channel: str, ts: str, text: str, *, thread_ts: str | None = None, user: str = "U0CUSTOMER"
+    ) -> None:
+        """A message already in a channel (e.g. a thread's first message), readable by conversations.replies."""
+        message: dict[str, Any] = {"type": "message", "user": user, "ts": ts, "text": text}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._changed:
+            self._state.history[(channel, ts)] = message
+
     def reset(self) -> None:
         with self._changed:
             self._state = _State()
@@ -204,6 +216,7 @@ class SlackStandIn:
             "chat.update": self._update,
             "chat.getPermalink": self._permalink,
             "conversations.info": self._conversation_info,
+            "conversations.replies": self._replies,
             "views.open": self._view,
             "views.update": self._view,
             "views.push": self._view,
@@ -267,6 +280,25 @@ class SlackStandIn:
             return _error(problem)
         channel = str(args["channel"])
         return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+
+    def _replies(self, args: Args) -> Answer:
+        """A thread: its parent first, then its replies, oldest first (Slack's order), `limit` at most."""
+        problem = _missing(args, "channel", "ts")
+        if problem:
+            return _error(problem)
+        channel, ts = str(args["channel"]), str(args["ts"])
+        with self._changed:
+            history = dict(self._state.history)
+        if (channel, ts) not in history:
+            return _error("thread_not_found")
+        thread = [
+            message
+            for (where, _), message in history.items()
+            if where == channel and (message["ts"] == ts or message.get("thread_ts") == ts)
+        ]
+        thread.sort(key=lambda message: message["ts"])
+        limit = int(args.get("limit") or 1000)
+        return {"ok": True, "messages": thread[:limit], "has_more": len(thread) > limit}
 
     def _view(self, args: Args) -> Answer:
         view = args.get("view")

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from billing.identity import split_query
 from bot.services import Services
 from handlers import reports
 from handlers.access import may_use
@@ -50,16 +51,18 @@ def look_up(
     if destination is None:
         operator.tell(allowed_channels_text(services))
         return
+    target, complaint = split_query(query)
     LookupFlow(services, client).run(
         operator,
         query=query,
         destination=destination,
-        find=lambda: services.lookup.lookup(query),
+        find=lambda: services.lookup.lookup(target, complaint=complaint),
         retry=retry_value(query),
     )
 
 
 def retry_value(query: str) -> ButtonValue:
+    # A long query (identifier + the customer's words) retries as a message: its email or ID leads.
     if len(query) <= RETRY_TARGET_LIMIT:
         return ButtonValue(target=query)
     return ButtonValue(text=query[:1500])

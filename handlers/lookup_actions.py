@@ -13,7 +13,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
+from billing.classify import clean_complaint
 from billing.errors import BillingError, StripeUnavailable
+from billing.identity import split_query
 from billing.snapshot import CustomerSnapshot, LookupResult
 from bot.services import Services
 from handlers.errors import new_reference
@@ -92,12 +94,15 @@ class LookupFlow:
     ) -> Posted:
         store = self.services.store
         customer_id = snapshot.customer.id
+        # A shortcut's query is the customer's message: never store a card number or secret from it.
+        query = clean_complaint(query, QUERY_LIMIT)
         case_id = store.open_case(
             customer_id=customer_id,
-            query=clip(query, QUERY_LIMIT),
+            query=query,
             matched_on=snapshot.matched_on,
             suggested_bucket=snapshot.suggestion.value if snapshot.suggestion else None,
             opened_by=operator.user_id,
+            complaint=snapshot.complaint,
         )
         posted = self._post(destination, customer_card(snapshot, case_id=case_id), card_text(snapshot))
         store.update_case(
@@ -108,7 +113,7 @@ class LookupFlow:
             actor=operator.user_id,
             case_id=case_id,
             customer_id=customer_id,
-            detail={"query": clip(query, QUERY_LIMIT), "matched_on": snapshot.matched_on},
+            detail={"query": query, "matched_on": snapshot.matched_on},
         )
         return posted
 
@@ -159,7 +164,7 @@ def handle_open_candidate(
     matched_on = f"{query}, chosen from several customers"
 
     def find() -> LookupResult:
-        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on)
+        snapshot = services.lookup.snapshot(customer_id, matched_on=matched_on, complaint=value.words or "")
         return LookupResult(query=query, matched_on=matched_on, snapshot=snapshot)
 
     LookupFlow(services, client).run(
@@ -177,7 +182,8 @@ def handle_retry(services: Services, client: WebClient, operator: Operator, acti
         return
     if value.target:
         query = value.target
-        find: Callable[[], LookupResult] = lambda: services.lookup.lookup(query)  # noqa: E731
+        target, words = split_query(query)
+        find: Callable[[], LookupResult] = lambda: services.lookup.lookup(target, complaint=words)  # noqa: E731
     else:
         query = value.text or ""
         find = lambda: services.lookup.lookup_in_message(query)  # noqa: E731

@@ -54,15 +54,30 @@ def handle_message_shortcut(
     if destination is None:
         operator.tell(allowed_channels_text(services))
         return
+    context = _thread_start(client, channel_id, message)
     posted = LookupFlow(services, client).run(
         operator,
         query=text,
         destination=destination,
-        find=lambda: services.lookup.lookup_in_message(text),
+        find=lambda: services.lookup.lookup_in_message(text, context=context),
         retry=ButtonValue(text=text),
     )
     if posted is not None and posted.channel != channel_id:
         tell_where_posted(client, operator, posted, what="the billing card for this message")
+
+
+def _thread_start(client: WebClient, channel_id: str | None, message: dict[str, Any]) -> str:
+    """A reply's thread usually opens with the customer's request: it is part of the complaint."""
+    thread_ts, ts = message.get("thread_ts"), message.get("ts")
+    if not channel_id or not thread_ts or thread_ts == ts:
+        return ""
+    try:
+        replies = client.conversations_replies(channel=channel_id, ts=thread_ts, limit=1)
+    except SlackApiError:
+        # No history scope, or a channel the bot cannot read: the reply alone is the complaint.
+        return ""
+    first = (replies.get("messages") or [{}])[0]
+    return clip(str(first.get("text") or ""), MESSAGE_TEXT_LIMIT) if first.get("ts") == thread_ts else ""
 
 
 def _away_from_message(

@@ -7,11 +7,18 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from billing.identity import split_query
 from bot.services import Services
 from handlers.commands import retry_value
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
 from handlers.middleware import operator_for
-from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK, status_modal
+from messages.card import (
+    COMPLAINT_INPUT_ACTION,
+    COMPLAINT_INPUT_BLOCK,
+    LOOKUP_INPUT_ACTION,
+    LOOKUP_INPUT_BLOCK,
+    status_modal,
+)
 from messages.format import channel_mention, clip
 from messages.ids import CallbackId
 
@@ -24,7 +31,7 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={LOOKUP_INPUT_BLOCK: "Enter an email, Stripe ID or name."})
             return
         ack(response_action="update", view=status_modal(f"Looking up `{clip(query, 200)}`…"))
-        handle_lookup_submission(services, client, body, query)
+        handle_lookup_submission(services, client, body, query, submitted_complaint(view))
 
 
 def submitted_query(view: dict[str, Any]) -> str:
@@ -33,7 +40,16 @@ def submitted_query(view: dict[str, Any]) -> str:
     return " ".join(str(raw).split())
 
 
-def handle_lookup_submission(services: Services, client: WebClient, body: dict[str, Any], query: str) -> None:
+def submitted_complaint(view: dict[str, Any]) -> str:
+    values = view.get("state", {}).get("values", {})
+    return str(
+        values.get(COMPLAINT_INPUT_BLOCK, {}).get(COMPLAINT_INPUT_ACTION, {}).get("value") or ""
+    ).strip()
+
+
+def handle_lookup_submission(
+    services: Services, client: WebClient, body: dict[str, Any], query: str, complaint: str = ""
+) -> None:
     operator = operator_for(body, client, None)
     destination = first_billing_channel(services)
     if destination is None:
@@ -43,8 +59,14 @@ def handle_lookup_submission(services: Services, client: WebClient, body: dict[s
         operator,
         query=query,
         destination=destination,
-        find=lambda: services.lookup.lookup(query),
-        retry=retry_value(query),
+        find=lambda: services.lookup.lookup(query, complaint=complaint),
+        retry=retry_value(_with_words(query, complaint)),
     )
     if posted is not None:
         operator.tell(f"Posted in {channel_mention(posted.channel)}.")
+
+
+def _with_words(query: str, complaint: str) -> str:
+    """Retry keeps the words when they can follow the identifier (`/billing`'s own form)."""
+    combined = f"{query} {' '.join(complaint.split())}".strip()
+    return combined if complaint and split_query(combined)[0] == query else query

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from billing.classify import Suggestion
 from billing.models import Anomaly, AnomalyKind, Bucket, Charge, Invoice, Price, Subscription
 from billing.money import format_money
 from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, dashboard_url
@@ -39,6 +40,10 @@ MAX_INVOICES = 5
 MAX_CHARGES = 5
 MAX_CANDIDATES = 20
 HEADER_LIMIT = 150
+QUOTE_LIMIT = 200
+ADD_WORDS_LABEL = "Add the customer's words"
+MORE_WORDS_LABEL = "Add more of the customer's words"
+CANDIDATE_WORDS_LIMIT = 500
 TEST_MODE_BANNER = ":test_tube: *TEST MODE* · Stripe test data, no real money moves."
 
 
@@ -90,6 +95,12 @@ def classification_blocks(snapshot: CustomerSnapshot, case_id: str) -> list[Bloc
             style="primary" if bucket == snapshot.suggestion else None,
         )
         blocks.append(ActionsBlock(block_id=f"classify.{bucket.value}", elements=[button]))
+    words = ButtonElement(
+        text=ADD_WORDS_LABEL if not snapshot.complaint else MORE_WORDS_LABEL,
+        action_id=ActionId.ADD_WORDS.value,
+        value=ButtonValue(case=case_id).encode(),
+    )
+    blocks.append(ActionsBlock(block_id="classify.words", elements=[words]))
     return blocks
 
 
@@ -258,6 +269,30 @@ def _duplicate_ids(anomalies: Sequence[Anomaly]) -> set[str]:
 
 
 def _suggestion_text(snapshot: CustomerSnapshot) -> str:
+    judgement = snapshot.judgement
+    if judgement is None:
+        return _state_only_suggestion(snapshot)
+    lines = [_suggestion_headline(judgement)]
+    lines += [f"> “{escape(clip(quote, QUOTE_LIMIT))}”" for quote in judgement.quotes]
+    lines += [f"• {escape(fact)}" for fact in judgement.facts]
+    return "\n".join(lines)
+
+
+def _suggestion_headline(judgement: Suggestion) -> str:
+    if judgement.unread_language:
+        return f"*SUGGESTED:* none — {escape(judgement.reason)}"
+    if judgement.bucket is None:
+        return "*SUGGESTED:* no suggestion; classify by hand."
+    confidence = f"confidence {round(judgement.confidence * 100)}%"
+    if judgement.runner_up is not None:
+        return (
+            f"*SUGGESTED:* unsure between {judgement.bucket.label} and {judgement.runner_up.label}"
+            f" (leaning {judgement.bucket.label}, {confidence})"
+        )
+    return f"*SUGGESTED:* {judgement.bucket.label} ({confidence})"
+
+
+def _state_only_suggestion(snapshot: CustomerSnapshot) -> str:
     if snapshot.suggestion is None:
         return "*SUGGESTED:* no suggestion; classify by hand."
     reason = f" — {escape(snapshot.suggestion_reason)}" if snapshot.suggestion_reason else ""
@@ -275,7 +310,7 @@ def candidates_card(result: LookupResult) -> list[Block]:
         f" (matched on {escape(result.matched_on)}). Open the one this is about:"
     )
     blocks: list[Block] = [_section(intro)]
-    blocks += [_candidate_block(candidate, result.query) for candidate in shown]
+    blocks += [_candidate_block(candidate, result.query, result.complaint) for candidate in shown]
     hidden = len(result.candidates) - len(shown)
     if hidden:
         blocks.append(_context(f"…and {hidden} more; narrow the search with a Stripe ID."))
@@ -286,7 +321,7 @@ def candidates_text(result: LookupResult) -> str:
     return f"{len(result.candidates)} customers match {result.query}"
 
 
-def _candidate_block(candidate: CustomerCandidate, query: str) -> Block:
+def _candidate_block(candidate: CustomerCandidate, query: str, complaint: str = "") -> Block:
     customer = candidate.customer
     text = (
         f"*{escape(customer.display_name())}* · {escape(customer.email or '—')}\n"
@@ -296,7 +331,9 @@ def _candidate_block(candidate: CustomerCandidate, query: str) -> Block:
     button = ButtonElement(
         text="Open",
         action_id=ActionId.OPEN_CANDIDATE.value,
-        value=ButtonValue(target=customer.id, text=clip(query, 200)).encode(),
+        value=ButtonValue(
+            target=customer.id, text=clip(query, 200), words=clip(complaint, CANDIDATE_WORDS_LIMIT) or None
+        ).encode(),
     )
     return SectionBlock(
         block_id=f"candidate.{customer.id}", text=MarkdownTextObject(text=text), accessory=button
@@ -309,8 +346,9 @@ def _candidate_block(candidate: CustomerCandidate, query: str) -> Block:
 def usage_text() -> str:
     return "\n".join(
         [
-            "*Usage:* `/billing QUERY` — look up a customer by email, Stripe ID"
-            " (`cus_…`, `sub_…`, `in_…`, `ch_…`, `pi_…`), name, or `github:handle`.",
+            "*Usage:* `/billing QUERY [what the customer said]` — look up a customer by email, Stripe ID"
+            " (`cus_…`, `sub_…`, `in_…`, `ch_…`, `pi_…`), invoice number, `card 4242 08/30`, name,"
+            " or `github:handle`.",
             "Reports: `/billing digest`, `/billing plans`, `/billing portal-check`.",
             "Or use the *Investigate billing* message shortcut on a customer's message.",
         ]
@@ -332,6 +370,9 @@ def _context(text: str) -> ContextBlock:
 
 LOOKUP_INPUT_BLOCK = "lookup.query"
 LOOKUP_INPUT_ACTION = "query"
+COMPLAINT_INPUT_BLOCK = "lookup.complaint"
+COMPLAINT_INPUT_ACTION = "complaint"
+COMPLAINT_INPUT_LIMIT = 2000
 
 
 def lookup_modal() -> View:
@@ -348,6 +389,37 @@ def lookup_modal() -> View:
                 label="Customer",
                 hint="Email, Stripe ID (cus_, sub_, in_, ch_, pi_), name, or github:handle",
                 element=PlainTextInputElement(action_id=LOOKUP_INPUT_ACTION, max_length=200),
+            ),
+            InputBlock(
+                block_id=COMPLAINT_INPUT_BLOCK,
+                label="What did the customer say?",
+                hint="Optional: paste their words; the suggestion weighs them with the Stripe state.",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=COMPLAINT_INPUT_ACTION, multiline=True, max_length=COMPLAINT_INPUT_LIMIT
+                ),
+            ),
+        ],
+    )
+
+
+def words_modal(case_id: str) -> View:
+    """ "Add the customer's words": the suggestion is re-run with them (and any words the case had)."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.WORDS_MODAL.value,
+        private_metadata=case_id,
+        title="Customer's words",
+        submit="Re-run suggestion",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id=COMPLAINT_INPUT_BLOCK,
+                label="What did the customer say?",
+                hint="Paste their words. Card numbers and secrets are removed before anything is stored.",
+                element=PlainTextInputElement(
+                    action_id=COMPLAINT_INPUT_ACTION, multiline=True, max_length=COMPLAINT_INPUT_LIMIT
+                ),
             )
         ],
     )

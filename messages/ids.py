@@ -23,6 +23,7 @@ class ActionId(StrEnum):
     KEEP_BOTH = "billing.keep_both"
     NO_ACTION = "billing.no_action"
     RECLASSIFY = "billing.reclassify"
+    ADD_WORDS = "billing.add_words"  # opens a modal for the customer's words; the suggestion is re-run
     # second click
     CONFIRM = "billing.confirm"
     BACK = "billing.back"
@@ -35,6 +36,7 @@ class CallbackId(StrEnum):
     GLOBAL_SHORTCUT = "billing_lookup"
     LOOKUP_MODAL = "billing_lookup_modal"
     REFUND_MODAL = "billing_refund_modal"
+    WORDS_MODAL = "billing_words_modal"
 
 
 class ButtonValue(BaseModel):
@@ -48,6 +50,8 @@ class ButtonValue(BaseModel):
     target: str | None = Field(default=None, max_length=80)  # a Stripe ID or a lookup query
     # The operator's own words (a query, or a message's text for the shortcut), for Retry and Open.
     text: str | None = Field(default=None, max_length=1500)
+    # The customer's words (already cleaned), carried from a candidates card to the card it opens.
+    words: str | None = Field(default=None, max_length=500)
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)

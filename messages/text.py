@@ -98,10 +98,17 @@ def _anomalies_section(anomalies: list[Anomaly]) -> str:
 
 
 def _suggestion_section(snapshot: CustomerSnapshot) -> str:
+    judgement = snapshot.judgement
+    quotes = [f"> “{quote}”" for quote in judgement.quotes] if judgement else []
+    if judgement is not None and judgement.unread_language:
+        return _block(["SUGGESTED CLASSIFICATION", f"None — {judgement.reason}"])
     if snapshot.suggestion is None:
         return _block(["SUGGESTED CLASSIFICATION", "No suggestion; classify by hand."])
+    label = snapshot.suggestion.label
+    if judgement is not None and judgement.runner_up is not None:
+        label = f"Unsure between {label} and {judgement.runner_up.label} (leaning {label})"
     reason = f" — {snapshot.suggestion_reason}" if snapshot.suggestion_reason else ""
-    return _block(["SUGGESTED CLASSIFICATION", f"{snapshot.suggestion.label}{reason}"])
+    return _block(["SUGGESTED CLASSIFICATION", f"{label}{reason}", *quotes])
 
 
 # --- lines --------------------------------------------------------------------------------------

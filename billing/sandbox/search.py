@@ -14,7 +14,7 @@ from billing.sandbox.rendering import present
 from billing.sandbox.state import Json, State
 
 _CLAUSE = re.compile(
-    r"""\s*(?P<negate>-)?(?P<field>metadata\[(?P<q>['"])(?P<key>[^'"]+)(?P=q)\]|[a-z_.]+)\s*"""
+    r"""\s*(?P<negate>-)?(?P<field>metadata\[(?P<q>['"])(?P<key>[^'"]+)(?P=q)\]|[a-z_.][a-z0-9_.]*)\s*"""
     r"""(?P<op>:|~|>=|<=|>|<)\s*(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)\s*"""
 )
 _JOINER = re.compile(r"(AND|OR)\s+", re.IGNORECASE)
@@ -35,7 +35,11 @@ class Clause:
     def _actual(self, obj: Json) -> Any:
         if self.metadata_key is not None:
             return (obj.get("metadata") or {}).get(self.metadata_key)
-        return obj.get(self.field)
+        # Nested fields such as payment_method_details.card.last4 are dotted paths into the object.
+        value: Any = obj
+        for part in self.field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
 
     def _compare(self, actual: Any) -> bool:
         if self.operator in (">", "<", ">=", "<="):
@@ -108,7 +112,9 @@ def search_result(
     query = as_str(params, "query")
     if query is None:
         raise invalid_request("Missing required param: query.", param="query")
-    matching = [obj for obj in state.newest_first(objects) if parse_query(query, fields)(obj)]
+    # Parsed once, before any object: a bad query is refused even when nothing would be searched.
+    predicate = parse_query(query, fields)
+    matching = [obj for obj in state.newest_first(objects) if predicate(obj)]
     limit = as_int(params, "limit", 10) or 10
     offset = _decode_page(as_str(params, "page"))
     chunk = matching[offset : offset + limit]

@@ -26,6 +26,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         description="Look a customer up by email, Stripe ID (cus_/sub_/in_/ch_/pi_), name, or github:handle.",
     )
     parser.add_argument("query", help="email, Stripe ID, name, or github:handle")
+    parser.add_argument("--words", default="", help="what the customer said, weighed with the Stripe state")
     parser.add_argument("--json", action="store_true", help="print the lookup result as JSON")
     parser.add_argument(
         "--sandbox",
@@ -38,7 +39,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     with _gateway(sandbox=args.sandbox) as (gateway, metadata_key):
         service = LookupService(gateway, SystemClock(), metadata_key=metadata_key)
-        result = service.lookup(args.query)
+        result = service.lookup(args.query, complaint=args.words)
     print(render(result, as_json=args.json), end="", file=out or sys.stdout)
     return 0
 

@@ -121,7 +121,7 @@ def test_not_allowed_channel_unknown_and_empty_are_answered_ephemerally(bot: Sla
     texts = {reply.args["text"].split(" ")[0]: reply.args for reply in replies}
     assert "<#C0BILLING1>" in texts["Billing"]["text"]
     assert texts["No"]["text"].startswith("No customer matches `nobody-at-all@example.com`")
-    assert texts["*Usage:*"]["text"].startswith("*Usage:* `/billing QUERY`")
+    assert texts["*Usage:*"]["text"].startswith("*Usage:* `/billing QUERY [what the customer said]`")
     assert all(reply.args["response_type"] == "ephemeral" for reply in replies)
     assert bot.standin.calls_to("chat.postMessage") == []
 

@@ -117,6 +117,25 @@ class FakeGateway:
         value = match["value"].replace("\\'", "'")
         return [c for c in self._customers() if _matches(c, match["field"], match["key"], match["op"], value)]
 
+    def customers_with_invoices(self, query: str) -> list[Customer]:
+        self._record("customers_with_invoices", query)
+        wanted = _clauses(query)
+        return [
+            self._with_count(r)
+            for r in self.records.values()
+            if any(wanted == {"number": invoice.number} for invoice in r.invoices)
+        ]
+
+    def charges_with_customers(self, query: str) -> list[tuple[Charge, Customer]]:
+        self._record("charges_with_customers", query)
+        wanted = _clauses(query)
+        return [
+            (charge, self._with_count(r))
+            for r in self.records.values()
+            for charge in r.charges
+            if charge.card and _card_matches(charge.card, wanted)
+        ]
+
     def get_customer(self, customer_id: str) -> Customer:
         self._record("get_customer", customer_id)
         if customer_id not in self.records:
@@ -273,6 +292,19 @@ class FakeGateway:
         self._record("iter_charges", created_gte)
         for records in self.records.values():
             yield from (c for c in records.charges if _since(c.created, created_gte))
+
+
+def _clauses(query: str) -> dict[str, str]:
+    """`a:'x' AND b:8` -> {"a": "x", "b": "8"}: the only shape the lookup sends."""
+    return {
+        field: value.strip("'") for field, value in (clause.split(":", 1) for clause in query.split(" AND "))
+    }
+
+
+def _card_matches(card: CardSummary, wanted: dict[str, str]) -> bool:
+    prefix = "payment_method_details.card."
+    actual = {"last4": card.last4, "exp_month": str(card.exp_month), "exp_year": str(card.exp_year)}
+    return all(actual.get(field.removeprefix(prefix)) == value for field, value in wanted.items())
 
 
 def _find(items: list[Any], object_id: str) -> Any:

@@ -149,7 +149,7 @@ class FakeGateway:
         return self._write("pay", invoice_id, idempotency_key, effect)
 
     # --- the snapshot source the service uses ---
-    def snapshot(self, customer_id: str, *, matched_on: str) -> CustomerSnapshot:
+    def snapshot(self, customer_id: str, *, matched_on: str, complaint: str = "") -> CustomerSnapshot:
         customer = self.customers[customer_id]
         records = BillingRecords(
             customer=customer,

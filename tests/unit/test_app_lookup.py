@@ -154,14 +154,17 @@ def test_no_text_answers_with_usage(bot: SlackHarness) -> None:
     bot.slash_command("")
 
     [reply] = bot.standin.wait_for("response_url")
-    assert reply.args["text"].startswith("*Usage:* `/billing QUERY`")
+    assert reply.args["text"].startswith("*Usage:* `/billing QUERY [what the customer said]`")
 
 
 def test_unknown_customer_says_what_was_tried(bot: SlackHarness) -> None:
     bot.slash_command("nobody@example.com")
 
     [reply] = bot.standin.wait_for("response_url")
-    assert reply.args["text"] == "No customer matches `nobody@example.com` (tried: email nobody@example.com)."
+    assert reply.args["text"] == (
+        "No customer matches `nobody@example.com`"
+        " (tried: email nobody@example.com, search email nobody@example.com (any case))."
+    )
     assert bot.standin.calls_to("chat.postMessage") == []
 
 
@@ -264,7 +267,7 @@ def test_message_without_identifiers_says_so(bot: SlackHarness) -> None:
     bot.message_shortcut("my invoice looks wrong")
 
     [reply] = bot.standin.wait_for("response_url")
-    assert reply.args["text"].startswith("No email address or Stripe ID")
+    assert reply.args["text"].startswith("No email address, invoice number or Stripe ID")
 
 
 def test_global_shortcut_opens_the_modal_and_submitting_posts_the_card(bot: SlackHarness) -> None:

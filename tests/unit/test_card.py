@@ -264,6 +264,18 @@ FULL_CARD = [
         ],
         "type": "actions",
     },
+    {
+        "block_id": "classify.words",
+        "elements": [
+            {
+                "action_id": "billing.add_words",
+                "text": {"emoji": True, "text": "Add the customer's words", "type": "plain_text"},
+                "type": "button",
+                "value": '{"case":"case_1"}',
+            }
+        ],
+        "type": "actions",
+    },
 ]
 
 CANDIDATES_CARD = [
@@ -381,8 +393,11 @@ def test_decision_blocks_replace_classification_buttons_and_acted_note_is_shown(
 def test_classification_buttons_use_bucket_labels_with_unique_action_ids_per_block() -> None:
     blocks = dicts(customer_card(jane_snapshot(), case_id="case_1"))
     buttons = [element for block in blocks if block["type"] == "actions" for element in block["elements"]]  # type: ignore[attr-defined]
-    assert [button["text"]["text"] for button in buttons] == [bucket.label for bucket in Bucket]
-    assert [button.get("style") for button in buttons] == ["primary", None, None, None, None]
+    assert [button["text"]["text"] for button in buttons] == [
+        *(bucket.label for bucket in Bucket),
+        "Add the customer's words",
+    ]
+    assert [button.get("style") for button in buttons] == ["primary", None, None, None, None, None]
     for block in blocks:
         if block["type"] == "actions":
             ids = [element["action_id"] for element in block["elements"]]  # type: ignore[attr-defined]

@@ -104,9 +104,14 @@ def test_metadata_and_name_go_through_search() -> None:
 def test_unknown_customer_says_what_was_tried() -> None:
     with pytest.raises(CustomerNotFound) as raised:
         service(jane()).lookup("Nobody@example.com")
-    assert raised.value.tried == ["email Nobody@example.com", "email nobody@example.com"]
+    assert raised.value.tried == [
+        "email Nobody@example.com",
+        "email nobody@example.com",
+        "search email Nobody@example.com (any case)",
+    ]
     assert raised.value.message == (
-        "No customer matches `Nobody@example.com` (tried: email Nobody@example.com, email nobody@example.com)."
+        "No customer matches `Nobody@example.com` (tried: email Nobody@example.com, email nobody@example.com,"
+        " search email Nobody@example.com (any case))."
     )
 
 
@@ -130,27 +135,32 @@ def test_stripe_outage_propagates_as_is() -> None:
         service(gateway).lookup("jane@example.com")
 
 
-def test_message_lookup_tries_the_strongest_identifier_first_and_falls_back() -> None:
+def test_message_lookup_tries_every_identifier_strongest_first() -> None:
     gateway = jane()
     text = "From nobody@example.com about sub_Missing01; she also wrote from jane@example.com"
     result = service(gateway).lookup_in_message(text)
     assert result.matched_on == "email jane@example.com"
-    assert [argument for _, argument in gateway.calls[:3]] == [
+    assert [argument for _, argument in gateway.calls[:4]] == [
         "sub_Missing01",
         "nobody@example.com",
+        "email:'nobody@example.com'",
         "jane@example.com",
     ]
 
 
 def test_message_without_identifiers_is_a_bad_query() -> None:
-    with pytest.raises(BadQuery, match="No email address or Stripe ID"):
+    with pytest.raises(BadQuery, match="No email address, invoice number or Stripe ID"):
         service(jane()).lookup_in_message("it is broken please help")
 
 
 def test_message_with_only_unknown_identifiers_lists_everything_tried() -> None:
     with pytest.raises(CustomerNotFound) as raised:
         service(jane()).lookup_in_message("nobody@example.com cus_Missing01")
-    assert raised.value.tried == ["customer cus_Missing01", "email nobody@example.com"]
+    assert raised.value.tried == [
+        "customer cus_Missing01",
+        "email nobody@example.com",
+        "search email nobody@example.com (any case)",
+    ]
 
 
 def test_snapshot_for_a_chosen_candidate() -> None:

@@ -46,4 +46,9 @@ def test_manifest_turns_on_what_the_bot_needs_and_asks_only_for_used_scopes() ->
     app = manifest()
     assert app["settings"]["interactivity"]["is_enabled"] is True
     assert app["settings"]["socket_mode_enabled"] is True
-    assert app["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
+    assert app["oauth_config"]["scopes"]["bot"] == [
+        "commands",
+        "chat:write",
+        "channels:history",
+        "groups:history",
+    ]

@@ -188,7 +188,9 @@ def test_build_snapshot_carries_suggestion_and_provenance() -> None:
         records(subscriptions=[older, newer]), now=NOW, matched_on="email jane@example.com", livemode=False
     )
     assert snapshot.suggestion == Bucket.DUPLICATE
-    assert snapshot.suggestion_reason == snapshot.anomalies[0].summary
+    assert snapshot.suggestion_reason == (
+        "2 live Pro subscriptions created 2 minutes apart (sub_Old00001, then sub_New00001)."
+    )
     assert (snapshot.matched_on, snapshot.livemode, snapshot.taken_at) == (
         "email jane@example.com",
         False,

@@ -77,7 +77,7 @@ ANOMALIES
   • Already refunded $20.00 in full (payment of 2026-10-29) (ch_Refd0001, re_Full0001)
 
 SUGGESTED CLASSIFICATION
-  Duplicate personal subscription — 2 live Pro subscriptions, each for 1 seat, created 2 minutes apart
+  Duplicate personal subscription — 2 live Pro subscriptions created 2 minutes apart, both paid by Visa •••• 4242 (sub_Old00001, then sub_New00001).
 """
 
 
