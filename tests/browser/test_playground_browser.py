@@ -95,7 +95,9 @@ def test_a_non_operator_is_refused_privately(page: Any, screenshots: Path) -> No
     assert page.locator(".msg.ephemeral", has_text="operator").count() == 0  # only Alex saw it
 
 
-def test_the_shortcut_on_a_support_message_suggests_a_bucket(page: Any, screenshots: Path) -> None:
+def test_the_shortcut_on_a_support_message_suggests_a_bucket_quoting_the_customer(
+    page: Any, screenshots: Path
+) -> None:
     page.locator(f".channel-link[data-channel='{SUPPORT_CHANNEL}']").click()
     jane = page.locator(".msg", has_text="charged twice this month")
     jane.hover()
@@ -110,7 +112,10 @@ def test_the_shortcut_on_a_support_message_suggests_a_bucket(page: Any, screensh
     card.wait_for()
     assert page.locator("#channel-header h1").inner_text() == "# billing-ops"
     suggested = card.locator(".bk-text", has_text="SUGGESTED")
-    assert "Duplicate personal subscription" in suggested.inner_text()
+    assert "SUGGESTED: Duplicate personal subscription" in suggested.inner_text()
+    # The classifier quotes the customer's own words from the support message.
+    quotes = suggested.locator("blockquote")
+    assert "I think I was charged twice this month" in quotes.first.inner_text()
     assert "support" in card.locator(".bk-context", has_text="Investigating").inner_text()
     shoot(page, screenshots, "2-suggested")
 
@@ -133,8 +138,9 @@ def test_the_global_shortcut_modal_shows_its_validation_error_then_posts(
     assert "Enter an email" in modal.get_by_role("alert").inner_text()
     shoot(page, screenshots, "1-validation")
 
-    modal.locator(".bk-text-input").fill("jane@example.com")
-    modal.locator(".bk-text-input").press("Enter")
+    customer = modal.get_by_role("textbox", name=re.compile("^Customer"))
+    customer.fill("jane@example.com")
+    customer.press("Enter")
     modal.get_by_text("Posted in").wait_for()
     assert "#billing-ops" in modal.inner_text()
     modal.locator(".modal-cancel").click()
