@@ -84,7 +84,7 @@ def test_a_non_operator_is_refused_privately(page: Any, screenshots: Path) -> No
     card = look_up_jane(page)
     switch_user(page, NON_OPERATOR)
     card.locator(".bk-button.bk-primary[data-action-id='billing.classify']").click()
-    refusal = page.locator(".msg.ephemeral", has_text="operator")
+    refusal = page.locator(".msg.ephemeral", has_text="Only billing operators")
     refusal.wait_for()
     assert "Only visible to you" in refusal.inner_text()
     assert card.get_by_role("button", name="Cancel duplicate now + refund").count() == 0
@@ -92,7 +92,7 @@ def test_a_non_operator_is_refused_privately(page: Any, screenshots: Path) -> No
 
     switch_user(page, DEMO_OPERATOR)
     page.locator(CARD).wait_for()
-    assert page.locator(".msg.ephemeral", has_text="operator").count() == 0  # only Alex saw it
+    assert page.locator(".msg.ephemeral", has_text="Only billing operators").count() == 0  # only Alex saw it
 
 
 def test_the_shortcut_on_a_support_message_suggests_a_bucket_quoting_the_customer(
