@@ -3,6 +3,8 @@ a person does), and the static script and stylesheet. Loopback only."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -17,11 +19,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from billing.errors import ConfigError
+from billing.errors import BillingError, ConfigError
 from bot.demo import DEMO_CHANNEL, DEMO_OPERATOR
 from bot.playground.page import View, fragments, page_html
 from bot.playground.session import PEOPLE, Outcome, Playground
 from bot.server import GracefulServer
+
+log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 STATIC = {"playground.js": "text/javascript", "playground.css": "text/css"}
@@ -62,7 +66,16 @@ def build_web_app(playground: Playground) -> Starlette:
                 return JSONResponse({"ok": False, "notice": "expected JSON"}, status_code=400)
             if not isinstance(values, dict):
                 return JSONResponse({"ok": False, "notice": "expected a JSON object"}, status_code=400)
-            outcome = await run_in_threadpool(do, view_of(values), values)
+            try:
+                outcome = await run_in_threadpool(do, view_of(values), values)
+            except BillingError as error:
+                outcome = Outcome(error.message, ok=False)
+            except Exception:
+                reference = f"ref-{secrets.token_hex(4)}"
+                log.exception("Playground action %s failed (%s)", request.url.path, reference)
+                outcome = Outcome(
+                    f"Something went wrong in the playground ({reference}; see its output).", ok=False
+                )
             return JSONResponse({"ok": outcome.ok, "notice": outcome.notice})
 
         return endpoint
