@@ -35,7 +35,9 @@ test: lint typecheck
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python bench/digest_bench.py
+	$(BIN)/python bench/digest_bench.py --latency-ms 0 300
+	$(BIN)/python bench/lookup_bench.py
+	$(BIN)/python bench/ack_bench.py
 	$(BIN)/python bench/classify_bench.py
 
 # The playground in headless Chromium: Debian's chromium package (apt-get install chromium), driven by

@@ -137,8 +137,9 @@ class ActionOutcome(Model):
     invoice: Invoice | None = None
     portal: PortalSession | None = None
     request_ids: list[str] = Field(default_factory=list)
-    # The billing state the operator acted on, read after the claim and before Stripe was changed.
-    before: CustomerSnapshot | None = None
+    # The targets as re-read just before Stripe was changed (billing.before_state rebuilds the handoff's
+    # "before" from them and the state after, so a Confirm reads only what its re-check needs).
+    targets_before: list[Subscription | Charge | Invoice] = Field(default_factory=list)
 
 
 class PortalCheck(Model):
@@ -414,10 +415,9 @@ class ActionService:
             "in_flight": pending.progress.get("in_flight"),
             "generation": dict(pending.progress.get("generation", {})),
         }
-        before = self._state_before(case)
         try:
-            self._reverify(pending, progress)
-            outcome = self._execute(pending, actor, progress).model_copy(update={"before": before})
+            checked = self._reverify(pending, progress)
+            outcome = self._execute(pending, actor, progress).model_copy(update={"targets_before": checked})
         except (StripeUnavailable, StripeRefused) as error:
             self.store.release_pending(pending.nonce, error=error.message, result=progress)
             self._audit_failure(pending, case, actor, error, retryable=True)
@@ -470,23 +470,19 @@ class ActionService:
             detail={"nonce": pending.nonce, "kind": pending.kind.value, "error": message},
         )
 
-    def _state_before(self, case: Case) -> CustomerSnapshot | None:
-        """For the handoff. Best effort: the action does not depend on it, and without it the handoff
-        describes the state after the action."""
-        try:
-            return self.snapshot(case)
-        except BillingError:
-            return None
-
-    def _reverify(self, pending: PendingAction, progress: dict[str, Any]) -> None:
-        """Re-read each target not yet done. A step whose earlier call has an unknown outcome is left to the
-        idempotency key: Stripe replays it if it ran, and runs it once if it did not."""
+    def _reverify(
+        self, pending: PendingAction, progress: dict[str, Any]
+    ) -> list[Subscription | Charge | Invoice]:
+        """Re-read each target not yet done, and return them as read. A step whose earlier call has an unknown
+        outcome is left to the idempotency key: Stripe replays it if it ran, and runs it once if it did not."""
+        checked: list[Subscription | Charge | Invoice] = []
         for step in pending.steps:
             if step.name in progress["completed"] or step.name == progress["in_flight"]:
                 continue
             if step.name == "cancel":
                 sub = self.gateway.get_subscription(step.object_id)
                 verify_subscription(sub, customer_id=pending.customer_id, at_period_end=step.at_period_end)
+                checked.append(sub)
             elif step.name == "refund":
                 charge = self.gateway.get_charge(step.object_id)
                 verify_charge(
@@ -495,9 +491,12 @@ class ActionService:
                     amount=step.amount or 0,
                     refunded_before=step.refunded_before,
                 )
+                checked.append(charge)
             elif step.name == "pay":
                 invoice = self.gateway.get_invoice(step.object_id)
                 verify_invoice(invoice, customer_id=pending.customer_id)
+                checked.append(invoice)
+        return checked
 
     def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
         results: dict[str, Any] = {}

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from billing.errors import (
     StripeUnavailable,
     StripeUnreachable,
 )
+from billing.json_view import JsonView
 from billing.metrics import STRIPE_ERRORS, STRIPE_SECONDS, stripe_endpoint
 from billing.models import (
     BillingRecords,
@@ -41,6 +43,7 @@ from billing.models import (
     SubscriptionStatus,
     WriteResult,
 )
+from billing.rate_limit import Backoff, TokenBucket
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -62,7 +65,8 @@ PAGE_SIZE = 100
 RECENT_SUBSCRIPTIONS = 20
 RECENT_INVOICES = 10
 RECENT_CHARGES = 20
-RECENT_DISPUTES = 100
+# A charge is disputed at most once, bar a rare inquiry before the dispute: a handful is plenty.
+DISPUTES_PER_CHARGE = 10
 # Products change rarely; one catalogue listing is shared by every lookup for a while.
 PRODUCT_CACHE_SECONDS = 600.0
 
@@ -70,7 +74,8 @@ PRODUCT_CACHE_SECONDS = 600.0
 # product names come from the cached catalogue instead.
 CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 # A customer page carries subscriptions (for counts) and each customer's default card.
-LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *(f"data.{path}" for path in CUSTOMER_EXPAND)]
+CARD_ONLY_CUSTOMER_EXPAND = [f"data.{path}" for path in CUSTOMER_EXPAND]
+LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *CARD_ONLY_CUSTOMER_EXPAND]
 SUBSCRIPTION_EXPAND = ["default_payment_method"]
 # Invoices and charges found by search, each with its customer (and that customer's default card).
 SEARCHED_OWNER_EXPAND = ["data.customer", *(f"data.customer.{path}" for path in CUSTOMER_EXPAND)]
@@ -113,6 +118,12 @@ class MeteredRequestsClient(stripe.RequestsClient):
         return content, status, response_headers
 
 
+@dataclass(frozen=True)
+class ListedPage:
+    data: list[Any]  # JsonViews, read by the converters as they read stripe-python's objects
+    has_more: bool
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -121,10 +132,19 @@ class StripeGateway:
         api_base: str = "https://api.stripe.com",
         max_retries: int = 2,
         timeout_seconds: float = 10.0,
-        max_workers: int = 6,
+        max_workers: int | None = None,
         http_client: stripe.HTTPClient | None = None,
+        rate_limit: float | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._livemode = _is_live_key(api_key)
+        # `rate_limit` requests/s across every thread (None: unmetered, e.g. a local sandbox). Concurrency
+        # is metered by it, not by the pool: at 1 s latency a whole second of requests is in flight.
+        self._limiter = TokenBucket(rate_limit, sleep=sleep) if rate_limit else None
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        max_workers = max_workers or max(16, int(rate_limit or 64))
         self._client = stripe.StripeClient(
             api_key,
             stripe_version=STRIPE_API_VERSION,
@@ -148,7 +168,7 @@ class StripeGateway:
 
     @property
     def request_count(self) -> int:
-        """Stripe API calls made (one per page; network retries inside stripe-python not counted)."""
+        """Stripe API calls made (one per page and per 429 retry; stripe-python's own retries not counted)."""
         return self._request_count
 
     def check_access(self) -> None:
@@ -161,15 +181,13 @@ class StripeGateway:
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
-        page = self._read(
-            lambda: self._client.v1.customers.list(
-                params={
-                    "email": email,
-                    "limit": 20,
-                    "expand": LISTED_CUSTOMER_EXPAND,
-                }
+        # Usually one match, whose subscriptions the next round reads anyway: embedding them here too made
+        # a large customer's first response hundreds of KB. Only several matches need their counts.
+        page = self._list("/v1/customers", {"email": email, "limit": 20, "expand": CARD_ONLY_CUSTOMER_EXPAND})
+        if len(page.data) > 1:
+            page = self._list(
+                "/v1/customers", {"email": email, "limit": 20, "expand": LISTED_CUSTOMER_EXPAND}
             )
-        )
         return [_to_customer(customer) for customer in page.data]
 
     def search_customers(self, query: str) -> list[Customer]:
@@ -254,20 +272,19 @@ class StripeGateway:
     # --- one customer's state -----------------------------------------------------------------
 
     def load_billing_records(self, customer: Customer) -> BillingRecords:
-        """One round: every request below is independent, so they run side by side."""
-        since = int(customer.created.timestamp())
+        """One round: every request below is independent, so they run side by side. Disputes are read
+        per disputed charge, right after the charges and in the same thread, so most lookups need none."""
         products = self._pool.submit(self._product_names)
         subscriptions = self._pool.submit(self._recent_subscriptions, customer.id)
         invoices = self._pool.submit(self._recent_invoices, customer.id)
-        charges = self._pool.submit(self._recent_charges, customer.id)
-        disputes = self._pool.submit(self._disputes_since, since)
+        charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
 
         products.result()
         subscription_page = subscriptions.result()
         product_names = self._names_for(subscription_page.data)
         invoice_page = invoices.result()
-        charge_page = charges.result()
+        charge_page, disputes = charges.result()
         charge_list = [_to_charge(charge) for charge in charge_page.data]
         return BillingRecords(
             customer=customer,
@@ -275,47 +292,43 @@ class StripeGateway:
             invoices=[_to_invoice(invoice) for invoice in invoice_page.data],
             charges=charge_list,
             refunds=[_to_refund(refund) for charge in charge_page.data for refund in _charge_refunds(charge)],
-            disputes=_disputes_of(customer.id, {c.id for c in charge_list}, disputes.result()),
+            disputes=_disputes_of(customer.id, {c.id for c in charge_list}, disputes),
             has_more_invoices=invoice_page.has_more,
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
         )
 
-    def _recent_subscriptions(self, customer_id: str) -> stripe.ListObject[stripe.Subscription]:
-        return self._read(
-            lambda: self._client.v1.subscriptions.list(
-                params={
-                    "customer": customer_id,
-                    "status": "all",
-                    "limit": RECENT_SUBSCRIPTIONS,
-                    "expand": [f"data.{path}" for path in SUBSCRIPTION_EXPAND],
-                }
-            )
+    def _recent_charges_and_disputes(self, customer_id: str) -> tuple[ListedPage, list[Any]]:
+        page = self._recent_charges(customer_id)
+        disputes = [
+            dispute for charge in page.data if charge.disputed for dispute in self._disputes_on(charge.id)
+        ]
+        return page, disputes
+
+    def _recent_subscriptions(self, customer_id: str) -> ListedPage:
+        expand = [f"data.{path}" for path in SUBSCRIPTION_EXPAND]
+        params = {"customer": customer_id, "status": "all", "limit": RECENT_SUBSCRIPTIONS, "expand": expand}
+        return self._list("/v1/subscriptions", params)
+
+    def _recent_invoices(self, customer_id: str) -> ListedPage:
+        return self._list(
+            "/v1/invoices", {"customer": customer_id, "limit": RECENT_INVOICES, "expand": ["data.payments"]}
         )
 
-    def _recent_invoices(self, customer_id: str) -> stripe.ListObject[stripe.Invoice]:
-        return self._read(
-            lambda: self._client.v1.invoices.list(
-                params={"customer": customer_id, "limit": RECENT_INVOICES, "expand": ["data.payments"]}
-            )
-        )
-
-    def _recent_charges(self, customer_id: str) -> stripe.ListObject[stripe.Charge]:
+    def _recent_charges(self, customer_id: str) -> ListedPage:
         # Refunds come embedded in their charges: listing refunds by charge would be a request per charge.
-        return self._read(
-            lambda: self._client.v1.charges.list(
-                params={"customer": customer_id, "limit": RECENT_CHARGES, "expand": ["data.refunds"]}
-            )
+        return self._list(
+            "/v1/charges", {"customer": customer_id, "limit": RECENT_CHARGES, "expand": ["data.refunds"]}
         )
 
-    def _disputes_since(self, created_gte: int) -> list[stripe.Dispute]:
-        # disputes.list has no customer filter: take recent ones and keep this customer's below.
-        page = self._read(
-            lambda: self._client.v1.disputes.list(
-                params={"created": {"gte": created_gte}, "limit": RECENT_DISPUTES, "expand": DISPUTE_EXPAND}
-            )
-        )
-        return list(page.data)
+    def _list(self, path: str, params: dict[str, Any]) -> ListedPage:
+        """One page, its objects as JsonViews: a lookup converts a few fields of each (see _paginate)."""
+        page = self._raw_page(path, params, None)
+        return ListedPage(data=[JsonView(item) for item in page["data"]], has_more=bool(page["has_more"]))
+
+    def _disputes_on(self, charge_id: str) -> list[Any]:
+        # disputes.list has no customer filter, but a charge filter: only this customer's disputed charges.
+        return self._list("/v1/disputes", {"charge": charge_id, "limit": DISPUTES_PER_CHARGE}).data
 
     def _portal_configurations_or_empty(self) -> list[PortalConfiguration]:
         try:
@@ -481,7 +494,7 @@ class StripeGateway:
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
         batch: list[stripe.Subscription] = []
-        for subscription in self._paginate(self._client.v1.subscriptions.list, params):
+        for subscription in self._paginate("/v1/subscriptions", params, stripe.Subscription):
             batch.append(subscription)
             if len(batch) == PAGE_SIZE:
                 yield from self._with_customers(batch)
@@ -506,40 +519,53 @@ class StripeGateway:
             params["status"] = cast(Any, status)
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for invoice in self._paginate(self._client.v1.invoices.list, params):
+        for invoice in self._paginate("/v1/invoices", params, stripe.Invoice):
             yield _to_invoice(invoice)
 
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]:
         params: DisputeListParams = {"limit": PAGE_SIZE, "expand": DISPUTE_EXPAND}
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for dispute in self._paginate(self._client.v1.disputes.list, params):
+        for dispute in self._paginate("/v1/disputes", params, stripe.Dispute):
             yield _to_dispute(dispute)
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]:
         params: EventListParams = {"limit": PAGE_SIZE, "types": types}
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for event in self._paginate(self._client.v1.events.list, params):
+        for event in self._paginate("/v1/events", params, stripe.Event):
             yield _to_event(event)
 
     def iter_charges(self, *, created_gte: datetime | None = None) -> Iterator[Charge]:
         params: ChargeListParams = {"limit": PAGE_SIZE}
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
-        for charge in self._paginate(self._client.v1.charges.list, params):
+        for charge in self._paginate("/v1/charges", params, stripe.Charge):
             yield _to_charge(charge)
 
-    def _paginate(self, list_page: Callable[[Any], stripe.ListObject[S]], params: Any) -> Iterator[S]:
-        """One page in memory at a time; each page goes through the same error mapping."""
-        cursor: str | None = None
+    def _paginate(self, path: str, params: Any, kind: type[S]) -> Iterator[S]:
+        """Every page of a list, the next one in flight while this one is decoded and consumed.
+
+        Pages are fetched raw (JSON only): the cursor is the last ID, known before anything is decoded, and
+        each object is handed to the converters as a JsonView, not built into stripe-python's object tree
+        (that was most of the digest's CPU). One page is held ahead, so memory stays flat."""
+        ahead = self._pool.submit(self._raw_page, path, params, None)
         while True:
-            page_params = {**params, **({"starting_after": cursor} if cursor else {})}
-            page = self._read(lambda page_params=page_params: list_page(page_params))  # type: ignore[misc]
-            yield from page.data
-            if not page.has_more or not page.data:
+            page = ahead.result()
+            items: list[dict[str, Any]] = page["data"]
+            more = bool(page["has_more"] and items)
+            if more:
+                ahead = self._pool.submit(self._raw_page, path, params, items[-1]["id"])
+            for item in items:
+                # The converters read a few fields: a view of the JSON, not stripe-python's object tree.
+                yield cast(S, JsonView(item))
+            if not more:
                 return
-            cursor = page.data[-1]["id"]
+
+    def _raw_page(self, path: str, params: Any, cursor: str | None) -> dict[str, Any]:
+        page_params = {**params, **({"starting_after": cursor} if cursor else {})}
+        response = self._read(lambda: self._client.raw_request("get", path, **page_params))
+        return cast(dict[str, Any], response.data)
 
     # --- error mapping ------------------------------------------------------------------------
 
@@ -550,12 +576,21 @@ class StripeGateway:
         return self._call(call, object_id=object_id, write=True)
 
     def _call(self, call: Callable[[], T], *, object_id: str | None, write: bool) -> T:
-        with self._lock:
-            self._request_count += 1
-        try:
-            return call()
-        except stripe.StripeError as error:
-            raise _translate(error, object_id=object_id, write=write) from None
+        for attempt in range(self._backoff.retries + 1):
+            if self._limiter is not None:
+                self._limiter.acquire()
+            with self._lock:
+                self._request_count += 1
+            try:
+                return call()
+            except stripe.RateLimitError as error:
+                # A 429 was not processed, so a write may repeat with its idempotency key.
+                if attempt == self._backoff.retries:
+                    raise _translate(error, object_id=object_id, write=write) from None
+                self._sleep(self._backoff.delay(attempt))
+            except stripe.StripeError as error:
+                raise _translate(error, object_id=object_id, write=write) from None
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool) -> Exception:
@@ -666,7 +701,10 @@ def _product_ids_of(subscriptions: list[stripe.Subscription]) -> set[str]:
 def _to_price(price: stripe.Price, product_names: dict[str, str]) -> Price:
     product = price.product
     product_id = _id_of(product) or ""
-    product_name = product.name if isinstance(product, stripe.Product) else product_names.get(product_id)
+    # Expanded (a retrieve's StripeObject or a listed JsonView), or just the ID: then the cached catalogue.
+    product_name = (
+        product_names.get(product_id) if isinstance(product, str) or product is None else product.name
+    )
     recurring = price.recurring
     return Price(
         id=price.id,
@@ -725,7 +763,7 @@ def _discounts(subscription: stripe.Subscription) -> tuple[float, int]:
         if isinstance(discount, str):
             continue
         coupon = discount.source.coupon if discount.source is not None else None
-        if isinstance(coupon, stripe.Coupon):
+        if coupon is not None and not isinstance(coupon, str):
             percent_off = max(percent_off, coupon.percent_off or 0.0)
             amount_off += coupon.amount_off or 0
     return percent_off, amount_off

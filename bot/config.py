@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing.errors import ConfigError
+from billing.rate_limit import default_rate_limit
 
 APP_NAME = "billing-ops"
 
@@ -70,6 +71,8 @@ class Settings(LogSettings):
     stripe_api_base: str = "https://api.stripe.com"
     stripe_max_retries: int = Field(default=2, ge=0, le=5)
     stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=80)
+    # Requests per second across the whole bot; empty: Stripe's default for the key (100 live, 25 test).
+    stripe_rate_limit: float | None = Field(default=None, gt=0, le=10_000)
 
     billing_db: Path = Field(default_factory=default_database_path)
     billing_operators: CommaList = Field(default_factory=list)
@@ -178,6 +181,17 @@ class Settings(LogSettings):
         if not re.fullmatch(r"[A-Za-z]{3}", value):
             raise ValueError(f"expected a three-letter ISO currency code, got {value!r}")
         return value.lower()
+
+    @field_validator("stripe_rate_limit", mode="before")
+    @classmethod
+    def _empty_rate_limit(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def stripe_requests_per_second(self) -> float:
+        if self.stripe_rate_limit is not None:
+            return self.stripe_rate_limit
+        key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
+        return default_rate_limit(livemode=key.startswith(("sk_live_", "rk_live_")))
 
     @field_validator("billing_refund_approval_above", mode="before")
     @classmethod

@@ -94,6 +94,7 @@ class DemoBot:
     def wait_idle(self) -> None:
         """Every listener started so far has returned: its Slack calls and audit rows are done."""
         self.executor.wait_idle(WAIT_SECONDS)
+        self.services.work.wait_idle(WAIT_SECONDS)
 
     def stripe_client(self) -> stripe.StripeClient:
         return stripe.StripeClient(
@@ -136,6 +137,7 @@ def running_demo_bot(**setting_overrides: Any) -> Iterator[DemoBot]:
                     slack.http.close()
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+            services.work.shutdown(wait=True)
             if isinstance(services.gateway, StripeGateway):
                 services.gateway.close()
 

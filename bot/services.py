@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from billing.actions import ActionPolicy, ActionService
 from billing.classify import Classifier
@@ -14,6 +15,9 @@ from billing.lookup import LookupService
 from billing.ports import BillingGateway
 from billing.store import Store
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from handlers.work import WorkLanes
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,8 @@ class Services:
     clock: Clock
     lookup: LookupService
     actions: ActionService
+    # Where listeners send their slow part after ack(); see handlers.work.
+    work: WorkLanes
 
 
 def open_store(settings: Settings, clock: Clock | None = None) -> Store:
@@ -47,6 +53,7 @@ def stripe_gateway(settings: Settings) -> StripeGateway:
         api_base=settings.stripe_api_base,
         max_retries=settings.stripe_max_retries,
         timeout_seconds=settings.stripe_timeout_seconds,
+        rate_limit=settings.stripe_requests_per_second(),
     )
 
 
@@ -63,8 +70,11 @@ def assemble_services(
     store: Store | None = None,
     lookup: LookupService | None = None,
     classifier: Classifier | None = None,
+    work: WorkLanes | None = None,
 ) -> Services:
     """Everything above the gateway; tests and the demo pass their own gateway, clock or store."""
+    from handlers.work import WorkLanes  # handlers import this module: import theirs when called
+
     clock = clock or SystemClock()
     store = store or open_store(settings, clock)
     lookup = lookup or LookupService(
@@ -82,4 +92,5 @@ def assemble_services(
         clock=clock,
         lookup=lookup,
         actions=ActionService(gateway, store, lookup, clock, policy),
+        work=work or WorkLanes(),
     )

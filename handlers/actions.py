@@ -6,12 +6,13 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.actions import ActionOutcome, ActionService, Case
+from billing.before_state import state_before
 from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import build_handoff, follow_up_text
 from billing.ladder import ActionKind, ladder
@@ -20,6 +21,7 @@ from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
 from bot.services import Services
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.actions import (
     KINDS,
     REFUND_AMOUNT_ACTION,
@@ -48,20 +50,35 @@ NO_CHANGE_BUTTONS = (ActionId.KEEP_BOTH, ActionId.EXPLAIN_BILLING, ActionId.NO_A
 def register(app: App, services: Services) -> None:
     actions = services.actions
 
-    def listener(handle: Any) -> Any:
+    def listener(handle: Any, lane: Lane = Lane.INTERACTIVE) -> Any:
         def run(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            client: WebClient,
+            respond: Respond,
+            context: BoltContext,
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator_for(body, client, respond), services)
-            flow.guarded(handle, flow, ButtonValue.decode(action["value"]), action, body)
+            value = ButtonValue.decode(action["value"])
+            run_later(
+                services.work,
+                lane,
+                body,
+                client,
+                respond,
+                lambda: flow.guarded(handle, flow, value, action, body),
+                context=context,
+            )
 
         return run
 
     app.action(ActionId.CLASSIFY.value)(listener(CardFlow.classify))
     app.action(ActionId.RECLASSIFY.value)(listener(CardFlow.reclassify))
-    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal))
-    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm))
+    # Its trigger_id lives 3 seconds: it must not queue behind lookups.
+    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal, Lane.MONEY))
+    app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm, Lane.MONEY))
     app.action(ActionId.BACK.value)(listener(CardFlow.back))
     app.action(ActionId.PORTAL_LINK.value)(listener(CardFlow.portal))
     for action_id in MONEY_BUTTONS:
@@ -70,7 +87,9 @@ def register(app: App, services: Services) -> None:
         app.action(action_id.value)(listener(CardFlow.resolve_without_change))
 
     @app.view(CallbackId.REFUND_MODAL.value)
-    def refund_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def refund_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         raw = submitted_amount(view)
         if not looks_like_amount(raw):
             ack(response_action="errors", errors={REFUND_AMOUNT_BLOCK: "Enter a positive amount, e.g. 12.50"})
@@ -81,7 +100,15 @@ def register(app: App, services: Services) -> None:
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
         flow = CardFlow(actions, client, operator, services)
-        flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            None,
+            lambda: flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body),
+            context=context,
+        )
 
 
 def submitted_amount(view: dict[str, Any]) -> str:
@@ -221,7 +248,7 @@ class CardFlow:
         case = self.actions.case(outcome.case_id)
         snapshot = self.actions.snapshot(case)
         gaps = self.services.store.case_gaps(case.id)
-        handoff = build_handoff(outcome.before or snapshot, case, outcome, gaps=gaps)
+        handoff = build_handoff(state_before(snapshot, outcome), case, outcome, gaps=gaps)
         note = acted_note(outcome, minute(self.services.clock.now()))
         self.update_card(case, snapshot, final_blocks(outcome), acted=note)
         if case.channel and case.message_ts:

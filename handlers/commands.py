@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -14,6 +14,7 @@ from handlers import reports
 from handlers.access import may_use
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.card import usage_text
 from messages.ids import ButtonValue
 
@@ -24,9 +25,24 @@ RETRY_TARGET_LIMIT = 80
 
 def register(app: App, services: Services) -> None:
     @app.command(COMMAND)
-    def billing_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def billing_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
         ack()
-        handle_billing_command(services, client, command, respond)
+        lane = Lane.REPORTS if is_report(command) else Lane.INTERACTIVE
+        run_later(
+            services.work,
+            lane,
+            command,
+            client,
+            respond,
+            lambda: handle_billing_command(services, client, command, respond),
+            context=context,
+        )
+
+
+def is_report(command: dict[str, Any]) -> bool:
+    return " ".join((command.get("text") or "").split()).lower() in REPORTS
 
 
 def handle_billing_command(

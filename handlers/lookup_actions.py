@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,6 +20,7 @@ from billing.snapshot import CustomerSnapshot, LookupResult
 from bot.services import Services
 from handlers.errors import new_reference
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.card import candidates_card, candidates_text, card_text, customer_card
 from messages.errors import lookup_failed_blocks, lookup_failed_text, posted_elsewhere_text
 from messages.format import channel_mention, clip
@@ -137,17 +138,45 @@ class LookupFlow:
 def register(app: App, services: Services) -> None:
     @app.action(ActionId.OPEN_CANDIDATE.value)
     def open_candidate(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
-        handle_open_candidate(services, client, operator_for(body, client, respond), body, action)
+        operator = operator_for(body, client, respond)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            respond,
+            lambda: handle_open_candidate(services, client, operator, body, action),
+            context=context,
+        )
 
     @app.action(ActionId.RETRY_LOOKUP.value)
     def retry_lookup(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
-        handle_retry(services, client, operator_for(body, client, respond), action)
+        operator = operator_for(body, client, respond)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            respond,
+            lambda: handle_retry(services, client, operator, action),
+            context=context,
+        )
 
 
 def handle_open_candidate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -23,6 +23,7 @@ from handlers.lookup_actions import (
     tell_where_posted,
 )
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.digest import digest_blocks, digest_fallback_text
 from messages.ids import ActionId, ButtonValue
 from messages.reports import plans_blocks, plans_text, portal_blocks, portal_text
@@ -36,12 +37,23 @@ FROM_DIGEST = "from the churn-risk digest"
 def register(app: App, services: Services) -> None:
     @app.action(ActionId.INVESTIGATE.value)
     def investigate(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
         operator = operator_for(body, client, respond)
-        if may_use(services, operator, "the digest's Investigate button", in_billing_channel=False):
-            handle_investigate(services, client, operator, action)
+
+        def investigate_if_allowed() -> None:
+            if may_use(services, operator, "the digest's Investigate button", in_billing_channel=False):
+                handle_investigate(services, client, operator, action)
+
+        run_later(
+            services.work, Lane.INTERACTIVE, body, client, respond, investigate_if_allowed, context=context
+        )
 
 
 def handle_investigate(

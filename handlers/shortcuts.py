@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,6 +20,7 @@ from handlers.lookup_actions import (
     tell_where_posted,
 )
 from handlers.middleware import Operator, operator_for
+from handlers.work import Lane, run_later
 from messages.card import lookup_modal, source_note
 from messages.format import clip
 from messages.ids import ButtonValue, CallbackId
@@ -29,11 +30,25 @@ MESSAGE_TEXT_LIMIT = 1500
 
 def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.MESSAGE_SHORTCUT.value)
-    def investigate_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def investigate_message(
+        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
         ack()
         operator = operator_for(shortcut, client, respond)
-        if may_use(services, operator, "the Investigate billing shortcut", in_billing_channel=False):
-            handle_message_shortcut(services, client, operator, shortcut)
+
+        def investigate_if_allowed() -> None:
+            if may_use(services, operator, "the Investigate billing shortcut", in_billing_channel=False):
+                handle_message_shortcut(services, client, operator, shortcut)
+
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            shortcut,
+            client,
+            respond,
+            investigate_if_allowed,
+            context=context,
+        )
 
     @app.shortcut(CallbackId.GLOBAL_SHORTCUT.value)
     def open_lookup_modal(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from billing.identity import split_query
@@ -12,6 +12,7 @@ from bot.services import Services
 from handlers.commands import retry_value
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
 from handlers.middleware import operator_for
+from handlers.work import Lane, run_later
 from messages.card import (
     COMPLAINT_INPUT_ACTION,
     COMPLAINT_INPUT_BLOCK,
@@ -25,13 +26,24 @@ from messages.ids import CallbackId
 
 def register(app: App, services: Services) -> None:
     @app.view(CallbackId.LOOKUP_MODAL.value)
-    def lookup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def lookup_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         query = submitted_query(view)
         if not query:
             ack(response_action="errors", errors={LOOKUP_INPUT_BLOCK: "Enter an email, Stripe ID or name."})
             return
         ack(response_action="update", view=status_modal(f"Looking up `{clip(query, 200)}`…"))
-        handle_lookup_submission(services, client, body, query, submitted_complaint(view))
+        complaint = submitted_complaint(view)
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            None,
+            lambda: handle_lookup_submission(services, client, body, query, complaint),
+            context=context,
+        )
 
 
 def submitted_query(view: dict[str, Any]) -> str:

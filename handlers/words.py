@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from billing.classify import clean_complaint
@@ -12,6 +12,7 @@ from billing.errors import BillingError
 from bot.services import Services
 from handlers.middleware import Operator, operator_for
 from handlers.views import submitted_complaint
+from handlers.work import Lane, run_later
 from messages.card import COMPLAINT_INPUT_BLOCK, card_text, customer_card, words_modal
 from messages.ids import ActionId, ButtonValue, CallbackId
 
@@ -27,14 +28,24 @@ def register(app: App, services: Services) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=words_modal(case_id))
 
     @app.view(CallbackId.WORDS_MODAL.value)
-    def words_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def words_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         words = submitted_complaint(view)
         if not words:
             ack(response_action="errors", errors={COMPLAINT_INPUT_BLOCK: "Paste what the customer wrote."})
             return
         ack()
-        handle_words(
-            services, client, operator_for(body, client, None), view.get("private_metadata") or "", words
+        operator = operator_for(body, client, None)
+        case_id = view.get("private_metadata") or ""
+        run_later(
+            services.work,
+            Lane.INTERACTIVE,
+            body,
+            client,
+            None,
+            lambda: handle_words(services, client, operator, case_id, words),
+            context=context,
         )
 
 

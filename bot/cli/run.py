@@ -108,6 +108,8 @@ class BotRunner:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            # Work already running finishes; queued work is dropped rather than answered after shutdown.
+            self.services.work.shutdown(wait=False)
 
     def start_digest_scheduler(self) -> BaseScheduler | None:
         if not self.services.settings.digest_channel:

@@ -33,6 +33,7 @@ from bot.server import LOOPBACK, HealthCheck, ListenerExecutor, serving_in_threa
 from bot.services import Services, assemble_services
 from bot.slack_requests import REQUEST_TIMEOUT, SlackRequests, find_button, slack_signature
 from bot.slack_standin import SlackStandIn
+from handlers.work import WorkLanes
 
 # Re-exported: tests import these from the harness.
 __all__ = [
@@ -86,8 +87,10 @@ class SlackHarness(SlackRequests):
 
     # --- reading what happened ----------------------------------------------------------------
     def wait_idle(self, timeout: float = 5) -> None:
-        """Wait until every listener started so far has returned (its Slack calls and store writes done)."""
+        """Wait until every listener started so far has returned and the work it handed to a lane has run
+        (its Slack calls and store writes done). A listener submits before it returns, so this order sees all."""
         self.executor.wait_idle(timeout)
+        self.services.work.wait_idle(timeout)
 
     def recorded_text(self) -> str:
         """Everything the bot sent to Slack, as one string, for scans (secrets, card numbers)."""
@@ -109,13 +112,14 @@ def running_bot(
     clock: Clock | None = None,
     store: Store | None = None,
     db_path: Path | str = ":memory:",
+    work: WorkLanes | None = None,
     **setting_overrides: Any,
 ) -> Iterator[SlackHarness]:
     """A whole bot against `gateway`, with its own stand-in, store and settings (override any setting)."""
     with SlackStandIn(port=0) as standin:
         settings = harness_settings(standin, db_path, **setting_overrides)
         clock = clock or SystemClock()
-        services = assemble_services(settings, gateway, clock=clock, store=store, lookup=lookup)
+        services = assemble_services(settings, gateway, clock=clock, store=store, lookup=lookup, work=work)
         executor = ListenerExecutor()
         app = build_app(services, listener_executor=executor)
         with serving(app, health_check=services.store.check_writable) as url:
@@ -132,3 +136,4 @@ def running_bot(
             finally:
                 harness.http.close()
                 executor.shutdown(wait=True, cancel_futures=True)
+                services.work.shutdown(wait=False)

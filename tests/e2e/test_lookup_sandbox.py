@@ -151,5 +151,24 @@ def test_a_lookup_takes_at_most_two_sequential_rounds(slow_demo: SandboxServer, 
     service.lookup(query)
     gateway.close()
     log = list(slow_demo.request_log)
-    assert len(log) >= 6
+    # Resolve, then subscriptions, invoices, charges and portal configurations side by side (products are
+    # cached); Jane has no disputed charge, so no dispute is read at all.
+    assert len(log) == 5, [(r.method, r.path) for r in log]
+    assert "/v1/disputes" not in {record.path for record in log}
     assert sequential_rounds(log) <= 2, [(r.method, r.path, r.started, r.ended) for r in log]
+
+
+def test_disputes_are_read_for_the_customers_disputed_charges_only(slow_demo: SandboxServer) -> None:
+    gateway = StripeGateway(slow_demo.api_key, api_base=slow_demo.base_url, max_retries=0)
+    service = LookupService(gateway, SystemClock())
+    snapshot_for(service, "jane@example.com")  # warms the product catalogue
+    slow_demo.clear_log()
+    dana = snapshot_for(service, "dana@example.com")
+    gateway.close()
+    log = list(slow_demo.request_log)
+    [disputed] = [charge.id for charge in dana.records.charges if charge.disputed]
+    dispute_reads = [record for record in log if record.path == "/v1/disputes"]
+    assert [record.params.get("charge") for record in dispute_reads] == [disputed]
+    assert [dispute.charge_id for dispute in dana.records.disputes] == [disputed]
+    # The dispute read follows the charges page in its own thread: one extra round, only for Dana.
+    assert sequential_rounds(log) <= 3

@@ -32,16 +32,19 @@ def jane_routes(http: FakeStripeHTTP) -> None:
             {**fixture("invoice_payment"), "payment": {"type": "payment_intent", "payment_intent": "pi_1"}}
         ),
     )
-    charge = fixture("charge", customer="cus_Jane0001", amount_refunded=100, refunds=page(fixture("refund")))
-    theirs = fixture(
-        "dispute", id="dp_Them0001", charge=fixture("charge", id="ch_Them0001", customer="cus_Them")
+    charge = fixture(
+        "charge", customer="cus_Jane0001", amount_refunded=100, refunds=page(fixture("refund")), disputed=True
     )
-    mine = fixture("dispute", id="dp_Mine0001", charge=fixture("charge", customer="cus_Jane0001"))
+    theirs = fixture("dispute", id="dp_Them0001", charge="ch_Them0001")
+    mine = fixture("dispute", id="dp_Mine0001", charge=charge["id"])
     http.on("GET", "/v1/products", page({"object": "product", "id": "prod_QXg1hqf4jFNsqG", "name": "Pro"}))
     http.on("GET", "/v1/subscriptions", page(sub))
     http.on("GET", "/v1/invoices", page(invoice))
     http.on("GET", "/v1/charges", page(charge))
-    http.on("GET", "/v1/disputes", page(theirs, mine))
+    http.routes[("GET", "/v1/disputes")] = lambda sent: (
+        200,
+        page(*(dispute for dispute in (theirs, mine) if dispute["charge"] == sent.params.get("charge"))),
+    )
     http.on("GET", "/v1/billing_portal/configurations", page(fixture("billing_portal.configuration")))
 
 
@@ -53,6 +56,21 @@ def _after_barrier(barrier: threading.Barrier, handler: Handler) -> Handler:
         return handler(sent)
 
     return answer
+
+
+def records_charge_id(http: FakeStripeHTTP) -> str:
+    status, body = http.routes[("GET", "/v1/charges")](sent_to(http, "/v1/charges"))
+    return str(body["data"][0]["id"])
+
+
+def test_a_customer_without_disputed_charges_reads_no_disputes() -> None:
+    http = FakeStripeHTTP()
+    jane_routes(http)
+    undisputed = fixture("charge", customer="cus_Jane0001", disputed=False)
+    http.on("GET", "/v1/charges", page(undisputed))
+    records = gateway_with(http).load_billing_records(JANE)
+    assert "GET /v1/disputes" not in http.paths()
+    assert records.disputes == []
 
 
 def sent_to(http: FakeStripeHTTP, path: str) -> SentRequest:
@@ -67,17 +85,36 @@ def test_every_request_pins_the_api_version_and_uses_the_configured_base() -> No
     assert http.sent[0].headers["Stripe-Version"] == "2026-10-28.endive"
 
 
-def test_email_lookup_is_an_exact_list_with_card_and_subscriptions_expanded() -> None:
+def test_email_lookup_is_an_exact_list_with_the_card_expanded() -> None:
     http = FakeStripeHTTP()
-    raw = fixture("customer", email="jane@example.com", subscriptions=page(fixture("subscription")))
+    raw = fixture("customer", email="jane@example.com")
     raw["invoice_settings"]["default_payment_method"] = fixture("payment_method")
     http.on("GET", "/v1/customers", page(raw))
     [customer] = gateway_with(http).find_customers_by_email("jane@example.com")
-    sent = http.sent[0]
+    [sent] = http.sent
     assert sent.params["email"] == "jane@example.com"
-    assert sent.expand() == ["data.subscriptions", "data.invoice_settings.default_payment_method"]
-    assert customer.subscription_count == 1
+    assert sent.expand() == ["data.invoice_settings.default_payment_method"]
     assert customer.default_payment_method is not None and customer.default_payment_method.last4 == "4242"
+
+
+def test_an_email_shared_by_several_customers_is_read_again_with_their_subscriptions() -> None:
+    http = FakeStripeHTTP()
+
+    def customers(sent: SentRequest) -> tuple[int, dict[str, Any]]:
+        with_subscriptions = "data.subscriptions" in sent.expand()
+        extra = {"subscriptions": page(fixture("subscription"))} if with_subscriptions else {}
+        return 200, page(
+            fixture("customer", id="cus_One00001", email="shared@example.com", **extra),
+            fixture("customer", id="cus_Two00002", email="shared@example.com", **extra),
+        )
+
+    http.routes[("GET", "/v1/customers")] = customers
+    found = gateway_with(http).find_customers_by_email("shared@example.com")
+    assert [sent.expand() for sent in http.sent] == [
+        ["data.invoice_settings.default_payment_method"],
+        ["data.subscriptions", "data.invoice_settings.default_payment_method"],
+    ]
+    assert [customer.subscription_count for customer in found] == [1, 1]
 
 
 def test_customer_for_an_invoice_is_one_request_with_the_customer_expanded() -> None:
@@ -94,9 +131,10 @@ def test_customer_for_an_invoice_is_one_request_with_the_customer_expanded() -> 
 def test_load_billing_records_is_one_round_of_parallel_requests() -> None:
     http = FakeStripeHTTP()
     jane_routes(http)
-    all_in_flight = threading.Barrier(6, timeout=5)
+    all_in_flight = threading.Barrier(5, timeout=5)
     for route, handler in list(http.routes.items()):
-        http.routes[route] = _after_barrier(all_in_flight, handler)
+        if route != ("GET", "/v1/disputes"):  # read after the charges page, only for disputed charges
+            http.routes[route] = _after_barrier(all_in_flight, handler)
     gateway = gateway_with(http)
     records = gateway.load_billing_records(JANE)
     assert sorted(http.paths()) == [
@@ -126,8 +164,8 @@ def test_load_billing_records_asks_for_expansions_not_follow_up_calls() -> None:
     assert sent_to(http, "/v1/invoices").expand() == ["data.payments"]
     assert sent_to(http, "/v1/charges").expand() == ["data.refunds"]
     disputes = sent_to(http, "/v1/disputes")
-    assert disputes.params["created[gte]"] == str(int(JANE.created.timestamp()))
-    assert disputes.expand() == ["data.charge"]
+    assert disputes.params["charge"] == records_charge_id(http)
+    assert "created[gte]" not in disputes.params and disputes.expand() == []
 
 
 def test_product_catalogue_is_cached_between_lookups() -> None:
@@ -272,3 +310,21 @@ def test_iter_subscriptions_yields_the_expanded_customer() -> None:
 )
 def test_livemode_follows_the_key_prefix(key: str, live: bool) -> None:
     assert gateway_with(FakeStripeHTTP(), key).livemode is live
+
+
+def test_the_next_page_is_requested_before_this_one_is_consumed() -> None:
+    """Fetching overlaps decoding: page 2 is on the wire while the caller still holds page 1's first row."""
+    http = FakeStripeHTTP()
+    second_page_asked = threading.Event()
+
+    def charges(sent: SentRequest) -> tuple[int, dict[str, Any]]:
+        if sent.params.get("starting_after") == "ch_B":
+            second_page_asked.set()
+            return 200, page(fixture("charge", id="ch_C"))
+        return 200, page(fixture("charge", id="ch_A"), fixture("charge", id="ch_B"), has_more=True)
+
+    http.routes[("GET", "/v1/charges")] = charges
+    listing = gateway_with(http).iter_charges()
+    assert next(listing).id == "ch_A"
+    assert second_page_asked.wait(5)
+    assert [charge.id for charge in listing] == ["ch_B", "ch_C"]

@@ -25,6 +25,7 @@ MALFORMED: dict[str, list[str]] = {
     "STRIPE_API_BASE": ["api.stripe.com"],
     "STRIPE_MAX_RETRIES": ["many", "9", "-1"],
     "STRIPE_TIMEOUT_SECONDS": ["0", "NaN", "soon", "500"],
+    "STRIPE_RATE_LIMIT": ["0", "-25", "NaN", "fast", "100000"],
     "BILLING_ALLOW_LIVE": ["perhaps"],
     "BILLING_DB": ["relative/billing.db", "/proc/billing-ops/billing.db", "/"],
     "BILLING_OPERATORS": ["alice", "U01AAA, #ops"],
