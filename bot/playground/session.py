@@ -29,7 +29,6 @@ SECOND_OPERATOR = "U0SECONDOP"
 NON_OPERATOR = "U0VISITOR"
 SUPPORT_CHANNEL = "C0SUPPORT"
 DIGEST_CHANNEL = "C0DIGEST"
-LISTENER_WAIT_SECONDS = 20
 
 # The people you can be (the switcher, in this order), then the people who wrote in #support.
 PEOPLE = (
@@ -258,7 +257,7 @@ class Playground:
 
     def _settled(self, outcome: Outcome) -> Outcome:
         try:
-            self.bot.executor.wait_idle(LISTENER_WAIT_SECONDS)
+            self.bot.wait_idle()  # Bolt's listeners and the work they queued in the bot's lanes
         except TimeoutError:
             outcome = Outcome("The bot is still working; its answer will appear here.")
         self.sync()
