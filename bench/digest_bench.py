@@ -115,7 +115,8 @@ class Seeder:
         if (index // CANCELING_EVERY) % 2:
             self.subscribe(customer, price, cancel_at_period_end=True)
         else:
-            self.subscribe(customer, price, cancel_at=self.state.now() + SOON)
+            # Inside the first period: Stripe would prorate that period unless told not to.
+            self.subscribe(customer, price, cancel_at=self.state.now() + SOON, proration_behavior="none")
 
     def incomplete(self, index: int, price: Json) -> None:
         self.subscribe(self.customer(index, FAILING_CARD), price)

@@ -81,7 +81,7 @@ _NOUNS: dict[IdentifierKind, str] = {
     IdentifierKind.NAME: "name",
 }
 # Stripe numbers invoices PREFIX-SEQUENCE: the customer's invoice_prefix (letters and digits), then a counter.
-INVOICE_NUMBER = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{3,12}-\d{4,6}")
+INVOICE_NUMBER = re.compile(r"[A-Za-z0-9]{3,12}-\d{4,6}")
 INVOICE_NUMBER_IN_TEXT = re.compile(r"\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{6,12}-\d{4,6}\b")
 # `card 4242 08/30`, `card 4242 exp 08/2030`, `last4 4242 Jane Doe`, `•••• 4242 08/30`.
 CARD_QUERY = re.compile(

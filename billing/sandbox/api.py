@@ -11,7 +11,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from billing.sandbox import (
+    balances,
     catalog,
+    coupons,
+    credit_notes,
     customers,
     disputes,
     events,
@@ -20,6 +23,7 @@ from billing.sandbox import (
     payments,
     portal,
     refunds,
+    subscription_changes,
     subscriptions,
     test_clocks,
 )
@@ -32,12 +36,16 @@ from billing.sandbox.stripe_internals import api_encode
 
 ROUTES = [
     *customers.ROUTES,
+    *balances.ROUTES,
     *payment_methods.ROUTES,
     *catalog.ROUTES,
+    *coupons.ROUTES,
     *subscriptions.ROUTES,
+    *subscription_changes.ROUTES,
     *invoicing.ROUTES,
     *payments.ROUTES,
     *refunds.ROUTES,
+    *credit_notes.ROUTES,
     *disputes.ROUTES,
     *events.ROUTES,
     *portal.ROUTES,
@@ -69,7 +77,7 @@ def _validate(method: str, path: str, params: Params) -> tuple[Route, dict[str, 
     found = match_route(ROUTES, method, path)
     if found is None:
         raise unrecognized_url(method, path)
-    check_params(found[0].params_type, params)
+    check_params(found[0].params_type, found[0].implements, params)
     return found
 
 

@@ -9,7 +9,7 @@ from billing.sandbox.errors import invalid_request, missing_param
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
@@ -197,13 +197,61 @@ def list_prices(call: Call) -> Json:
     return page_where(call.state, "price", keep, params, "/v1/prices")
 
 
+_PRODUCT_FIELDS = ("id", "name", "active", "description", "metadata", "unit_label")
+
 ROUTES = [
-    route("POST", "/v1/products", "ProductCreateParams", create_product),
-    route("GET", "/v1/products", "ProductListParams", list_products),
-    route("GET", "/v1/products/{id}", "ProductRetrieveParams", retrieve_product),
-    route("POST", "/v1/products/{id}", "ProductUpdateParams", update_product),
-    route("POST", "/v1/prices", "PriceCreateParams", create_price),
-    route("GET", "/v1/prices", "PriceListParams", list_prices),
-    route("GET", "/v1/prices/{id}", "PriceRetrieveParams", retrieve_price),
-    route("POST", "/v1/prices/{id}", "PriceUpdateParams", update_price),
+    route(
+        "POST", "/v1/products", "ProductCreateParams", create_product, implements=(*EXPAND, *_PRODUCT_FIELDS)
+    ),
+    route(
+        "GET",
+        "/v1/products",
+        "ProductListParams",
+        list_products,
+        implements=(*PAGINATION, "active", "ids", "created"),
+    ),
+    route("GET", "/v1/products/{id}", "ProductRetrieveParams", retrieve_product, implements=EXPAND),
+    route(
+        "POST",
+        "/v1/products/{id}",
+        "ProductUpdateParams",
+        update_product,
+        implements=(*EXPAND, "name", "description", "active", "metadata"),
+    ),
+    route(
+        "POST",
+        "/v1/prices",
+        "PriceCreateParams",
+        create_price,
+        implements=(
+            *EXPAND,
+            "currency",
+            "product",
+            *(f"product_data.{name}" for name in _PRODUCT_FIELDS if name != "description"),
+            "recurring.interval",
+            "recurring.interval_count",
+            "recurring.trial_period_days",
+            "unit_amount",
+            "active",
+            "lookup_key",
+            "metadata",
+            "nickname",
+            "tax_behavior",
+        ),
+    ),
+    route(
+        "GET",
+        "/v1/prices",
+        "PriceListParams",
+        list_prices,
+        implements=(*PAGINATION, "product", "currency", "type", "active", "lookup_keys", "created"),
+    ),
+    route("GET", "/v1/prices/{id}", "PriceRetrieveParams", retrieve_price, implements=EXPAND),
+    route(
+        "POST",
+        "/v1/prices/{id}",
+        "PriceUpdateParams",
+        update_price,
+        implements=(*EXPAND, "nickname", "lookup_key", "active", "metadata"),
+    ),
 ]

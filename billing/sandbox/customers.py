@@ -9,7 +9,7 @@ from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.payment_methods import attach, owned_payment_method
 from billing.sandbox.rendering import list_object, present, presenter
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
@@ -144,11 +144,25 @@ def search_customers(call: Call) -> Json:
     )
 
 
+_WRITABLE = (*EXPAND, *_SIMPLE_FIELDS, "metadata", "invoice_settings.default_payment_method")
+
 ROUTES = [
-    route("POST", "/v1/customers", "CustomerCreateParams", create_customer),
-    route("GET", "/v1/customers", "CustomerListParams", list_customers),
-    route("GET", "/v1/customers/search", "CustomerSearchParams", search_customers),
-    route("GET", "/v1/customers/{id}", "CustomerRetrieveParams", retrieve_customer),
-    route("POST", "/v1/customers/{id}", "CustomerUpdateParams", update_customer),
-    route("DELETE", "/v1/customers/{id}", "CustomerDeleteParams", delete_customer),
+    route(
+        "POST",
+        "/v1/customers",
+        "CustomerCreateParams",
+        create_customer,
+        implements=(*_WRITABLE, "test_clock", "preferred_locales", "payment_method"),
+    ),
+    route(
+        "GET",
+        "/v1/customers",
+        "CustomerListParams",
+        list_customers,
+        implements=(*PAGINATION, "email", "test_clock", "created"),
+    ),
+    route("GET", "/v1/customers/search", "CustomerSearchParams", search_customers, implements=SEARCH),
+    route("GET", "/v1/customers/{id}", "CustomerRetrieveParams", retrieve_customer, implements=EXPAND),
+    route("POST", "/v1/customers/{id}", "CustomerUpdateParams", update_customer, implements=_WRITABLE),
+    route("DELETE", "/v1/customers/{id}", "CustomerDeleteParams", delete_customer, implements=()),
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from billing.sandbox.encoding import as_str
-from billing.sandbox.events import emit
+from billing.sandbox.errors import invalid_request
+from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object, template
 
@@ -82,11 +83,30 @@ def list_disputes(call: Call) -> Json:
     return page_where(call.state, "dispute", keep, params, "/v1/disputes", among)
 
 
+def close_dispute(call: Call) -> Json:
+    """Accepting the dispute: Stripe marks it lost; the charge stays disputed and cannot be refunded."""
+    state = call.state
+    dispute = state.get("dispute", call.arg("id"))
+    if dispute["status"] not in OPEN_STATUSES:
+        raise invalid_request(f"This dispute is already closed: {dispute['id']}")
+    before = dict(dispute)
+    dispute.update(status="lost", is_charge_refundable=False)
+    emit(state, "charge.dispute.closed", dispute, changed(before, dispute))
+    return present(state, dispute, call.expand)
+
+
 def retrieve_dispute(call: Call) -> Json:
     return present(call.state, call.state.get("dispute", call.arg("id")), call.expand)
 
 
 ROUTES = [
-    route("GET", "/v1/disputes", "DisputeListParams", list_disputes),
-    route("GET", "/v1/disputes/{id}", "DisputeRetrieveParams", retrieve_dispute),
+    route(
+        "GET",
+        "/v1/disputes",
+        "DisputeListParams",
+        list_disputes,
+        implements=(*PAGINATION, "charge", "payment_intent", "created"),
+    ),
+    route("GET", "/v1/disputes/{id}", "DisputeRetrieveParams", retrieve_dispute, implements=EXPAND),
+    route("POST", "/v1/disputes/{id}/close", "DisputeCloseParams", close_dispute, implements=EXPAND),
 ]

@@ -54,6 +54,23 @@ def unknown_param(param: str) -> StripeApiError:
     return StripeApiError(400, f"Received unknown parameter: {param}", code="parameter_unknown", param=param)
 
 
+NOT_IMPLEMENTED = (
+    "(Stripe accepts it; this sandbox does not implement it, so it refuses rather than ignore it)"
+)
+
+
+def not_implemented(param: str) -> StripeApiError:
+    """A parameter stripe-python allows that the sandbox does not emulate: Stripe's unknown-parameter error,
+    with a message that says why, so a feature built on it fails in tests instead of silently doing nothing."""
+    return StripeApiError(
+        400, f"Received unknown parameter: {param} {NOT_IMPLEMENTED}", code="parameter_unknown", param=param
+    )
+
+
+def not_implemented_value(param: str, value: object) -> StripeApiError:
+    return StripeApiError(400, f"Invalid value for {param}: {value!r} {NOT_IMPLEMENTED}", param=param)
+
+
 def invalid_integer(param: str, value: object) -> StripeApiError:
     return StripeApiError(400, f"Invalid integer: {value}", code="parameter_invalid_integer", param=param)
 

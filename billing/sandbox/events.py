@@ -10,7 +10,7 @@ from billing.sandbox.encoding import as_list, as_str
 from billing.sandbox.errors import invalid_request
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
@@ -67,6 +67,12 @@ def retrieve_event(call: Call) -> Json:
 
 
 ROUTES = [
-    route("GET", "/v1/events", "EventListParams", list_events),
-    route("GET", "/v1/events/{id}", "EventRetrieveParams", retrieve_event),
+    route(
+        "GET",
+        "/v1/events",
+        "EventListParams",
+        list_events,
+        implements=(*PAGINATION, "type", "types", "created"),
+    ),
+    route("GET", "/v1/events/{id}", "EventRetrieveParams", retrieve_event, implements=EXPAND),
 ]

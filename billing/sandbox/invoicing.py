@@ -10,17 +10,21 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from billing.sandbox.coupons import consume_once_discounts, invoice_discounts
 from billing.sandbox.encoding import as_str
+from billing.sandbox.errors import invalid_request
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import list_object, present, presenter
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object, template
 
 # Subscriptions react to an invoice getting paid (e.g. incomplete -> active) without invoicing importing them.
 INVOICE_PAID_HOOKS: list[Callable[[State, Json], None]] = []
+# Customer balance transactions record what finalization applied: (state, customer, amount, invoice, at).
+BALANCE_HOOKS: list[Callable[[State, Json, int, Json, int], None]] = []
 
 
 @dataclass(frozen=True)
@@ -31,19 +35,50 @@ class LineSpec:
     period_start: int
     period_end: int
     trial: bool = False
+    # A proration (from a pending invoice item): its own amount and description.
+    proration_amount: int | None = None
+    proration_description: str | None = None
+    invoice_item: str | None = None
 
     @property
     def amount(self) -> int:
+        if self.proration_amount is not None:
+            return self.proration_amount
         return 0 if self.trial else int(self.price["unit_amount"] or 0) * self.quantity
 
 
 def create_subscription_invoice(
-    state: State, subscription: Json, lines: list[LineSpec], billing_reason: str, period: tuple[int, int]
+    state: State,
+    subscription: Json,
+    lines: list[LineSpec],
+    billing_reason: str,
+    period: tuple[int, int],
+    *,
+    finalize: bool = True,
 ) -> Json:
+    invoice = build_invoice(state, subscription, lines, billing_reason, period, new_id("in"))
+    consume_once_discounts(state, subscription, invoice.pop("_discounts"), invoice["created"])
+    state.add(invoice)
+    emit(state, "invoice.created", invoice)
+    if finalize:
+        finalize_invoice(state, invoice)
+    return invoice
+
+
+def build_invoice(
+    state: State,
+    subscription: Json,
+    lines: list[LineSpec],
+    billing_reason: str,
+    period: tuple[int, int],
+    invoice_id: str,
+) -> Json:
+    """A draft invoice, not stored: `invoices.create_preview` shows one of these as it is."""
     customer = state.get("customer", subscription["customer"])
     now = state.now_for_customer(customer["id"])
-    invoice_id = new_id("in")
-    total = sum(line.amount for line in lines)
+    subtotal = sum(line.amount for line in lines)
+    discounts = invoice_discounts(state, subscription, subtotal, now)
+    total = subtotal - sum(amount for _, amount in discounts)
     invoice = new_object("invoice", _invoice_fields(state, customer, subscription, invoice_id, total, now))
     invoice.update(
         billing_reason=billing_reason,
@@ -55,10 +90,14 @@ def create_subscription_invoice(
             "has_more": False,
             "url": f"/v1/invoices/{invoice_id}/lines",
         },
+        subtotal=subtotal,
+        subtotal_excluding_tax=subtotal,
+        discounts=[discount["id"] for discount, _ in discounts],
+        total_discount_amounts=[
+            {"amount": amount, "discount": discount["id"]} for discount, amount in discounts
+        ],
+        _discounts=discounts,
     )
-    state.add(invoice)
-    emit(state, "invoice.created", invoice)
-    _finalize(state, customer, invoice, now)
     return invoice
 
 
@@ -85,7 +124,7 @@ def _invoice_fields(
             "disabled_reason": None,
             "provider": None,
         },
-        "collection_method": "charge_automatically",
+        "collection_method": subscription["collection_method"],
         "created": now,
         "currency": subscription["currency"],
         "customer": customer["id"],
@@ -106,6 +145,8 @@ def _invoice_fields(
         "metadata": {},
         "next_payment_attempt": None,
         "number": None,
+        "post_payment_credit_notes_amount": 0,
+        "pre_payment_credit_notes_amount": 0,
         "parent": {
             "quote_details": None,
             "subscription_details": {
@@ -160,8 +201,8 @@ def _line_item(invoice_id: str, subscription: Json, line: LineSpec) -> Json:
         parent={
             "invoice_item_details": None,
             "subscription_item_details": {
-                "invoice_item": None,
-                "proration": False,
+                "invoice_item": line.invoice_item,
+                "proration": line.proration_amount is not None,
                 "proration_details": {"credited_items": None},
                 "subscription": subscription["id"],
                 "subscription_item": line.subscription_item["id"],
@@ -179,19 +220,53 @@ def _line_item(invoice_id: str, subscription: Json, line: LineSpec) -> Json:
 
 
 def _line_description(line: LineSpec) -> str:
+    if line.proration_description is not None:
+        return line.proration_description
     name = line.price.get("nickname") or line.price["product"]
     return f"Trial period for {name}" if line.trial else f"{line.quantity} × {name}"
 
 
-def _finalize(state: State, customer: Json, invoice: Json, now: int) -> None:
+def finalize_invoice(state: State, invoice: Json, *, collect: bool = True) -> None:
+    """Number it, apply the customer's balance, open it; one with nothing due is paid at once. With `collect`
+    off (a paused subscription's invoice, voided or marked uncollectible next) the balance stays untouched."""
+    customer = state.get("customer", invoice["customer"])
+    now = state.now_for_customer(customer["id"])
     invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
     customer["next_invoice_sequence"] += 1
+    if collect:
+        _apply_customer_balance(state, customer, invoice, now)
     invoice["status"] = "open"
     invoice["effective_at"] = now
+    if invoice["collection_method"] == "send_invoice":
+        subscription = state.find(subscription_of(invoice) or "")
+        days_until_due = int((subscription or {}).get("days_until_due") or 0)
+        invoice["due_date"] = now + days_until_due * 24 * 3600
     invoice["status_transitions"] = {**invoice["status_transitions"], "finalized_at": now}
     emit(state, "invoice.finalized", invoice)
-    if invoice["amount_due"] == 0:
+    if invoice["amount_due"] == 0 and collect:
         mark_paid(state, invoice, now)
+
+
+def balance_applied(starting: int, total: int) -> Json:
+    """The invoice fields a customer balance of `starting` gives an invoice of `total` (previews show it too)."""
+    combined = total + starting
+    return {
+        "starting_balance": starting,
+        "ending_balance": min(0, combined),
+        "amount_due": max(0, combined),
+        "amount_remaining": max(0, combined),
+    }
+
+
+def _apply_customer_balance(state: State, customer: Json, invoice: Json, now: int) -> None:
+    """Stripe applies the customer's balance at finalization: a credit (negative) lowers what is due, a debt
+    (positive) raises it, and an invoice whose total is negative leaves the rest as credit."""
+    starting = int(customer["balance"])
+    invoice.update(balance_applied(starting, int(invoice["total"])))
+    ending = int(invoice["ending_balance"])
+    if ending != starting:
+        for hook in BALANCE_HOOKS:
+            hook(state, customer, ending - starting, invoice, now)
 
 
 def mark_paid(state: State, invoice: Json, now: int) -> None:
@@ -249,6 +324,19 @@ def _present_invoice(state: State, invoice: Json, include: frozenset[str]) -> Js
     return body
 
 
+def send_invoice(call: Call) -> Json:
+    """Stripe emails the invoice (test mode sends nothing) and records `invoice.sent`."""
+    invoice = call.state.get("invoice", call.arg("id"))
+    if invoice["collection_method"] != "send_invoice":
+        raise invalid_request(
+            "You can only manually send an invoice if its collection method is 'send_invoice'."
+        )
+    if invoice["status"] not in ("open", "paid"):
+        raise invalid_request(f"You can't send an invoice with status {invoice['status']}.")
+    emit(call.state, "invoice.sent", invoice)
+    return present(call.state, invoice, call.expand)
+
+
 def retrieve_invoice(call: Call) -> Json:
     return present(call.state, call.state.get("invoice", call.arg("id")), call.expand)
 
@@ -276,7 +364,14 @@ def search_invoices(call: Call) -> Json:
 
 
 ROUTES = [
-    route("GET", "/v1/invoices", "InvoiceListParams", list_invoices),
-    route("GET", "/v1/invoices/search", "InvoiceSearchParams", search_invoices),
-    route("GET", "/v1/invoices/{id}", "InvoiceRetrieveParams", retrieve_invoice),
+    route(
+        "GET",
+        "/v1/invoices",
+        "InvoiceListParams",
+        list_invoices,
+        implements=(*PAGINATION, "customer", "subscription", "status", "created"),
+    ),
+    route("GET", "/v1/invoices/search", "InvoiceSearchParams", search_invoices, implements=SEARCH),
+    route("GET", "/v1/invoices/{id}", "InvoiceRetrieveParams", retrieve_invoice, implements=EXPAND),
+    route("POST", "/v1/invoices/{id}/send", "InvoiceSendInvoiceParams", send_invoice, implements=EXPAND),
 ]

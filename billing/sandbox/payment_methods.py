@@ -11,7 +11,7 @@ from billing.sandbox.errors import StripeApiError, card_declined, invalid_reques
 from billing.sandbox.events import emit
 from billing.sandbox.listing import page
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
@@ -178,14 +178,39 @@ def _list_for(call: Call, customer_id: str | None, url: str) -> Json:
 
 
 ROUTES = [
-    route("GET", "/v1/payment_methods", "PaymentMethodListParams", list_payment_methods),
-    route("GET", "/v1/payment_methods/{id}", "PaymentMethodRetrieveParams", retrieve_payment_method),
-    route("POST", "/v1/payment_methods/{id}/attach", "PaymentMethodAttachParams", attach_payment_method),
-    route("POST", "/v1/payment_methods/{id}/detach", "PaymentMethodDetachParams", detach_payment_method),
+    route(
+        "GET",
+        "/v1/payment_methods",
+        "PaymentMethodListParams",
+        list_payment_methods,
+        implements=(*PAGINATION, "customer", "type"),
+    ),
+    route(
+        "GET",
+        "/v1/payment_methods/{id}",
+        "PaymentMethodRetrieveParams",
+        retrieve_payment_method,
+        implements=EXPAND,
+    ),
+    route(
+        "POST",
+        "/v1/payment_methods/{id}/attach",
+        "PaymentMethodAttachParams",
+        attach_payment_method,
+        implements=(*EXPAND, "customer"),
+    ),
+    route(
+        "POST",
+        "/v1/payment_methods/{id}/detach",
+        "PaymentMethodDetachParams",
+        detach_payment_method,
+        implements=EXPAND,
+    ),
     route(
         "GET",
         "/v1/customers/{customer}/payment_methods",
         "CustomerPaymentMethodListParams",
         list_customer_payment_methods,
+        implements=(*PAGINATION, "type"),
     ),
 ]

@@ -13,7 +13,7 @@ from billing.sandbox.invoicing import default_payment_method_for, mark_paid
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.payment_methods import DECLINES_CHARGES, DISPUTES, card_behavior
 from billing.sandbox.rendering import list_object, present, presenter
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object, template
@@ -332,12 +332,48 @@ def search_charges(call: Call) -> Json:
 
 
 ROUTES = [
-    route("POST", "/v1/invoices/{id}/pay", "InvoicePayParams", pay_invoice),
-    route("GET", "/v1/invoice_payments", "InvoicePaymentListParams", list_invoice_payments),
-    route("GET", "/v1/invoice_payments/{id}", "InvoicePaymentRetrieveParams", retrieve_invoice_payment),
-    route("GET", "/v1/payment_intents", "PaymentIntentListParams", list_payment_intents),
-    route("GET", "/v1/payment_intents/{id}", "PaymentIntentRetrieveParams", retrieve_payment_intent),
-    route("GET", "/v1/charges", "ChargeListParams", list_charges),
-    route("GET", "/v1/charges/search", "ChargeSearchParams", search_charges),
-    route("GET", "/v1/charges/{id}", "ChargeRetrieveParams", retrieve_charge),
+    route(
+        "POST",
+        "/v1/invoices/{id}/pay",
+        "InvoicePayParams",
+        pay_invoice,
+        implements=(*EXPAND, "paid_out_of_band", "payment_method"),
+    ),
+    route(
+        "GET",
+        "/v1/invoice_payments",
+        "InvoicePaymentListParams",
+        list_invoice_payments,
+        implements=(*PAGINATION, "invoice"),
+    ),
+    route(
+        "GET",
+        "/v1/invoice_payments/{id}",
+        "InvoicePaymentRetrieveParams",
+        retrieve_invoice_payment,
+        implements=EXPAND,
+    ),
+    route(
+        "GET",
+        "/v1/payment_intents",
+        "PaymentIntentListParams",
+        list_payment_intents,
+        implements=(*PAGINATION, "customer", "created"),
+    ),
+    route(
+        "GET",
+        "/v1/payment_intents/{id}",
+        "PaymentIntentRetrieveParams",
+        retrieve_payment_intent,
+        implements=EXPAND,
+    ),
+    route(
+        "GET",
+        "/v1/charges",
+        "ChargeListParams",
+        list_charges,
+        implements=(*PAGINATION, "customer", "payment_intent", "created"),
+    ),
+    route("GET", "/v1/charges/search", "ChargeSearchParams", search_charges, implements=SEARCH),
+    route("GET", "/v1/charges/{id}", "ChargeRetrieveParams", retrieve_charge, implements=EXPAND),
 ]

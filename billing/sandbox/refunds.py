@@ -9,7 +9,7 @@ from billing.sandbox.errors import invalid_request
 from billing.sandbox.events import changed, emit
 from billing.sandbox.listing import page_where, range_matches
 from billing.sandbox.rendering import present
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
@@ -20,8 +20,22 @@ def create_refund(call: Call) -> Json:
     state, params = call.state, call.params
     charge = _charge_to_refund(state, params)
     remaining = charge["amount"] - charge["amount_refunded"]
-    reason = as_str(params, "reason")
-    amount = _validated_amount(charge, as_int(params, "amount", remaining) or 0, remaining, reason)
+    amount = as_int(params, "amount", remaining) or 0
+    refund = refund_charge(state, charge, amount, as_str(params, "reason"), as_metadata(params) or {})
+    return present(state, refund, call.expand)
+
+
+def refund_charge(
+    state: State,
+    charge: Json,
+    amount: int,
+    reason: str | None,
+    metadata: dict[str, str],
+    param: str = "amount",
+) -> Json:
+    """Refund part or all of a charge (also what a credit note's `refund_amount` does)."""
+    remaining = charge["amount"] - charge["amount_refunded"]
+    amount = _validated_amount(charge, amount, remaining, reason, param)
     _refuse_if_charged_back(state, charge)
     refund = new_object(
         "refund",
@@ -42,7 +56,7 @@ def create_refund(call: Call) -> Json:
                 },
                 "type": "card",
             },
-            "metadata": as_metadata(params) or {},
+            "metadata": metadata,
             "payment_intent": charge["payment_intent"],
             "payment_method": charge["payment_method"],
             "reason": reason,
@@ -55,7 +69,7 @@ def create_refund(call: Call) -> Json:
     state.add(refund)
     emit(state, "refund.created", refund)
     _apply_to_charge(state, charge, amount)
-    return present(state, refund, call.expand)
+    return refund
 
 
 def _charge_to_refund(state: State, params: Params) -> Json:
@@ -75,7 +89,7 @@ def _charge_to_refund(state: State, params: Params) -> Json:
     )
 
 
-def _validated_amount(charge: Json, amount: int, remaining: int, reason: str | None) -> int:
+def _validated_amount(charge: Json, amount: int, remaining: int, reason: str | None, param: str) -> int:
     if reason is not None and reason not in REASONS:
         raise invalid_request(f"Invalid reason: must be one of {', '.join(REASONS)}", param="reason")
     if charge["status"] != "succeeded":
@@ -87,13 +101,13 @@ def _validated_amount(charge: Json, amount: int, remaining: int, reason: str | N
             param="charge",
         )
     if amount <= 0:
-        raise invalid_request("Invalid positive integer", param="amount", code="parameter_invalid_integer")
+        raise invalid_request("Invalid positive integer", param=param, code="parameter_invalid_integer")
     if amount > remaining:
         currency = charge["currency"]
         raise invalid_request(
             f"Refund amount ({format_money(amount, currency)}) is greater than unrefunded amount on charge "
             f"({format_money(remaining, currency)})",
-            param="amount",
+            param=param,
             code="amount_too_large",
         )
     return amount
@@ -145,8 +159,20 @@ def list_refunds(call: Call) -> Json:
 
 
 ROUTES = [
-    route("POST", "/v1/refunds", "RefundCreateParams", create_refund),
-    route("GET", "/v1/refunds", "RefundListParams", list_refunds),
-    route("GET", "/v1/refunds/{id}", "RefundRetrieveParams", retrieve_refund),
-    route("POST", "/v1/refunds/{id}", "RefundUpdateParams", update_refund),
+    route(
+        "POST",
+        "/v1/refunds",
+        "RefundCreateParams",
+        create_refund,
+        implements=(*EXPAND, "charge", "payment_intent", "amount", "reason", "metadata"),
+    ),
+    route(
+        "GET",
+        "/v1/refunds",
+        "RefundListParams",
+        list_refunds,
+        implements=(*PAGINATION, "charge", "payment_intent", "created"),
+    ),
+    route("GET", "/v1/refunds/{id}", "RefundRetrieveParams", retrieve_refund, implements=EXPAND),
+    route("POST", "/v1/refunds/{id}", "RefundUpdateParams", update_refund, implements=(*EXPAND, "metadata")),
 ]

@@ -65,14 +65,24 @@ def _expanded(state: State, node: Any, segments: list[str], full_path: str) -> A
         raise invalid_request(f"This property cannot be expanded ({full_path}).", param="expand")
     value = node[head]
     if isinstance(value, str):
-        target = state.find(value)
-        if target is None:
-            raise invalid_request(f"This property cannot be expanded ({full_path}).", param="expand")
-        replacement: Any = present(state, target, [".".join(rest)] if rest else [])
+        replacement: Any = _object_for(state, value, rest, full_path)
     elif isinstance(value, list):
-        replacement = [_expanded(state, item, rest, full_path) for item in value]
+        # A list of IDs (a subscription's `discounts`) expands each; a list of objects expands inside each.
+        replacement = [
+            _object_for(state, item, rest, full_path)
+            if isinstance(item, str)
+            else _expanded(state, item, rest, full_path)
+            for item in value
+        ]
     elif isinstance(value, dict):
         replacement = _expanded(state, value, rest, full_path)
     else:
         return node
     return {**node, head: replacement}
+
+
+def _object_for(state: State, object_id: str, rest: list[str], full_path: str) -> Json:
+    target = state.find(object_id)
+    if target is None:
+        raise invalid_request(f"This property cannot be expanded ({full_path}).", param="expand")
+    return present(state, target, [".".join(rest)] if rest else [])

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str, merge_metadata
-from billing.sandbox.errors import card_declined, invalid_request, missing_param
+from billing.sandbox.coupons import requested_discounts, set_discounts
+from billing.sandbox.encoding import Params, as_bool, as_int, as_list, as_metadata, as_str
+from billing.sandbox.errors import (
+    StripeApiError,
+    card_declined,
+    invalid_request,
+    missing_param,
+    not_implemented_value,
+)
 from billing.sandbox.events import changed, emit
 from billing.sandbox.invoicing import (
     INVOICE_PAID_HOOKS,
@@ -17,8 +24,9 @@ from billing.sandbox.listing import page, page_where, range_matches
 from billing.sandbox.payment_methods import owned_payment_method
 from billing.sandbox.payments import DECLINE_MESSAGE, collect
 from billing.sandbox.periods import add_interval, days
+from billing.sandbox.prorations import mark_invoiced, pending_lines, proration_behavior
 from billing.sandbox.rendering import present, presenter
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, SEARCH, Call, route
 from billing.sandbox.search import search_result
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
@@ -101,7 +109,10 @@ def create_subscription(call: Call) -> Json:
         owned_payment_method(state, default_pm, customer["id"], "default_payment_method")
     now = state.now(customer["test_clock"])
     trial_end = _trial_end(params, now)
+    collection = requested_collection(params, "charge_automatically", None)
+    coupons = requested_discounts(state, prices[0][0]["currency"], params)
     subscription = state.add(new_object("subscription", _subscription_fields(customer, prices, params, now)))
+    subscription.update(collection_method=collection[0], days_until_due=collection[1])
     subscription.update(
         default_payment_method=default_pm,
         trial_start=now if trial_end else None,
@@ -111,7 +122,13 @@ def create_subscription(call: Call) -> Json:
     )
     for price, quantity in prices:
         _add_item(state, subscription, price, quantity, now, trial_end)
-    _apply_scheduled_cancellation(state, subscription, params)
+    try:
+        prorates = proration_behavior(params) != "none"
+        subscription.update(scheduled_cancellation(state, subscription, params, prorates=prorates))
+    except StripeApiError:
+        _discard(state, subscription)
+        raise
+    set_discounts(state, subscription, coupons or [], now)
     if customer["currency"] is None:
         customer["currency"] = subscription["currency"]
     emit(state, "customer.subscription.created", subscription)
@@ -227,19 +244,31 @@ def _bill_first_period(state: State, subscription: Json, behavior: str, now: int
     invoice = invoice_current_period(state, subscription, "subscription_create", (now, now))
     if subscription["status"] == "trialing" or behavior == "default_incomplete":
         return
+    if subscription["collection_method"] == "send_invoice":
+        # The customer pays the emailed invoice within days_until_due; the subscription is active meanwhile.
+        subscription["status"] = "active"
+        return
     charge = collect(state, invoice, default_payment_method_for(state, invoice))
     if invoice["status"] == "paid" or behavior != "error_if_incomplete":
         return
     # Stripe does not create the subscription at all; the declined charge stays on record.
     void_invoice(state, invoice)
-    for item in items_of(state, subscription):
-        state.remove(item["id"])
-    state.remove(subscription["id"])
+    _discard(state, subscription)
     raise card_declined(DECLINE_MESSAGE, charge_id=charge["id"] if charge else None)
 
 
-def invoice_current_period(state: State, subscription: Json, reason: str, period: tuple[int, int]) -> Json:
-    lines = [
+def _discard(state: State, subscription: Json) -> None:
+    for item in items_of(state, subscription):
+        state.remove(item["id"])
+    state.remove(subscription["id"])
+
+
+def invoice_current_period(
+    state: State, subscription: Json, reason: str, period: tuple[int, int], *, finalize: bool = True
+) -> Json:
+    """The period's invoice: pending prorations first, then one line per item for the period ahead."""
+    pending = pending_lines(state, subscription)
+    lines = pending + [
         LineSpec(
             item,
             state.get("price", item["price"]),
@@ -250,9 +279,34 @@ def invoice_current_period(state: State, subscription: Json, reason: str, period
         )
         for item in items_of(state, subscription)
     ]
-    invoice = create_subscription_invoice(state, subscription, lines, reason, period)
+    invoice = create_subscription_invoice(state, subscription, lines, reason, period, finalize=finalize)
+    mark_invoiced(state, pending, invoice)
     subscription["latest_invoice"] = invoice["id"]
     return invoice
+
+
+COLLECTION_METHODS = ("charge_automatically", "send_invoice")
+
+
+def requested_collection(params: Params, method: str, days_until_due: int | None) -> tuple[str, int | None]:
+    """(collection_method, days_until_due) after this request; `send_invoice` needs a number of days."""
+    if "collection_method" in params:
+        method = as_str(params, "collection_method") or ""
+        if method not in COLLECTION_METHODS:
+            raise invalid_request(
+                "Invalid collection_method: must be one of charge_automatically or send_invoice",
+                param="collection_method",
+            )
+        days_until_due = None
+    if "days_until_due" in params:
+        days_until_due = as_int(params, "days_until_due")
+    if method == "send_invoice" and days_until_due is None:
+        raise missing_param("days_until_due")
+    if method == "charge_automatically" and days_until_due is not None:
+        raise invalid_request(
+            "days_until_due can only be set when collection_method is send_invoice.", param="days_until_due"
+        )
+    return method, days_until_due
 
 
 def set_status(state: State, subscription: Json, status: str, **fields: object) -> None:
@@ -329,63 +383,31 @@ def list_items(call: Call) -> Json:
 # --- update and cancel -------------------------------------------------------------------------------------
 
 
-def update_subscription(call: Call) -> Json:
-    state, params = call.state, call.params
-    subscription = state.get("subscription", call.arg("id"))
-    if subscription["status"] in ("canceled", "incomplete_expired"):
-        _refuse_update_of_ended(params)
-    before = present(state, subscription)
-    _apply_scheduled_cancellation(state, subscription, params)
-    _apply_item_changes(state, subscription, params)
-    _apply_details(subscription, params)
-    if "default_payment_method" in params:
-        pm = as_str(params, "default_payment_method")
-        if pm:
-            owned_payment_method(state, pm, subscription["customer"], "default_payment_method")
-        subscription["default_payment_method"] = pm
-    subscription["metadata"] = merge_metadata(subscription["metadata"], as_metadata(params))
-    previous = changed(before, present(state, subscription))
-    if previous:
-        emit(state, "customer.subscription.updated", subscription, previous)
-    return present(state, subscription, call.expand)
-
-
-def _refuse_update_of_ended(params: Params) -> None:
-    allowed = {"cancellation_details", "metadata", "expand"}
-    if set(params) - allowed:
-        raise invalid_request(
-            "A canceled subscription can only update its cancellation_details and metadata."
-        )
-
-
-def _apply_scheduled_cancellation(state: State, subscription: Json, params: Params) -> None:
+def scheduled_cancellation(state: State, subscription: Json, params: Params, *, prorates: bool) -> Json:
+    """The fields `cancel_at_period_end` / `cancel_at` set (checked, not applied). A `cancel_at` inside the
+    current period would make Stripe credit the unused time when prorating; that is not emulated, so it is
+    accepted only with `proration_behavior=none`, as are the named moments (`min_period_end` …)."""
     if "cancel_at_period_end" in params:
         at_end = as_bool(params, "cancel_at_period_end")
-        subscription["cancel_at_period_end"] = at_end
-        subscription["cancel_at"] = period_end(state, subscription) if at_end else None
-        subscription["canceled_at"] = state.now(subscription["test_clock"]) if at_end else None
-    elif "cancel_at" in params:
-        subscription["cancel_at"] = as_int(params, "cancel_at")
-        subscription["cancel_at_period_end"] = False
+        return {
+            "cancel_at_period_end": at_end,
+            "cancel_at": period_end(state, subscription) if at_end else None,
+            "canceled_at": state.now(subscription["test_clock"]) if at_end else None,
+        }
+    if "cancel_at" not in params:
+        return {}
+    raw = params["cancel_at"]
+    if raw == "":
+        return {"cancel_at": None, "cancel_at_period_end": False, "canceled_at": None}
+    if isinstance(raw, str) and not raw.lstrip("-").isdigit():
+        raise not_implemented_value("cancel_at", raw)
+    cancel_at = as_int(params, "cancel_at")
+    if prorates and cancel_at is not None and cancel_at < period_end(state, subscription):
+        raise not_implemented_value("cancel_at", raw)
+    return {"cancel_at": cancel_at, "cancel_at_period_end": False}
 
 
-def _apply_item_changes(state: State, subscription: Json, params: Params) -> None:
-    for index, change in enumerate(as_list(params, "items")):
-        if not isinstance(change, dict) or as_str(change, "id") is None:
-            raise missing_param(f"items[{index}][id]")
-        item = state.get("subscription_item", str(change["id"]), param=f"items[{index}][id]")
-        if item["subscription"] != subscription["id"]:
-            raise invalid_request(
-                f"Subscription item {item['id']} does not belong to this subscription.",
-                param=f"items[{index}][id]",
-            )
-        if "quantity" in change:
-            item["quantity"] = as_int(change, "quantity")
-        if "price" in change:
-            item["price"] = state.get("price", str(change["price"]), param=f"items[{index}][price]")["id"]
-
-
-def _apply_details(subscription: Json, params: Params) -> None:
+def apply_details(subscription: Json, params: Params) -> None:
     details = params.get("cancellation_details")
     if isinstance(details, dict):
         current = dict(subscription["cancellation_details"])
@@ -404,9 +426,11 @@ def cancel_subscription(call: Call) -> Json:
         raise invalid_request(
             f"This subscription has already been canceled: {subscription['id']}", code="resource_missing"
         )
-    _apply_details(subscription, params)
-    as_bool(params, "prorate")
-    as_bool(params, "invoice_now")
+    apply_details(subscription, params)
+    for flag in ("prorate", "invoice_now"):
+        # Stripe's defaults (false): no proration credit, no final invoice. The other way is not emulated.
+        if as_bool(params, flag):
+            raise not_implemented_value(flag, params[flag])
     now = state.now(subscription["test_clock"])
     end_subscription(state, subscription, now, reason="cancellation_requested")
     return present(state, subscription, call.expand)
@@ -428,13 +452,74 @@ def period_end(state: State, subscription: Json) -> int:
     return min(int(item["current_period_end"]) for item in items_of(state, subscription))
 
 
+DETAILS = ("cancellation_details.comment", "cancellation_details.feedback")
+
 ROUTES = [
-    route("POST", "/v1/subscriptions", "SubscriptionCreateParams", create_subscription),
-    route("GET", "/v1/subscriptions", "SubscriptionListParams", list_subscriptions),
-    route("GET", "/v1/subscriptions/search", "SubscriptionSearchParams", search_subscriptions),
-    route("GET", "/v1/subscriptions/{id}", "SubscriptionRetrieveParams", retrieve_subscription),
-    route("POST", "/v1/subscriptions/{id}", "SubscriptionUpdateParams", update_subscription),
-    route("DELETE", "/v1/subscriptions/{id}", "SubscriptionCancelParams", cancel_subscription),
-    route("GET", "/v1/subscription_items", "SubscriptionItemListParams", list_items),
-    route("GET", "/v1/subscription_items/{id}", "SubscriptionItemRetrieveParams", retrieve_item),
+    route(
+        "POST",
+        "/v1/subscriptions",
+        "SubscriptionCreateParams",
+        create_subscription,
+        implements=(
+            *EXPAND,
+            "customer",
+            "items.price",
+            "items.quantity",
+            "payment_behavior",
+            "default_payment_method",
+            "discounts.coupon",
+            "collection_method",
+            "days_until_due",
+            "trial_period_days",
+            "trial_end",
+            "cancel_at_period_end",
+            "cancel_at",
+            # Only decides whether a cancel_at inside the first period is accepted (with `none`).
+            "proration_behavior",
+            "description",
+            "metadata",
+        ),
+    ),
+    route(
+        "GET",
+        "/v1/subscriptions",
+        "SubscriptionListParams",
+        list_subscriptions,
+        implements=(*PAGINATION, "customer", "price", "status", "test_clock", "created"),
+    ),
+    route(
+        "GET",
+        "/v1/subscriptions/search",
+        "SubscriptionSearchParams",
+        search_subscriptions,
+        implements=SEARCH,
+    ),
+    route(
+        "GET",
+        "/v1/subscriptions/{id}",
+        "SubscriptionRetrieveParams",
+        retrieve_subscription,
+        implements=EXPAND,
+    ),
+    route(
+        "DELETE",
+        "/v1/subscriptions/{id}",
+        "SubscriptionCancelParams",
+        cancel_subscription,
+        implements=(*EXPAND, *DETAILS, "prorate", "invoice_now"),
+    ),
+    route(
+        "GET",
+        "/v1/subscription_items",
+        "SubscriptionItemListParams",
+        list_items,
+        implements=(*PAGINATION, "subscription"),
+    ),
+    route(
+        "GET",
+        "/v1/subscription_items/{id}",
+        "SubscriptionItemRetrieveParams",
+        retrieve_item,
+        implements=EXPAND,
+    ),
 ]

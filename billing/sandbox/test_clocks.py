@@ -8,7 +8,7 @@ from billing.sandbox.events import emit
 from billing.sandbox.listing import page
 from billing.sandbox.rendering import present
 from billing.sandbox.renewals import next_transition, run_transition
-from billing.sandbox.routing import Call, route
+from billing.sandbox.routing import EXPAND, PAGINATION, Call, route
 from billing.sandbox.state import Json, State, new_id
 from billing.sandbox.templates import new_object
 
@@ -103,14 +103,39 @@ def delete_clock(call: Call) -> Json:
 
 
 ROUTES = [
-    route("POST", "/v1/test_helpers/test_clocks", "test_helpers.TestClockCreateParams", create_clock),
-    route("GET", "/v1/test_helpers/test_clocks", "test_helpers.TestClockListParams", list_clocks),
-    route("GET", "/v1/test_helpers/test_clocks/{id}", "test_helpers.TestClockRetrieveParams", retrieve_clock),
+    route(
+        "POST",
+        "/v1/test_helpers/test_clocks",
+        "test_helpers.TestClockCreateParams",
+        create_clock,
+        implements=(*EXPAND, "frozen_time", "name"),
+    ),
+    route(
+        "GET",
+        "/v1/test_helpers/test_clocks",
+        "test_helpers.TestClockListParams",
+        list_clocks,
+        implements=PAGINATION,
+    ),
+    route(
+        "GET",
+        "/v1/test_helpers/test_clocks/{id}",
+        "test_helpers.TestClockRetrieveParams",
+        retrieve_clock,
+        implements=EXPAND,
+    ),
     route(
         "POST",
         "/v1/test_helpers/test_clocks/{id}/advance",
         "test_helpers.TestClockAdvanceParams",
         advance_clock,
+        implements=(*EXPAND, "frozen_time"),
     ),
-    route("DELETE", "/v1/test_helpers/test_clocks/{id}", "test_helpers.TestClockDeleteParams", delete_clock),
+    route(
+        "DELETE",
+        "/v1/test_helpers/test_clocks/{id}",
+        "test_helpers.TestClockDeleteParams",
+        delete_clock,
+        implements=(),
+    ),
 ]

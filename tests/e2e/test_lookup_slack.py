@@ -172,7 +172,7 @@ def test_a_lookup_makes_at_most_two_sequential_rounds_of_stripe_requests(
     except pytest.FixtureLookupError:
         pytest.skip("needs the demo_sandbox fixture (tests/conftest.py) for the sandbox's request_log")
     # Latency makes parallel requests overlap reliably; without it two parallel calls could look sequential.
-    sandbox.set_latency_ms(40)
+    sandbox.set_latency_ms(150)
     try:
         with running_bot(gateway) as bot:
             sandbox.clear_log()

@@ -111,7 +111,7 @@ def test_cancel_now_records_details_and_emits_deleted(
     canceled = stripe_client.v1.subscriptions.cancel(
         subscription.id,
         params={
-            "prorate": True,
+            "prorate": False,
             "invoice_now": False,
             "cancellation_details": {"comment": "asked in support"},
         },

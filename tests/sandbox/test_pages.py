@@ -18,7 +18,9 @@ def test_portal_page_shows_what_the_customer_can_do(
     demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient
 ) -> None:
     nora = demo_stripe_client.v1.customers.list(params={"email": "nora@example.com"}).data[0]
-    session = demo_stripe_client.v1.billing_portal.sessions.create(params={"customer": nora.id})
+    session = demo_stripe_client.v1.billing_portal.sessions.create(
+        params={"customer": nora.id, "return_url": "https://example.com/account"}
+    )
     assert session.url.startswith(demo_sandbox.base_url + "/p/session/")
     content_type, page = _get(session.url)
     assert content_type.startswith("text/html")

@@ -98,3 +98,11 @@ def test_identifiers_in_message_strongest_first_and_deduplicated() -> None:
 
 def test_identifiers_in_message_finds_nothing_in_plain_text() -> None:
     assert identifiers_in_message("my card was charged twice, please help") == []
+
+
+def test_an_invoice_number_whose_prefix_is_all_digits_is_still_an_invoice_number() -> None:
+    # Stripe's invoice prefixes are 3-12 uppercase letters or digits: all digits happens (about 2% of the
+    # sandbox's random hex prefixes), and such a query must not fall through to a name search.
+    from billing.identity import IdentifierKind, parse_query
+
+    assert parse_query("52816421-0001").kind == IdentifierKind.INVOICE_NUMBER
