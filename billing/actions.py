@@ -53,6 +53,7 @@ from billing.models import (
 )
 from billing.money import Money
 from billing.ports import BillingGateway
+from billing.reconcile import find_effect, key_expired, request_params
 from billing.snapshot import CustomerSnapshot
 from billing.store import Store
 
@@ -372,6 +373,36 @@ class ActionService:
         )
         return self._run_claimed(pending, case, actor)
 
+    def resume(self, nonce: str, *, stale_after: timedelta) -> ActionOutcome | None:
+        """Finish an action a crash, a deploy or an unknown outcome left unfinished, as its own confirmer
+        (billing/recovery.py). None if it is not resumable now (finished meanwhile, or a live claim)."""
+        pending = self.pending(nonce)
+        case = self.case(pending.case_id)
+        actor = pending.claimed_by or self._last_confirmer(pending) or pending.requested_by
+        try:
+            if not self.store.claim_pending(nonce, actor=actor, stale_after=stale_after):
+                return None
+        except TargetBusy:
+            return None
+        pending = self.pending(nonce)
+        self._audit(
+            "action_resumed",
+            case,
+            actor,
+            stripe_ids=pending.target_ids,
+            outcome="running",
+            detail={"nonce": nonce, "kind": pending.kind.value, "attempt": pending.attempts},
+        )
+        return self._run_claimed(pending, case, actor)
+
+    def _last_confirmer(self, pending: PendingAction) -> str | None:
+        confirmed = [
+            row
+            for row in self.store.audit_rows(case_id=pending.case_id)
+            if row["event"] == "action_confirmed" and pending.nonce in (row["detail"] or "")
+        ]
+        return str(confirmed[-1]["actor"]) if confirmed and confirmed[-1]["actor"] else None
+
     def _claim(self, pending: PendingAction, case: Case, actor: str) -> bool:
         try:
             return self.store.claim_pending(pending.nonce, actor=actor, stale_after=STALE_CLAIM)
@@ -414,6 +445,7 @@ class ActionService:
             "completed": dict(pending.progress.get("completed", {})),
             "in_flight": pending.progress.get("in_flight"),
             "generation": dict(pending.progress.get("generation", {})),
+            "requests": dict(pending.progress.get("requests", {})),
         }
         try:
             checked = self._reverify(pending, progress)
@@ -500,20 +532,29 @@ class ActionService:
 
     def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
         results: dict[str, Any] = {}
+        uncertain = progress["in_flight"]
         for step in pending.steps:
-            generation = int(progress["generation"].get(step.name, 0))
-            key = idempotency_key(pending.nonce, step.name, generation)
+            if step.name in progress["completed"] or step.name == uncertain:
+                # Resuming: Stripe's state says whether the step happened (billing/reconcile.py).
+                found = find_effect(self.gateway, step, nonce=pending.nonce)
+                if found is not None:
+                    results[step.name] = found
+                    self._record_step(pending, progress, step, found)
+                    continue
+                if step.name in progress["completed"]:
+                    continue
+            request = self._request_for(step, pending, actor, progress)
             progress["in_flight"] = step.name
             self.store.save_pending_progress(pending.nonce, progress)
             try:
-                results[step.name] = self._call(step, pending, actor, key)
+                results[step.name] = self._call(step, request["params"], request["key"])
             except StripeRefused:
+                # Definitive: Stripe would replay this refusal for the key, so the next attempt needs a new one.
                 progress["in_flight"] = None
-                progress["generation"][step.name] = generation + 1
+                progress["generation"][step.name] = int(progress["generation"].get(step.name, 0)) + 1
+                progress["requests"].pop(step.name, None)
                 raise
-            progress["completed"][step.name] = {"id": results[step.name].id, "key": key}
-            progress["in_flight"] = None
-            self.store.save_pending_progress(pending.nonce, progress)
+            self._record_step(pending, progress, step, results[step.name])
         return ActionOutcome(
             kind=pending.kind,
             case_id=pending.case_id,
@@ -526,33 +567,57 @@ class ActionService:
             request_ids=[rid for result in results.values() if (rid := _request_id(result))],
         )
 
-    def _call(
-        self, step: Step, pending: PendingAction, actor: str, key: str
-    ) -> Refund | Subscription | Invoice:
+    def _record_step(self, pending: PendingAction, progress: dict[str, Any], step: Step, result: Any) -> None:
+        key = (progress["requests"].get(step.name) or {}).get("key")
+        progress["completed"][step.name] = {"id": result.id, "key": key}
+        progress["in_flight"] = None
+        self.store.save_pending_progress(pending.nonce, progress)
+
+    def _request_for(
+        self, step: Step, pending: PendingAction, actor: str, progress: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The first attempt's key and parameters, stored; a new key only after a refusal (generation) or
+        once Stripe has forgotten the first one (and Stripe showed the step did not happen)."""
+        now = self.clock.now()
+        stored = progress["requests"].get(step.name)
+        if stored is not None and key_expired(stored.get("first_sent_at"), now):
+            progress["generation"][step.name] = int(progress["generation"].get(step.name, 0)) + 1
+            stored = None
+        if stored is None:
+            generation = int(progress["generation"].get(step.name, 0))
+            stored = {
+                "key": idempotency_key(pending.nonce, step.name, generation),
+                "params": request_params(
+                    step,
+                    kind=pending.kind,
+                    case_id=pending.case_id,
+                    nonce=pending.nonce,
+                    requested_by=pending.requested_by,
+                    first_confirmed_by=actor,
+                ),
+                "first_sent_at": now.isoformat(),
+            }
+            progress["requests"][step.name] = stored
+        return dict(stored)
+
+    def _call(self, step: Step, params: dict[str, Any], key: str) -> Refund | Subscription | Invoice:
         if step.name == "cancel":
             return self.gateway.cancel_subscription(
-                step.object_id,
-                at_period_end=step.at_period_end,
+                params["subscription"],
+                at_period_end=params["at_period_end"],
                 idempotency_key=key,
-                comment=f"billing-ops case {pending.case_id}",
+                comment=params["comment"],
             )
         if step.name == "refund":
             return self.gateway.refund_charge(
-                step.object_id,
-                amount=step.amount or 0,
-                reason="duplicate"
-                if pending.kind is ActionKind.CANCEL_AND_REFUND
-                else "requested_by_customer",
-                metadata={
-                    "billing_ops_case": pending.case_id,
-                    "billing_ops_nonce": pending.nonce,
-                    "requested_by": pending.requested_by,
-                    "confirmed_by": actor,
-                },
+                params["charge"],
+                amount=params["amount"],
+                reason=params["reason"],
+                metadata=params["metadata"],
                 idempotency_key=key,
             )
         if step.name == "pay":
-            return self.gateway.pay_invoice(step.object_id, idempotency_key=key)
+            return self.gateway.pay_invoice(params["invoice"], idempotency_key=key)
         raise ValueError(f"unknown step {step.name}")
 
     # --- choices that move no money ----------------------------------------------------------------

@@ -401,6 +401,11 @@ class StripeGateway:
         )
         return _to_invoice(invoice)
 
+    def list_refunds(self, charge_id: str) -> list[Refund]:
+        """Every refund of the charge (to find the one an action made, by its metadata)."""
+        params: Any = {"charge": charge_id, "limit": PAGE_SIZE}
+        return [_to_refund(refund) for refund in self._paginate("/v1/refunds", params, stripe.Refund)]
+
     # --- writes -------------------------------------------------------------------------------
 
     def cancel_subscription(
@@ -607,11 +612,21 @@ def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool)
         error, stripe.InvalidRequestError | stripe.PermissionError | stripe.IdempotencyError
     ):
         return StripeRefused(detail, error.code, request_id)
+    if write and _replayed_failure(error):
+        # Stripe answers a key whose first request failed with that failure for 24 hours: the key is spent.
+        return StripeRefused(
+            f"Stripe replayed an earlier failure of this request ({detail})", "replayed_failure", request_id
+        )
     if isinstance(error, stripe.RateLimitError):
         return StripeUnavailable(f"rate limited by Stripe, try again shortly ({detail})", request_id)
     if isinstance(error, stripe.APIConnectionError):
         return StripeUnreachable(f"could not reach Stripe ({detail})", request_id)
     return StripeUnavailable(detail, request_id)
+
+
+def _replayed_failure(error: stripe.StripeError) -> bool:
+    headers = {str(name).lower(): str(value) for name, value in (error.headers or {}).items()}
+    return headers.get("idempotent-replayed") == "true" and (error.http_status or 0) >= 500
 
 
 def _redact(text: str) -> str:

@@ -66,6 +66,10 @@ class BillingGateway(Protocol):
 
     def get_invoice(self, invoice_id: str) -> Invoice: ...
 
+    def list_refunds(self, charge_id: str) -> list[Refund]:
+        """Every refund of the charge, newest first (resolving a refund whose outcome was unknown)."""
+        ...
+
     # --- writes: every one takes an idempotency key ------------------------------------------
     def cancel_subscription(
         self, subscription_id: str, *, at_period_end: bool, idempotency_key: str, comment: str | None = None

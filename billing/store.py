@@ -149,6 +149,33 @@ def m006_case_complaint(db: sqlite_utils.Database) -> None:
     db["cases"].add_column("complaint", str)  # type: ignore[union-attr]
 
 
+@migration
+def m007_outbox(db: sqlite_utils.Database) -> None:
+    """Slack messages the bot owes (handoffs, final card updates, digests) until delivered (billing/outbox.py)."""
+    db["outbox"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "key": str,
+            "kind": str,
+            "method": str,
+            "args": str,
+            "on_sent": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "created_at": str,
+            "sent_at": str,
+            "message_ts": str,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "method", "args", "status", "created_at", "next_attempt_at"},
+        defaults={"status": "queued", "attempts": 0},
+    )
+    db["outbox"].create_index(["key"], unique=True)  # type: ignore[union-attr]
+    db["outbox"].create_index(["status", "next_attempt_at"])  # type: ignore[union-attr]
+
+
 # A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
 UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
 
@@ -550,6 +577,16 @@ class Store:
                 [self.now_iso(), nonce],
             )
             return cursor.rowcount == 1
+
+    def unfinished_actions(self, *, claimed_before: datetime) -> list[str]:
+        """Nonces of actions a crash or an unknown Stripe outcome left unfinished: 'running' since before
+        `claimed_before`, or 'pending' with a call of unknown outcome. Oldest first."""
+        rows = self.db.execute(
+            "select nonce from pending_actions where (status = 'running' and claimed_at <= ?) "
+            f"or (status = 'pending' and {UNCERTAIN}) order by created_at",
+            [_iso(claimed_before)],
+        ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def pending_for_case(self, case_id: str) -> list[dict[str, Any]]:
         rows = self.db["pending_actions"].rows_where("case_id = ?", [case_id], order_by="created_at")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from typing import cast
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -10,6 +11,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.slack_client import build_slack_client
 from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views, words
+from handlers.guard import GuardedApp
 
 # One register(app, services) per listener module; errors first so it catches every listener's failures.
 HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports, words)
@@ -40,5 +42,5 @@ def build_app(
         listener_executor=listener_executor,
     )
     for module in HANDLER_MODULES:
-        module.register(app, services)
+        module.register(cast(App, GuardedApp(app)), services)
     return app

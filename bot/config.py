@@ -84,6 +84,11 @@ class Settings(LogSettings):
     billing_identity_metadata_key: str = "github"
     billing_redact_digest: bool = True
 
+    # Test-only fault hook (tests/e2e/test_crash_recovery.py): the process SIGKILLs itself right after Stripe
+    # answers this write step ("refund", "cancel" or "pay"), before the result is recorded. Refused with a
+    # live key.
+    billing_test_crash_after: Literal["refund", "cancel", "pay"] | None = None
+
     digest_channel: str | None = None
     digest_time: time = time(9, 0)
     digest_tz: str = "UTC"

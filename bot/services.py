@@ -12,6 +12,7 @@ from billing.clock import Clock, SystemClock
 from billing.errors import ConfigError, DatabaseUnavailable
 from billing.gateway import StripeGateway
 from billing.lookup import LookupService
+from billing.outbox import Outbox
 from billing.ports import BillingGateway
 from billing.store import Store
 from bot.config import Settings
@@ -30,6 +31,7 @@ class Services:
     clock: Clock
     lookup: LookupService
     actions: ActionService
+    outbox: Outbox
     # Where listeners send their slow part after ack(); see handlers.work.
     work: WorkLanes
 
@@ -92,5 +94,6 @@ def assemble_services(
         clock=clock,
         lookup=lookup,
         actions=ActionService(gateway, store, lookup, clock, policy),
+        outbox=Outbox(store, clock),
         work=work or WorkLanes(),
     )

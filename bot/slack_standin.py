@@ -23,6 +23,7 @@ RESPONSE_URL_METHOD = "response_url"
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
 TEAM_ID = "T0STANDIN"
 BOT_USER_ID = "U0BILLBOT"
 
@@ -48,10 +49,20 @@ class Call:
         return self.answer.get("ts")
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An injected answer: Slack's `{"ok": false}` with HTTP 200, or a 429 (with Retry-After) or a 5xx."""
+
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
-    failures: dict[str, list[str]] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    statuses: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     # Messages customers wrote, for conversations.replies: (channel, ts) -> message.
     history: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
@@ -117,14 +128,19 @@ class SlackStandIn:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
-        """Block until `count` calls to `method` were recorded; raise TimeoutError otherwise."""
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5, *, ok: bool = False) -> list[Call]:
+        """Block until `count` calls to `method` (with `ok`: answered ok) were recorded; raise TimeoutError
+        otherwise. Returns those calls."""
+
+        def matching() -> list[Call]:
+            return [c for c in self._state.calls if c.method == method and (c.ok or not ok)]
+
         with self._changed:
-            done = self._changed.wait_for(lambda: self._count(method) >= count, timeout=timeout)
+            done = self._changed.wait_for(lambda: len(matching()) >= count, timeout=timeout)
             if not done:
                 seen = [call.method for call in self._state.calls]
                 raise TimeoutError(f"expected {count} call(s) to {method} within {timeout}s; got {seen}")
-            return [call for call in self._state.calls if call.method == method]
+            return matching()
 
     def wait_for_any(self, methods: list[str], timeout: float = 5) -> Call:
         """The first call to any of `methods` (e.g. an answer that may be ephemeral or a response_url)."""
@@ -136,10 +152,24 @@ class SlackStandIn:
                 raise TimeoutError(f"expected a call to one of {methods} within {timeout}s")
             return next(call for call in self._state.calls if call.method in methods)
 
-    def fail_next(self, method: str, error: str) -> None:
-        """Make the next call to `method` answer `{"ok": false, "error": error}`."""
+    def fail_next(
+        self, method: str, error: str, *, status: int = 200, retry_after: int | None = None
+    ) -> None:
+        """Make the next call to `method` answer `{"ok": false, "error": error}`; `status=429` (with
+        `retry_after` seconds) or `status=500` answer as Slack does when rate limiting or failing."""
         with self._changed:
-            self._state.failures.setdefault(method, []).append(error)
+            self._state.failures.setdefault(method, []).append(Failure(error, status, retry_after))
+
+    def rate_limit_next(self, method: str, *, retry_after: int = 0) -> None:
+        self.fail_next(method, "ratelimited", status=429, retry_after=retry_after)
+
+    def server_error_next(self, method: str) -> None:
+        self.fail_next(method, "internal_error", status=500)
+
+    def http_status(self, answer: Answer) -> tuple[int, int | None]:
+        """The HTTP status (and Retry-After) an answer goes out with."""
+        with self._changed:
+            return self._state.statuses.pop(id(answer), (200, None))
 
     def add_message(
         self, channel: str, ts: str, text: str, *, thread_ts: str | None = None, user: str = "U0CUSTOMER"
@@ -154,9 +184,6 @@ class SlackStandIn:
     def reset(self) -> None:
         with self._changed:
             self._state = _State()
-
-    def _count(self, method: str) -> int:
-        return sum(1 for call in self._state.calls if call.method == method)
 
     # --- answering ------------------------------------------------------------------------------
     def handle(self, path: str, args: Args, bearer: str | None) -> Answer:
@@ -181,7 +208,11 @@ class SlackStandIn:
         with self._changed:
             queued = self._state.failures.get(method)
             if queued:
-                return _error(queued.pop(0))
+                failure = queued.pop(0)
+                answer = _error(failure.error)
+                if failure.status != 200:
+                    self._state.statuses[id(answer)] = (failure.status, failure.retry_after)
+                return answer
         responder = self._responders().get(method)
         if responder is None:
             return _error("unknown_method")
@@ -356,6 +387,15 @@ def _block_problem(block: dict[str, Any]) -> bool:
         return True
     if block.get("type") == "header" and len(text_value) > MAX_HEADER_TEXT:
         return True
+    elements = [e for e in [*(block.get("elements") or []), block.get("accessory")] if isinstance(e, dict)]
+    for element in elements:
+        label = element.get("text")
+        if (
+            element.get("type") == "button"
+            and isinstance(label, dict)
+            and len(label.get("text", "")) > MAX_BUTTON_TEXT
+        ):
+            return True
     action_ids = [
         element.get("action_id") for element in block.get("elements", []) if isinstance(element, dict)
     ]
@@ -384,6 +424,7 @@ def _parse_args(query: str, content_type: str, body: bytes) -> Args:
 def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._serve()
@@ -404,12 +445,16 @@ def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(200, _error("invalid_json"))
                 return
             bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or None
-            self._send(200, standin.handle(url.path, args, bearer))
+            answer = standin.handle(url.path, args, bearer)
+            status, retry_after = standin.http_status(answer)
+            self._send(status, answer, retry_after=retry_after)
 
-        def _send(self, status: int, answer: Answer) -> None:
+        def _send(self, status: int, answer: Answer, *, retry_after: int | None = None) -> None:
             payload = json.dumps(answer).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -12,34 +12,32 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.actions import ActionOutcome, ActionService, Case
-from billing.before_state import state_before
 from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
-from billing.handoff import build_handoff, follow_up_text
+from billing.handoff import follow_up_text
 from billing.ladder import ActionKind, ladder
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
 from bot.services import Services
+from handlers.delivery import deliver_outcome
 from handlers.middleware import Operator, operator_for
 from handlers.work import Lane, run_later
 from messages.actions import (
     KINDS,
     REFUND_AMOUNT_ACTION,
     REFUND_AMOUNT_BLOCK,
-    acted_note,
     action_error_text,
     confirm_blocks,
     decision_blocks,
-    final_blocks,
+    delivery_delayed_text,
+    delivery_unbuilt_text,
     portal_gap_text,
     portal_link_text,
     refund_modal,
 )
 from messages.card import card_text, customer_card
 from messages.errors import billing_error_text
-from messages.format import minute
-from messages.handoff import handoff_blocks, handoff_text
-from messages.ids import ActionId, ButtonValue, CallbackId
+from messages.ids import ActionId, BadButtonValue, ButtonValue, CallbackId
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,7 @@ def register(app: App, services: Services) -> None:
         ) -> None:
             ack()
             flow = CardFlow(actions, client, operator_for(body, client, respond), services)
-            value = ButtonValue.decode(action["value"])
+            value = ButtonValue.decode(action.get("value"))
             run_later(
                 services.work,
                 lane,
@@ -147,7 +145,9 @@ class CardFlow:
 
     # --- classification ----------------------------------------------------------------------------
     def classify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        case = self.actions.classify(value.case or "", Bucket(value.bucket or ""), self.user)
+        if value.bucket is None:
+            raise BadButtonValue("classify without a bucket")
+        case = self.actions.classify(value.case or "", Bucket(value.bucket), self.user)
         self.show_options(case)
 
     def reclassify(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
@@ -240,34 +240,22 @@ class CardFlow:
             self.operator.tell(portal_gap_text(check))
             return
         snapshot = self.finish(check.outcome)
+        if snapshot is None:
+            return
         follow_up = follow_up_text(snapshot, check.outcome)
         self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
 
     # --- after an action: card in its final state, one handoff in the thread -------------------------
-    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot:
-        case = self.actions.case(outcome.case_id)
-        snapshot = self.actions.snapshot(case)
-        gaps = self.services.store.case_gaps(case.id)
-        handoff = build_handoff(state_before(snapshot, outcome), case, outcome, gaps=gaps)
-        note = acted_note(outcome, minute(self.services.clock.now()))
-        self.update_card(case, snapshot, final_blocks(outcome), acted=note)
-        if case.channel and case.message_ts:
-            posted = self.client.chat_postMessage(
-                channel=case.channel,
-                thread_ts=case.thread_ts or case.message_ts,
-                blocks=handoff_blocks(handoff),
-                text=handoff_text(handoff),
-                unfurl_links=False,
-            )
-            self.services.store.audit(
-                "handoff_posted",
-                actor=outcome.actor,
-                case_id=case.id,
-                customer_id=case.customer_id,
-                outcome="ok",
-                detail={"message_ts": str(posted.get("ts")), "kind": outcome.kind.value},
-            )
-        return snapshot
+    def finish(self, outcome: ActionOutcome) -> CustomerSnapshot | None:
+        try:
+            delivery = deliver_outcome(self.services, self.client, outcome)
+        except BillingError as error:
+            # The action is done; only its card and handoff could not be built (Stripe unreadable now).
+            self.operator.tell(delivery_unbuilt_text(outcome, error.message))
+            return None
+        if delivery.delayed:
+            self.operator.tell(delivery_delayed_text(outcome, delivery.delayed))
+        return delivery.snapshot
 
     def update_card(
         self, case: Case, snapshot: CustomerSnapshot, blocks: list[Block] | None, *, acted: str | None = None

@@ -16,7 +16,13 @@ from slack_sdk.web import SlackResponse
 from billing.errors import BillingError
 from bot.services import Services
 from handlers.middleware import operator_for
-from messages.errors import billing_error_text, slack_problem_text, unexpected_error_text
+from messages.errors import (
+    billing_error_text,
+    slack_problem_text,
+    tampered_value_text,
+    unexpected_error_text,
+)
+from messages.ids import BadButtonValue
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,11 @@ def handle_error(
     slack_text = _slack_problem(error, context) if isinstance(error, SlackApiError) else None
     if isinstance(error, BillingError):
         text = billing_error_text(error.message)
+    elif isinstance(error, BadButtonValue):
+        log.warning(
+            "refused a %s request with a value the bot did not make: %s", body.get("type") or "command", error
+        )
+        text = tampered_value_text()
     elif isinstance(error, SlackApiError) and slack_text is not None:
         # Expected in a real workspace (bot not invited, channel archived): one line, no traceback.
         log.warning("Slack refused %s: %s", _failed_method(error), error.response.get("error"))
@@ -53,8 +64,8 @@ def handle_error(
         text = unexpected_error_text(reference)
     try:
         operator_for(body, client, respond).tell(text)
-    except Exception:
-        log.exception("could not tell the operator about an error")
+    except Exception as failure:
+        log.warning("could not tell the operator about an error: %s: %s", type(failure).__name__, failure)
 
 
 def _slack_problem(error: SlackApiError, context: BoltContext | None) -> str | None:

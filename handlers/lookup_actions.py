@@ -182,7 +182,7 @@ def register(app: App, services: Services) -> None:
 def handle_open_candidate(
     services: Services, client: WebClient, operator: Operator, body: dict[str, Any], action: dict[str, Any]
 ) -> None:
-    value = ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action.get("value"))
     customer_id = value.target or ""
     message = body.get("message") or {}
     destination = destination_in_channel(services, operator.channel_id, message.get("thread_ts"))
@@ -202,7 +202,7 @@ def handle_open_candidate(
 
 
 def handle_retry(services: Services, client: WebClient, operator: Operator, action: dict[str, Any]) -> None:
-    value = ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action.get("value"))
     destination = destination_in_channel(services, operator.channel_id, None) or first_billing_channel(
         services
     )

@@ -60,7 +60,7 @@ def handle_investigate(
     services: Services, client: WebClient, operator: Operator, action: dict[str, Any]
 ) -> None:
     """Open the lookup card in the ops channel (the digest channel is usually wider than ops)."""
-    target = ButtonValue.decode(action["value"]).target or ""
+    target = ButtonValue.decode(action.get("value")).target or ""
     destination = first_billing_channel(services)
     if destination is None or not target:
         operator.tell(allowed_channels_text(services))

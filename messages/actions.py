@@ -131,6 +131,41 @@ def acted_note(outcome: ActionOutcome, at_text: str) -> str:
     return f"Handled by {by} · {at_text}"
 
 
+def done_text(outcome: ActionOutcome) -> str:
+    """What moved in Stripe, in the operator's words: "Refunded $20.00 (`re_…`)"."""
+    parts: list[str] = []
+    if outcome.subscription is not None:
+        sub = outcome.subscription
+        parts.append(
+            f"set {code(sub.id)} to cancel at period end"
+            if sub.cancel_at_period_end
+            else f"cancelled {code(sub.id)}"
+        )
+    if outcome.refund is not None:
+        parts.append(f"refunded {outcome.refund.money()} ({code(outcome.refund.id)})")
+    if outcome.invoice is not None:
+        parts.append(f"retried payment of {code(outcome.invoice.id)} ({outcome.invoice.status})")
+    if outcome.portal is not None:
+        parts.append("created a billing-portal link")
+    if not parts:
+        parts.append(f"recorded {outcome.kind.value.replace('_', ' ')} (no change in Stripe)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def delivery_delayed_text(outcome: ActionOutcome, delayed: list[str]) -> str:
+    """The action ran; Slack has not taken some of its messages yet (they are queued and retried)."""
+    return f":warning: {done_text(outcome)}; the {' and the '.join(delayed)} failed and will be retried."
+
+
+def delivery_unbuilt_text(outcome: ActionOutcome, problem: str) -> str:
+    """The action ran, but its card and handoff could not be built; say so, not "nothing was changed"."""
+    return (
+        f":warning: {done_text(outcome)}. The card and the handoff could not be built ({problem}); "
+        "look the customer up again for the current state."
+    )
+
+
 def action_error_text(message: str, *, retryable: bool) -> str:
     tail = " The action is still pending: click Confirm again to retry." if retryable else ""
     return f":warning: {message}{tail}"

@@ -40,6 +40,7 @@ MAX_INVOICES = 5
 MAX_CHARGES = 5
 MAX_CANDIDATES = 20
 HEADER_LIMIT = 150
+FALLBACK_TEXT_LIMIT = 3000
 QUOTE_LIMIT = 200
 ADD_WORDS_LABEL = "Add the customer's words"
 MORE_WORDS_LABEL = "Add more of the customer's words"
@@ -58,7 +59,7 @@ def customer_card(
     acted_note: str | None = None,
 ) -> list[Block]:
     """The card posted for one customer; `decision_blocks` replace the classification buttons."""
-    blocks: list[Block] = [HeaderBlock(text=clip(snapshot.customer.display_name(), HEADER_LIMIT))]
+    blocks: list[Block] = [HeaderBlock(text=clip(escape(snapshot.customer.display_name()), HEADER_LIMIT))]
     if not snapshot.livemode:
         blocks.append(_context(TEST_MODE_BANNER))
     blocks += [
@@ -81,7 +82,8 @@ def customer_card(
 def card_text(snapshot: CustomerSnapshot) -> str:
     """Notification / screen-reader fallback for the card."""
     customer = snapshot.customer
-    return f"Billing card: {customer.display_name()} ({customer.id})"
+    # The notification text is mrkdwn too: a name like `<!channel>` would ping the whole channel.
+    return clip(f"Billing card: {escape(customer.display_name())} ({customer.id})", FALLBACK_TEXT_LIMIT)
 
 
 def classification_blocks(snapshot: CustomerSnapshot, case_id: str) -> list[Block]:

@@ -8,7 +8,13 @@ from messages.ids import ActionId, ButtonValue
 
 
 def unexpected_error_text(reference: str) -> str:
-    return f":warning: Something went wrong on our side. Nothing was changed. Reference: `{reference}`"
+    return f":warning: Something went wrong on our side; the card and the audit log show what was done. Reference: `{reference}`"
+
+
+def tampered_value_text() -> str:
+    return (
+        ":warning: That button or form is not one this bot made (or it is out of date). Nothing was changed."
+    )
 
 
 def billing_error_text(message: str) -> str:

@@ -8,6 +8,8 @@ from billing.handoff import Handoff, RevenueImpact
 from messages.actions import escape_keep_mentions
 from messages.format import SECTION_TEXT_LIMIT, clip, day
 
+MESSAGE_TEXT_LIMIT = 40_000
+
 
 def revenue_lines(revenue: RevenueImpact) -> list[str]:
     refunded = ", ".join(str(money) for money in revenue.refunded) or "nothing"
@@ -31,9 +33,14 @@ def handoff_blocks(handoff: Handoff) -> list[Block]:
 
 
 def handoff_text(handoff: Handoff) -> str:
-    parts = [f"{section.title}\n" + "\n".join(section.lines) for section in handoff.sections]
+    """The notification fallback: escaped like the blocks (it is rendered as mrkdwn) and within Slack's
+    40,000-character message limit."""
+    parts = [
+        f"{section.title}\n" + "\n".join(escape_keep_mentions(line) for line in section.lines)
+        for section in handoff.sections
+    ]
     parts.append("REVENUE IMPACT\n" + "\n".join(revenue_lines(handoff.revenue)))
-    return "\n\n".join(parts)
+    return clip("\n\n".join(parts), MESSAGE_TEXT_LIMIT)
 
 
 def _section(text: str) -> SectionBlock:

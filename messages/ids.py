@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from billing.models import Bucket
 
 
 class ActionId(StrEnum):
@@ -56,6 +58,25 @@ class ButtonValue(BaseModel):
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)
 
+    @field_validator("bucket")
     @classmethod
-    def decode(cls, raw: str) -> ButtonValue:
-        return cls.model_validate_json(raw)
+    def _known_bucket(cls, value: str | None) -> str | None:
+        if value is not None and value not in {bucket.value for bucket in Bucket}:
+            raise ValueError("not a bucket")
+        return value
+
+    @classmethod
+    def decode(cls, raw: object) -> ButtonValue:
+        """Raises BadButtonValue for anything this bot did not encode (a tampered or garbled value)."""
+        if not isinstance(raw, str):
+            raise BadButtonValue(f"expected a string, got {type(raw).__name__}")
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError as error:
+            raise BadButtonValue(
+                f"{error.error_count()} problem(s), first: {error.errors()[0]['type']}"
+            ) from None
+
+
+class BadButtonValue(ValueError):
+    """A button value or modal metadata that the bot did not make: expected hostile input, not a bug."""

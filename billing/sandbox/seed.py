@@ -71,7 +71,12 @@ def load_seed(state: State, name: str) -> None:
     )
     api.post(
         "/v1/billing_portal/configurations",
-        {"features": PORTAL_FEATURES, "business_profile": {"headline": "Billing Ops demo"}},
+        {
+            "features": PORTAL_FEATURES,
+            "business_profile": {"headline": "Billing Ops demo"},
+            # As most live accounts have one: Stripe refuses a session with no return URL anywhere.
+            "default_return_url": "https://billing-ops.example/account",
+        },
     )
     api.subscribe(
         api.customer("no_cancel_button", metadata={"support_note": "can't find cancel button"}), prices["pro"]

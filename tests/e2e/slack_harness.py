@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.app import build_app
 from bot.config import Settings, load_settings
 from bot.server import LOOPBACK, HealthCheck, ListenerExecutor, serving_in_thread
 from bot.services import Services, assemble_services
+from bot.slack_client import slack_web_client
 from bot.slack_requests import REQUEST_TIMEOUT, SlackRequests, find_button, slack_signature
 from bot.slack_standin import SlackStandIn
 from handlers.work import WorkLanes
@@ -84,6 +85,8 @@ class SlackHarness(SlackRequests):
     signing_secret: str = SIGNING_SECRET
     user_id: str = OPERATOR
     channel_id: str = BILLING_CHANNEL
+    # Each wait the Web API client's retry handlers asked for (seconds); recorded, never slept.
+    slack_waits: list[float] = field(default_factory=list)
 
     # --- reading what happened ----------------------------------------------------------------
     def wait_idle(self, timeout: float = 5) -> None:
@@ -121,7 +124,9 @@ def running_bot(
         clock = clock or SystemClock()
         services = assemble_services(settings, gateway, clock=clock, store=store, lookup=lookup, work=work)
         executor = ListenerExecutor()
-        app = build_app(services, listener_executor=executor)
+        waits: list[float] = []
+        client = slack_web_client(BOT_TOKEN, base_url=standin.base_url, sleep=waits.append)
+        app = build_app(services, slack_client=client, listener_executor=executor)
         with serving(app, health_check=services.store.check_writable) as url:
             harness = SlackHarness(
                 app=app,
@@ -130,6 +135,7 @@ def running_bot(
                 url=url,
                 executor=executor,
                 response_urls=standin.response_url,
+                slack_waits=waits,
             )
             try:
                 yield harness

@@ -455,3 +455,18 @@ def test_audit_csv_tells_the_whole_story_of_a_case(
     succeeded = by_event["action_succeeded"]["stripe_ids"].split()
     assert {newer.id, refund.id, str(refund.charge)} <= set(succeeded)
     assert older.id not in succeeded
+
+
+def test_the_portal_link_is_a_real_session_for_the_customer(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "sam@example.com", "failed_payment")
+        demo_sandbox.clear_log()
+        assert bot.click(options, ActionId.PORTAL_LINK).status_code == 200
+        bot.wait_idle()
+        [created] = [record for record in demo_sandbox.request_log if record.method == "POST"]
+        told = "\n".join(answers(bot)) + str([call.args for call in handoffs(bot)])
+    assert created.path == "/v1/billing_portal/sessions" and created.status == 200
+    assert created.params["customer"] == customer_id(demo_stripe_client, "sam@example.com")
+    assert f"{demo_sandbox.base_url}/p/" in told  # the session URL Stripe answered, handed to the operator

@@ -165,6 +165,11 @@ class FakeGateway:
         self._record("get_charge", charge_id)
         return _find(self._owner(charge_id).charges, charge_id)
 
+    def list_refunds(self, charge_id: str) -> list[Refund]:
+        self._record("list_refunds", charge_id)
+        refunds = self._owner(charge_id).refunds
+        return [refund for refund in reversed(refunds) if refund.charge_id == charge_id]
+
     def get_invoice(self, invoice_id: str) -> Invoice:
         self._record("get_invoice", invoice_id)
         return _find(self._owner(invoice_id).invoices, invoice_id)

@@ -65,6 +65,9 @@ class FakeGateway:
     def get_invoice(self, invoice_id: str) -> Invoice:
         return self._get(self.invoices, invoice_id)
 
+    def list_refunds(self, charge_id: str) -> list[Refund]:
+        return [refund for refund in reversed(self.refunds) if refund.charge_id == charge_id]
+
     def _get(self, table: dict, object_id: str):  # type: ignore[no-untyped-def]
         if object_id not in table:
             raise ObjectNotFound(object_id)
