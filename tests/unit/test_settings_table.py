@@ -40,6 +40,7 @@ MALFORMED: dict[str, list[str]] = {
     "BILLING_REDACT_DIGEST": ["maybe"],
     "LOG_FORMAT": ["xml"],
     "LOG_LEVEL": ["LOUD"],
+    "BILLING_TEST_CRASH_AFTER": ["always"],
 }
 
 
