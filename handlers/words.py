@@ -24,7 +24,7 @@ def register(app: App, services: Services) -> None:
     def add_words(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         # The trigger_id lives 3 seconds: open the modal before anything else.
-        case_id = ButtonValue.decode(action["value"]).case or ""
+        case_id = ButtonValue.decode(action.get("value")).case or ""
         client.views_open(trigger_id=body["trigger_id"], view=words_modal(case_id))
 
     @app.view(CallbackId.WORDS_MODAL.value)
