@@ -74,18 +74,22 @@ class SandboxAddress(Protocol):
     def base_url(self) -> str: ...
 
 
-def demo_settings(*, slack_api_url: str, sandbox: SandboxAddress, db_path: Path) -> Settings:
-    return DemoSettings(
-        slack_bot_token=DEMO_BOT_TOKEN,  # type: ignore[arg-type]
-        slack_signing_secret=secrets.token_hex(16),  # type: ignore[arg-type]
-        slack_api_url=slack_api_url,
-        stripe_api_key=sandbox.api_key,  # type: ignore[arg-type]
-        stripe_api_base=sandbox.base_url,
-        stripe_max_retries=0,
-        billing_db=db_path,
-        billing_channels=[DEMO_CHANNEL],
-        billing_operators=[DEMO_OPERATOR],
-    )
+def demo_settings(
+    *, slack_api_url: str, sandbox: SandboxAddress, db_path: Path, **overrides: Any
+) -> Settings:
+    """`overrides` replace any setting (the playground adds operators, a viewer and a digest channel)."""
+    values: dict[str, Any] = {
+        "slack_bot_token": DEMO_BOT_TOKEN,
+        "slack_signing_secret": secrets.token_hex(16),
+        "slack_api_url": slack_api_url,
+        "stripe_api_key": sandbox.api_key,
+        "stripe_api_base": sandbox.base_url,
+        "stripe_max_retries": 0,
+        "billing_db": db_path,
+        "billing_channels": [DEMO_CHANNEL],
+        "billing_operators": [DEMO_OPERATOR],
+    }
+    return DemoSettings(**{**values, **overrides})
 
 
 # --- the running pieces --------------------------------------------------------------------------
@@ -116,14 +120,17 @@ class DemoBot:
 
 
 @contextmanager
-def running_demo_bot() -> Iterator[DemoBot]:
+def running_demo_bot(**setting_overrides: Any) -> Iterator[DemoBot]:
     with (
         tempfile.TemporaryDirectory(prefix="billing-demo-") as tmp,
         running_sandbox(seed="demo") as sandbox,
         SlackStandIn(port=0, token=DEMO_BOT_TOKEN) as standin,
     ):
         settings = demo_settings(
-            slack_api_url=standin.base_url, sandbox=sandbox, db_path=Path(tmp) / "demo.db"
+            slack_api_url=standin.base_url,
+            sandbox=sandbox,
+            db_path=Path(tmp) / "demo.db",
+            **setting_overrides,
         )
         services = build_services(settings)
         executor = ListenerExecutor()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from billing.errors import BillingError, ConfigError
-from bot.cli import audit, demo, lookup, reports, run, sandbox
+from bot.cli import audit, demo, lookup, playground, reports, run, sandbox
 from bot.config import load_log_settings
 from bot.logs import configure_logging
 
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Billing Ops: a Slack chat-ops bot for customers' Stripe billing problems.",
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, sandbox, lookup, reports, audit, demo):
+    for module in (run, sandbox, lookup, reports, audit, demo, playground):
         module.register(subcommands)
     return parser
 

@@ -22,12 +22,14 @@ from tests.e2e.slack_harness import BILLING_CHANNEL, BOT_TOKEN, OPERATOR, SIGNIN
 
 REPO = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"Listening for Slack on (http://\S+/slack/events)")
-# Modules a production process must never import: the emulator, the Slack stand-in, the demo driver.
+# Modules a production process must never import: the emulator, the Slack stand-in, the demo driver and
+# the playground.
 NOT_FOR_PRODUCTION = (
     "billing.sandbox",
     "bot.slack_standin",
     "bot.demo",
     "bot.slack_requests",
+    "bot.playground",
 )
 SECRETS = {
     "SLACK_BOT_TOKEN": BOT_TOKEN,
