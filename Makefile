@@ -26,11 +26,12 @@ playground: $(BIN)/billing-bot
 lint: install
 	$(BIN)/ruff check bot handlers billing messages tests bench
 	$(BIN)/ruff format --check bot handlers billing messages tests bench
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
 
-# What CI runs (.ci/run calls this target).
+# What CI runs (.ci/run calls this target). lint includes the import-linter layer contracts (pyproject.toml).
 test: lint typecheck
 	$(BIN)/python -m pytest
 

@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import stripe  # noqa: E402
 
 from bench.support import command_line, sandbox_process  # noqa: E402
-from billing.digest import Digest, collect_digest  # noqa: E402
+from billing.digest import collect_digest  # noqa: E402
+from billing.digest_models import Digest  # noqa: E402
 from billing.gateway import StripeGateway  # noqa: E402
 from billing.sandbox.api import invoke, wire_params  # noqa: E402
 from billing.sandbox.periods import days  # noqa: E402
@@ -156,7 +157,9 @@ class RecordingClient(stripe.RequestsClient):
         super().__init__(timeout=60)
         self.sent: list[tuple[str, str, Any]] = []
 
-    def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:
+    def request(  # type: ignore[override]  # RequestsClient narrows HTTPClient's signature the same way
+        self, method: str, url: str, headers: Any, post_data: Any = None
+    ) -> Any:
         self.sent.append((method, url, headers))
         return super().request(method, url, headers, post_data)
 

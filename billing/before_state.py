@@ -8,7 +8,7 @@ retried payment). A target whose re-check was skipped (an unknown outcome replay
 
 from __future__ import annotations
 
-from billing.actions import ActionOutcome
+from billing.action_models import ActionOutcome
 from billing.models import Charge, Invoice, Subscription
 from billing.snapshot import CustomerSnapshot, build_snapshot
 

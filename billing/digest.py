@@ -7,26 +7,17 @@ streams those from the gateway (listing only, 100 a page), so memory stays flat 
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 
-from pydantic import Field
-
+from billing.digest_events import FailedInvoice, failed_invoice_from_event, subscription_from_event
+from billing.digest_models import RECURRING_SECTIONS, Digest, DigestTotals, RiskRow, RiskSection
+from billing.digest_spill import SubscriptionSpill
 from billing.models import (
     CardSummary,
     Customer,
     Dispute,
-    Event,
-    Model,
-    Price,
     Subscription,
-    SubscriptionItem,
 )
 from billing.money import Money, totals_by_currency
 from billing.ports import BillingGateway
@@ -56,89 +47,6 @@ def card_duplicate_rule(subscriptions: list[Subscription]) -> list[list[Subscrip
     ]
 
 
-class RiskSection(StrEnum):
-    FAILED_RENEWAL = "failed_renewal"
-    INCOMPLETE_CHECKOUT = "incomplete_checkout"
-    SCHEDULED_CANCELLATION = "scheduled_cancellation"
-    TRIAL_ENDING = "trial_ending"
-    CARD_EXPIRING = "card_expiring"
-    OPEN_DISPUTE = "open_dispute"
-    DUPLICATE = "duplicate"
-    CHURNED = "churned"
-
-    @property
-    def label(self) -> str:
-        return SECTION_LABELS[self]
-
-
-SECTION_LABELS: dict[RiskSection, str] = {
-    RiskSection.FAILED_RENEWAL: "Failed renewals",
-    RiskSection.INCOMPLETE_CHECKOUT: "Incomplete checkouts",
-    RiskSection.SCHEDULED_CANCELLATION: "Scheduled cancellations (next 14 days)",
-    RiskSection.TRIAL_ENDING: "Trials ending within 3 days, no payment method",
-    RiskSection.CARD_EXPIRING: "Cards expiring before the next renewal",
-    RiskSection.OPEN_DISPUTE: "Open disputes",
-    RiskSection.DUPLICATE: "Duplicate active subscriptions",
-    RiskSection.CHURNED: "Churned since the last digest",
-}
-
-# Rows in these sections are money that may still be saved; churned is already lost, disputes are one-off.
-RECURRING_SECTIONS = frozenset(RiskSection) - {RiskSection.CHURNED, RiskSection.OPEN_DISPUTE}
-
-
-class RiskRow(Model):
-    section: RiskSection
-    customer_id: str
-    customer_name: str | None = None
-    customer_email: str | None = None
-    object_id: str
-    # MRR of the subscription at risk; for disputes and stray invoices, the amount itself.
-    at_stake: Money
-    detail: str = ""
-    # The same subscription in two sections is counted once in the totals.
-    dedupe_key: str = ""
-
-
-class DigestTotals(Model):
-    at_risk: dict[str, Money] = Field(default_factory=dict)
-    churned: dict[str, Money] = Field(default_factory=dict)
-    disputed: dict[str, Money] = Field(default_factory=dict)
-    customers: int = 0
-
-
-class Digest(Model):
-    generated_at: datetime
-    since: datetime
-    rows: list[RiskRow]
-    totals: DigestTotals
-    previous: DigestTotals | None = None
-
-    @property
-    def quiet(self) -> bool:
-        return not self.rows
-
-    def section(self, section: RiskSection) -> list[RiskRow]:
-        return [row for row in self.rows if row.section == section]
-
-    def sections(self) -> list[tuple[RiskSection, list[RiskRow]]]:
-        return [(section, rows) for section in RiskSection if (rows := self.section(section))]
-
-    def change(self) -> dict[str, Money]:
-        """At-risk MRR now minus at the previous digest, per currency (a currency may appear or vanish)."""
-        before = self.previous.at_risk if self.previous else {}
-        codes = sorted(set(before) | set(self.totals.at_risk))
-        return {
-            code: Money(
-                amount=_amount(self.totals.at_risk.get(code)) - _amount(before.get(code)), currency=code
-            )
-            for code in codes
-        }
-
-
-def _amount(money: Money | None) -> int:
-    return money.amount if money else 0
-
-
 def rank_key(main_currency: str) -> Callable[[RiskRow], tuple[int, str, int, str]]:
     """Biggest first within a currency; amounts in different currencies are never compared."""
 
@@ -147,168 +55,6 @@ def rank_key(main_currency: str) -> Callable[[RiskRow], tuple[int, str, int, str
         return (0 if currency == main_currency else 1, currency, -row.at_stake.amount, row.object_id)
 
     return key
-
-
-# --- raw event payloads -------------------------------------------------------------------------
-
-
-def _get(mapping: object, *path: str) -> Any:
-    value: Any = mapping
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _id_of(value: object) -> str | None:
-    """Stripe fields hold either an ID or the expanded object."""
-    if isinstance(value, str):
-        return value
-    found = _get(value, "id")
-    return found if isinstance(found, str) else None
-
-
-def _timestamp(value: object) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
-
-
-def price_from_event(raw: Mapping[str, Any] | None) -> Price | None:
-    if not isinstance(raw, Mapping) or not raw.get("id"):
-        return None
-    recurring = raw.get("recurring") or {}
-    return Price(
-        id=str(raw["id"]),
-        product_id=_id_of(raw.get("product")) or "",
-        product_name=_get(raw, "product", "name"),
-        nickname=raw.get("nickname"),
-        unit_amount=raw.get("unit_amount"),
-        currency=str(raw.get("currency") or "usd"),
-        interval=recurring.get("interval"),
-        interval_count=int(recurring.get("interval_count") or 1),
-    )
-
-
-def items_from_event(raw_items: object, *, fallback_moment: datetime) -> list[SubscriptionItem]:
-    items = []
-    for raw in _get(raw_items, "data") or []:
-        price = price_from_event(raw.get("price") or raw.get("plan"))
-        if price is None:
-            continue
-        items.append(
-            SubscriptionItem(
-                id=str(raw.get("id") or ""),
-                price=price,
-                quantity=int(raw.get("quantity") or 1),
-                current_period_start=_timestamp(raw.get("current_period_start")) or fallback_moment,
-                current_period_end=_timestamp(raw.get("current_period_end")) or fallback_moment,
-            )
-        )
-    return items
-
-
-def subscription_from_event(event: Event) -> Subscription | None:
-    """The subscription an event carries, in our model; None if the payload is not one."""
-    raw = event.data_object
-    customer_id = _id_of(raw.get("customer"))
-    if raw.get("object") not in (None, "subscription") or not raw.get("id") or not customer_id:
-        return None
-    details = raw.get("cancellation_details") or {}
-    return Subscription(
-        id=str(raw["id"]),
-        customer_id=customer_id,
-        status=raw.get("status") or "canceled",
-        created=_timestamp(raw.get("created")) or event.created,
-        currency=str(raw.get("currency") or "usd"),
-        items=items_from_event(raw.get("items"), fallback_moment=event.created),
-        cancel_at_period_end=bool(raw.get("cancel_at_period_end")),
-        canceled_at=_timestamp(raw.get("canceled_at")),
-        ended_at=_timestamp(raw.get("ended_at")),
-        cancellation_reason=_get(details, "reason"),
-        cancellation_feedback=_get(details, "feedback"),
-        cancellation_comment=_get(details, "comment"),
-    )
-
-
-class FailedInvoice(Model):
-    invoice_id: str
-    customer_id: str
-    subscription_id: str | None = None
-    amount_remaining: Money
-    attempt_count: int = 0
-
-
-def failed_invoice_from_event(event: Event) -> FailedInvoice | None:
-    raw = event.data_object
-    customer_id = _id_of(raw.get("customer"))
-    if not raw.get("id") or not customer_id:
-        return None
-    # Newer API versions moved the subscription under parent.subscription_details.
-    subscription_id = _id_of(raw.get("subscription")) or _id_of(
-        _get(raw, "parent", "subscription_details", "subscription")
-    )
-    return FailedInvoice(
-        invoice_id=str(raw["id"]),
-        customer_id=customer_id,
-        subscription_id=subscription_id,
-        amount_remaining=Money(
-            amount=int(raw.get("amount_remaining") or raw.get("amount_due") or 0),
-            currency=str(raw.get("currency") or "usd"),
-        ),
-        attempt_count=int(raw.get("attempt_count") or 0),
-    )
-
-
-# --- the spill: live subscriptions on disk, for rules that need a customer's full set -----------
-
-
-class SubscriptionSpill:
-    """Live subscriptions written to a temporary SQLite file while streaming.
-
-    Duplicate detection needs every live subscription of a customer together, and Stripe lists them in
-    creation order across all customers. Holding them in memory would grow with the account; on disk it
-    does not, and afterwards only customers with two or more are read back.
-    """
-
-    def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="billing-spill-")
-        self._db = sqlite3.connect(str(Path(self._dir.name) / "spill.db"))
-        self._db.execute("create table subs (customer_id text, subscription text, customer text)")
-        self._pending: list[tuple[str, str, str]] = []
-
-    def add(self, subscription: Subscription, customer: Customer) -> None:
-        self._pending.append(
-            (customer.id, subscription.model_dump_json(), customer.model_dump_json(exclude={"metadata"}))
-        )
-        if len(self._pending) >= 500:
-            self._flush()
-
-    def _flush(self) -> None:
-        self._db.executemany("insert into subs values (?, ?, ?)", self._pending)
-        self._pending.clear()
-
-    def customers_with_several(self) -> Iterator[tuple[Customer, list[Subscription]]]:
-        self._flush()
-        self._db.execute("create index subs_customer on subs (customer_id)")
-        several = self._db.execute(
-            "select customer_id from subs group by customer_id having count(*) > 1 order by customer_id"
-        ).fetchall()
-        for (customer_id,) in several:
-            rows = self._db.execute(
-                "select subscription, customer from subs where customer_id = ? order by rowid", [customer_id]
-            ).fetchall()
-            subscriptions = [Subscription.model_validate_json(row[0]) for row in rows]
-            yield Customer.model_validate_json(rows[0][1]), subscriptions
-
-    def close(self) -> None:
-        self._db.close()
-        self._dir.cleanup()
-
-    def __enter__(self) -> SubscriptionSpill:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 # --- the pure builder ---------------------------------------------------------------------------
@@ -601,11 +347,3 @@ def collect_digest(
         for customer, subscriptions in spill.customers_with_several():
             builder.add_customer_subscriptions(customer, subscriptions)
     return builder.build(previous)
-
-
-def summary_json(totals: DigestTotals) -> str:
-    return json.dumps(totals.model_dump(mode="json"), sort_keys=True)
-
-
-def summary_from_json(raw: str | None) -> DigestTotals | None:
-    return DigestTotals.model_validate_json(raw) if raw else None

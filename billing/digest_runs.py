@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from billing.digest import DigestTotals, summary_from_json, summary_json
+from billing.digest_models import DigestTotals, summary_from_json, summary_json
 from billing.store import Store
 
 # Far longer than building the largest digest takes (about a minute for 10,000 subscriptions), so a live

@@ -59,10 +59,6 @@ class NotAuthorized(BillingError):
     pass
 
 
-class ChannelNotAllowed(BillingError):
-    pass
-
-
 class ActionExpired(BillingError):
     pass
 

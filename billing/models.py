@@ -1,4 +1,4 @@
-"""The project's own view of Stripe's objects. Raw Stripe objects stop at billing/gateway.py."""
+"""The project's own view of Stripe's objects. Raw Stripe objects stop at billing/gateway/ (convert.py)."""
 
 from __future__ import annotations
 
@@ -337,6 +337,11 @@ class Bucket(StrEnum):
     def label(self) -> str:
         return BUCKET_LABELS[self]
 
+    @property
+    def gap(self) -> str:
+        """What the product or website should fix so this kind of ticket never happens."""
+        return BUCKET_GAPS[self]
+
 
 BUCKET_LABELS: dict[Bucket, str] = {
     Bucket.DUPLICATE: "Duplicate personal subscription",
@@ -344,6 +349,13 @@ BUCKET_LABELS: dict[Bucket, str] = {
     Bucket.FAILED_PAYMENT: "Failed payment",
     Bucket.MISSING_SELF_SERVE: "Missing self-serve",
     Bucket.PRODUCT_FAILURE: "Product failure",
+}
+BUCKET_GAPS: dict[Bucket, str] = {
+    Bucket.DUPLICATE: "No duplicate-subscription guard at checkout",
+    Bucket.TEAM: "Seat-based pricing is not explained at checkout or on the invoice",
+    Bucket.FAILED_PAYMENT: "No in-app prompt to update a failed or expiring card",
+    Bucket.MISSING_SELF_SERVE: "No self-serve cancel / manage-billing link in account settings",
+    Bucket.PRODUCT_FAILURE: "A product failure turned into a billing ticket",
 }
 
 

@@ -9,63 +9,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-from pydantic import Field
-
-from billing.digest import SubscriptionSpill, items_from_event
-from billing.models import Customer, Event, Model, Subscription
+from billing.digest_events import items_from_event
+from billing.digest_spill import SubscriptionSpill
+from billing.models import Customer, Event, Subscription
 from billing.money import Money, totals_by_currency
+from billing.plan_models import IntervalShare, PlanMix, PriceLine, SeatConfusion, Upgrade
 from billing.ports import BillingGateway
 
 UPGRADE_WINDOW = timedelta(days=30)
 # Seat-quantity buckets: (label, lowest quantity in it).
 SEAT_BUCKETS: list[tuple[str, int]] = [("1", 1), ("2–4", 2), ("5–9", 5), ("10–24", 10), ("25+", 25)]
-
-
-class PriceLine(Model):
-    product_id: str
-    product_name: str
-    price_id: str
-    price_label: str
-    interval: str
-    subscriptions: int = 0
-    seats: int = 0
-    mrr: Money
-
-
-class IntervalShare(Model):
-    currency: str
-    interval: str  # "month", "year" or "other"
-    subscriptions: int = 0
-    mrr: Money
-
-
-class Upgrade(Model):
-    subscription_id: str
-    customer_id: str
-    at: datetime
-    from_price: str
-    to_price: str
-
-
-class SeatConfusion(Model):
-    customer_id: str
-    customer_name: str | None = None
-    product_name: str
-    subscription_ids: list[str]
-
-
-class PlanMix(Model):
-    generated_at: datetime
-    active_subscriptions: int = 0
-    mrr: dict[str, Money] = Field(default_factory=dict)
-    prices: list[PriceLine] = Field(default_factory=list)
-    intervals: list[IntervalShare] = Field(default_factory=list)
-    seats: dict[str, int] = Field(default_factory=dict)
-    upgrades: list[Upgrade] = Field(default_factory=list)
-    seat_confusion: list[SeatConfusion] = Field(default_factory=list)
-
-    def interval_shares(self, currency: str) -> list[IntervalShare]:
-        return [share for share in self.intervals if share.currency == currency]
 
 
 def seat_bucket(quantity: int) -> str:

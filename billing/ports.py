@@ -45,10 +45,6 @@ class BillingGateway(Protocol):
 
     def get_customer(self, customer_id: str) -> Customer: ...
 
-    def customer_id_for(self, object_id: str) -> str:
-        """The customer behind a sub_/in_/ch_/pi_ ID. Raises ObjectNotFound."""
-        ...
-
     def customer_for(self, object_id: str) -> Customer:
         """The customer behind a cus_/sub_/in_/ch_/pi_ ID in one request (customer expanded).
 
@@ -96,12 +92,6 @@ class BillingGateway(Protocol):
         self, *, status: str = "all", created_gte: datetime | None = None
     ) -> Iterator[tuple[Subscription, Customer]]: ...
 
-    def iter_invoices(
-        self, *, status: str | None = None, created_gte: datetime | None = None
-    ) -> Iterator[Invoice]: ...
-
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]: ...
-
-    def iter_charges(self, *, created_gte: datetime | None = None) -> Iterator[Charge]: ...

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from billing.actions import STALE_CLAIM, ActionOutcome, ActionService
+from billing.action_models import ActionOutcome
+from billing.actions import STALE_CLAIM, ActionService
 from billing.clock import Clock
 from billing.errors import BillingError
 from billing.store import Store

@@ -5,13 +5,12 @@ The audit log is append-only from the bot's side: Store has no method that updat
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,212 +18,16 @@ from typing import Any
 
 import sqlite_utils
 
+from billing.audit_log import log_audit
 from billing.clock import Clock, SystemClock
 from billing.errors import DatabaseUnavailable, TargetBusy
 from billing.metrics import count_audit_event
+from billing.migrations import applied_migrations, apply_missing, startup_lock
 
 log = logging.getLogger(__name__)
 
-Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[tuple[str, Migration]] = []
-
-
-def migration(fn: Migration) -> Migration:
-    MIGRATIONS.append((fn.__name__, fn))
-    return fn
-
-
-@migration
-def m001_cases_and_audit(db: sqlite_utils.Database) -> None:
-    db["cases"].create(  # type: ignore[union-attr]
-        {
-            "id": str,
-            "customer_id": str,
-            "query": str,
-            "matched_on": str,
-            "suggested_bucket": str,
-            "bucket": str,
-            "bucket_by": str,
-            "channel": str,
-            "message_ts": str,
-            "thread_ts": str,
-            "status": str,
-            "opened_by": str,
-            "acted_by": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={"id", "status", "created_at"},
-        defaults={"status": "open"},
-    )
-    db["cases"].create_index(["customer_id"])  # type: ignore[union-attr]
-    db["audit_log"].create(  # type: ignore[union-attr]
-        {
-            "id": int,
-            "at": str,
-            "actor": str,
-            "event": str,
-            "case_id": str,
-            "customer_id": str,
-            "stripe_ids": str,
-            "stripe_request_id": str,
-            "outcome": str,
-            "detail": str,
-        },
-        pk="id",
-        not_null={"at", "event"},
-    )
-    db["audit_log"].create_index(["case_id"])  # type: ignore[union-attr]
-    db["audit_log"].create_index(["customer_id"])  # type: ignore[union-attr]
-    db["audit_log"].create_index(["at"])  # type: ignore[union-attr]
-
-
-@migration
-def m002_pending_actions(db: sqlite_utils.Database) -> None:
-    db["pending_actions"].create(  # type: ignore[union-attr]
-        {
-            "nonce": str,
-            "case_id": str,
-            "kind": str,
-            "requested_by": str,
-            "customer_id": str,
-            "target_ids": str,
-            "amount": int,
-            "currency": str,
-            "params": str,
-            "summary": str,
-            "status": str,
-            "created_at": str,
-            "expires_at": str,
-            "claimed_by": str,
-            "claimed_at": str,
-            "finished_at": str,
-            "idempotency_key": str,
-            "result": str,
-            "last_error": str,
-            "attempts": int,
-        },
-        pk="nonce",
-        not_null={"nonce", "case_id", "kind", "status", "created_at", "expires_at"},
-        defaults={"status": "pending", "attempts": 0},
-    )
-    db["pending_actions"].create_index(["case_id"])  # type: ignore[union-attr]
-
-
-@migration
-def m003_digest_runs_and_gaps(db: sqlite_utils.Database) -> None:
-    db["digest_runs"].create(  # type: ignore[union-attr]
-        {"channel": str, "day": str, "posted_at": str, "message_ts": str, "summary": str},
-        pk=("channel", "day"),
-    )
-    db["case_gaps"].create(  # type: ignore[union-attr]
-        {"case_id": str, "gap": str, "at": str},
-        pk=("case_id", "gap"),
-    )
-
-
-@migration
-def m004_target_locks(db: sqlite_utils.Database) -> None:
-    """One running money action per Stripe object: taken in the claim's transaction, dropped at its end."""
-    db["target_locks"].create(  # type: ignore[union-attr]
-        {"target_id": str, "nonce": str, "acquired_at": str},
-        pk="target_id",
-        not_null={"target_id", "nonce", "acquired_at"},
-    )
-    db["target_locks"].create_index(["nonce"])  # type: ignore[union-attr]
-
-
-@migration
-def m005_digest_claims_and_health(db: sqlite_utils.Database) -> None:
-    """When a digest run claimed its day, so a run that crashed while building can be taken over later;
-    and one row /healthz rewrites to prove the database takes writes."""
-    db["digest_runs"].add_column("claimed_at", str)  # type: ignore[union-attr]
-    db["health_checks"].create({"id": int, "at": str}, pk="id")  # type: ignore[union-attr]
-
-
-@migration
-def m006_case_complaint(db: sqlite_utils.Database) -> None:
-    """The customer's words a case was opened with (cleaned of card numbers and secrets)."""
-    db["cases"].add_column("complaint", str)  # type: ignore[union-attr]
-
-
-@migration
-def m007_outbox(db: sqlite_utils.Database) -> None:
-    """Slack messages the bot owes (handoffs, final card updates, digests) until delivered (billing/outbox.py)."""
-    db["outbox"].create(  # type: ignore[union-attr]
-        {
-            "id": int,
-            "key": str,
-            "kind": str,
-            "method": str,
-            "args": str,
-            "on_sent": str,
-            "status": str,
-            "attempts": int,
-            "next_attempt_at": str,
-            "created_at": str,
-            "sent_at": str,
-            "message_ts": str,
-            "last_error": str,
-        },
-        pk="id",
-        not_null={"key", "kind", "method", "args", "status", "created_at", "next_attempt_at"},
-        defaults={"status": "queued", "attempts": 0},
-    )
-    db["outbox"].create_index(["key"], unique=True)  # type: ignore[union-attr]
-    db["outbox"].create_index(["status", "next_attempt_at"])  # type: ignore[union-attr]
-
-
 # A pending action one of whose Stripe calls was sent without a definite answer (see billing/actions.py).
 UNCERTAIN = "json_extract(coalesce(result, '{}'), '$.in_flight') is not null"
-
-
-def _log_audit(
-    event: str,
-    actor: str | None,
-    case_id: str | None,
-    customer_id: str | None,
-    stripe_ids: list[str] | None,
-    stripe_request_id: str | None,
-    outcome: str | None,
-    detail: dict[str, Any],
-) -> None:
-    """Every audited fact is also an INFO line, with IDs only: `detail` can quote a query (an email) or a
-    customer's words, so it stays in the database."""
-    fields = {
-        "event": event,
-        "actor": actor,
-        "case_id": case_id,
-        "customer_id": customer_id,
-        "nonce": detail.get("nonce"),
-        "action": detail.get("kind"),
-        "stripe_ids": stripe_ids or [],
-        "stripe_request_id": stripe_request_id,
-        "outcome": outcome,
-    }
-    shown = " ".join(f"{key}={value}" for key, value in fields.items() if value and key != "event")
-    log.info("%s %s", event, shown, extra=fields)
-
-
-@contextmanager
-def _startup_lock(path: str) -> Iterator[None]:
-    """Processes opening one file take turns through WAL setup and migrations.
-
-    SQLite answers "database is locked" at once, without waiting, when two connections switch a fresh file
-    to WAL together (seen in 1 of about 8 simultaneous starts); an advisory lock beside the file serialises
-    the few milliseconds of start-up and nothing after it.
-    """
-    if path == ":memory:":
-        yield
-        return
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{path}.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _iso(moment: datetime) -> str:
@@ -243,7 +46,7 @@ class Store:
         self.path = str(path)
         self._lock = threading.RLock()
         try:
-            with _startup_lock(self.path):
+            with startup_lock(self.path):
                 self.db = sqlite_utils.Database(self._connect())
                 self.migrate()
         except (OSError, sqlite3.Error) as error:
@@ -265,19 +68,10 @@ class Store:
         and then see the first one's work, instead of creating the same tables again.
         """
         with self.transaction():
-            self.db.execute("create table if not exists _migrations (name text primary key, applied_at text)")
-            applied = self.applied_migrations()
-            for name, fn in MIGRATIONS:
-                if name not in applied:
-                    fn(self.db)
-                    self.db["_migrations"].insert(  # type: ignore[union-attr]
-                        {"name": name, "applied_at": _iso(self.clock.now())}, pk="name"
-                    )
+            apply_missing(self.db, applied_at=_iso(self.clock.now()))
 
     def applied_migrations(self) -> set[str]:
-        if "_migrations" not in self.db.table_names():
-            return set()
-        return {row["name"] for row in self.db["_migrations"].rows}
+        return applied_migrations(self.db)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -318,7 +112,7 @@ class Store:
         detail: dict[str, Any] | None = None,
     ) -> int:
         detail = detail or {}
-        _log_audit(event, actor, case_id, customer_id, stripe_ids, stripe_request_id, outcome, detail)
+        log_audit(event, actor, case_id, customer_id, stripe_ids, stripe_request_id, outcome, detail)
         count_audit_event(event, outcome, detail)
         with self._lock:
             table = self.db["audit_log"]
@@ -567,17 +361,6 @@ class Store:
             )
             self._unlock_targets(nonce)
 
-    def cancel_pending(self, nonce: str) -> bool:
-        """The operator clicked Back: only a pending (never a running) action can be withdrawn, and not one
-        with a Stripe call of unknown outcome, which must be finished by confirming it again."""
-        with self.transaction():
-            cursor = self.db.execute(
-                "update pending_actions set status = 'cancelled', finished_at = ? "
-                f"where nonce = ? and status = 'pending' and not {UNCERTAIN}",
-                [self.now_iso(), nonce],
-            )
-            return cursor.rowcount == 1
-
     def unfinished_actions(self, *, claimed_before: datetime) -> list[str]:
         """Nonces of actions a crash or an unknown Stripe outcome left unfinished: 'running' since before
         `claimed_before`, or 'pending' with a call of unknown outcome. Oldest first."""
@@ -588,6 +371,13 @@ class Store:
         ).fetchall()
         return [str(row[0]) for row in rows]
 
-    def pending_for_case(self, case_id: str) -> list[dict[str, Any]]:
-        rows = self.db["pending_actions"].rows_where("case_id = ?", [case_id], order_by="created_at")
-        return [dict(row) for row in rows]
+    def cancel_pending(self, nonce: str) -> bool:
+        """The operator clicked Back: only a pending (never a running) action can be withdrawn, and not one
+        with a Stripe call of unknown outcome, which must be finished by confirming it again."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "update pending_actions set status = 'cancelled', finished_at = ? "
+                f"where nonce = ? and status = 'pending' and not {UNCERTAIN}",
+                [self.now_iso(), nonce],
+            )
+            return cursor.rowcount == 1

@@ -10,11 +10,12 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack_client import build_slack_client
-from handlers import actions, commands, errors, lookup_actions, reports, shortcuts, views, words
+from handlers import actions, commands, errors, lookup_actions, middleware, reports, shortcuts, views, words
 from handlers.guard import GuardedApp
 
-# One register(app, services) per listener module; errors first so it catches every listener's failures.
-HANDLER_MODULES = (errors, commands, shortcuts, views, lookup_actions, actions, reports, words)
+# One register(app, services) per listener module; the middleware first (it puts the operator and the
+# button's value into every listener's context), then errors, which catches every listener's failures.
+HANDLER_MODULES = (middleware, errors, commands, shortcuts, views, lookup_actions, actions, reports, words)
 
 
 def build_app(

@@ -15,11 +15,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import stripe
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from billing.action_kinds import button_id
+from billing.action_models import ActionKind
 from billing.gateway import StripeGateway
 from billing.money import format_money
 from billing.sandbox import SandboxServer, running_sandbox
@@ -62,7 +64,19 @@ class DemoSettings(Settings):
         return (init_settings,)
 
 
-def demo_settings(*, slack_api_url: str, sandbox: SandboxServer, db_path: Path, **overrides: Any) -> Settings:
+class SandboxAddress(Protocol):
+    """Where a sandbox answers (in this process, or another one: bench/support.py)."""
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+
+def demo_settings(
+    *, slack_api_url: str, sandbox: SandboxAddress, db_path: Path, **overrides: Any
+) -> Settings:
     """`overrides` replace any setting (the playground adds operators, a viewer and a digest channel)."""
     values: dict[str, Any] = {
         "slack_bot_token": DEMO_BOT_TOKEN,
@@ -241,10 +255,10 @@ def _classify(bot: DemoBot, transcript: Transcript, card: Call) -> Call:
 
 
 def _request_cancel(bot: DemoBot, transcript: Transcript, options: Call) -> Call:
-    label = button_label(blocks_of(options), ActionId.CANCEL_DUPLICATE, "Cancel duplicate")
+    label = button_label(blocks_of(options), button_id(ActionKind.CANCEL_AND_REFUND), "Cancel duplicate")
     transcript.step(f"[ {label} ]")
     writes = bot.stripe_writes()
-    prompt = _click(bot, options, ActionId.CANCEL_DUPLICATE)
+    prompt = _click(bot, options, button_id(ActionKind.CANCEL_AND_REFUND))
     _expect_no_writes(bot, writes, "the first click")
     transcript.say("Nothing changes in Stripe yet. The bot asks:")
     transcript.show(blocks_text(new_blocks(blocks_of(options), blocks_of(prompt))))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,8 +16,8 @@ from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from billing.digest import Digest, collect_digest
-from billing.digest_runs import CLAIM_EXPIRES_AFTER, DigestRuns
+from billing.digest_models import Digest
+from billing.reports import DigestRun
 from bot.config import Settings
 from bot.services import Services
 from messages.digest import digest_blocks, digest_fallback_text
@@ -46,70 +45,20 @@ def chat_poster(client: WebClient) -> Post:
     return post
 
 
-@dataclass(frozen=True)
-class DigestRun:
-    day: date
-    posted: bool
-    digest: Digest | None = None
-    message_ts: str | None = None
-    # Not posted because another run holds the day without having posted: since when, and when it expires.
-    unfinished_since: datetime | None = None
-
-    @property
-    def retry_after(self) -> datetime | None:
-        return self.unfinished_since + CLAIM_EXPIRES_AFTER if self.unfinished_since else None
-
-
-def digest_day(services: Services) -> date:
-    return services.clock.now().astimezone(services.settings.digest_zone).date()
-
-
-def build_digest(
-    services: Services, *, channel: str | None, day: date, progress: Callable[[int], None] | None = None
-) -> Digest:
-    """The digest as it would be posted today: churn and changes measured from the previous posted one."""
-    previous = DigestRuns(services.store).previous(channel, before=day) if channel else None
-    return collect_digest(
-        services.gateway,
-        now=services.clock.now(),
-        since=previous.posted_at if previous else None,
-        previous=previous.totals if previous else None,
-        main_currency=services.settings.billing_main_currency,
-        progress=progress,
-    )
-
-
 def post_daily_digest(
     services: Services, post: Post, *, progress: Callable[[int], None] | None = None
 ) -> DigestRun:
-    """Claim today's row, then build and post; a failure gives the day back for a later attempt."""
+    """Today's digest, rendered for Slack and posted at most once a day (billing.reports keeps the claim)."""
     settings = services.settings
     settings.require("DIGEST_CHANNEL")
     channel = settings.digest_channel
     assert channel is not None
-    day = digest_day(services)
-    runs = DigestRuns(services.store)
-    if not runs.claim(channel, day):
-        unfinished = runs.unfinished_since(channel, day)
-        log.info(
-            "Digest for %s on %s already %s; skipping", channel, day, "claimed" if unfinished else "posted"
-        )
-        return DigestRun(day=day, posted=False, unfinished_since=unfinished)
-    try:
-        digest = build_digest(services, channel=channel, day=day, progress=progress)
-        message_ts = post(
-            channel,
-            digest_blocks(digest, redact=settings.billing_redact_digest, day=day.isoformat()),
-            digest_fallback_text(digest, day.isoformat()),
-        )
-    except BaseException:
-        runs.release(channel, day)
-        raise
-    runs.record_posted(
-        channel, day, posted_at=services.clock.now(), message_ts=message_ts, totals=digest.totals
-    )
-    log.info("Digest posted to %s for %s (%d rows)", channel, day, len(digest.rows))
-    return DigestRun(day=day, posted=True, digest=digest, message_ts=message_ts)
+
+    def publish(digest: Digest, day: date) -> str | None:
+        blocks = digest_blocks(digest, redact=settings.billing_redact_digest, day=day.isoformat())
+        return post(channel, blocks, digest_fallback_text(digest, day.isoformat()))
+
+    return services.reports.run_daily_digest(channel, publish, progress=progress)
 
 
 def digest_trigger(settings: Settings) -> CronTrigger:

@@ -6,7 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from billing.actions import ActionPolicy, ActionService
+from billing.actions import ActionService
+from billing.case_actions import ActionPolicy
+from billing.cases import CaseService
 from billing.classify import Classifier
 from billing.clock import Clock, SystemClock
 from billing.errors import ConfigError, DatabaseUnavailable
@@ -14,6 +16,7 @@ from billing.gateway import StripeGateway
 from billing.lookup import LookupService
 from billing.outbox import Outbox
 from billing.ports import BillingGateway
+from billing.reports import ReportService
 from billing.store import Store
 from bot.config import Settings
 
@@ -31,6 +34,8 @@ class Services:
     clock: Clock
     lookup: LookupService
     actions: ActionService
+    reports: ReportService
+    cases: CaseService
     outbox: Outbox
     # Where listeners send their slow part after ack(); see handlers.work.
     work: WorkLanes
@@ -94,6 +99,10 @@ def assemble_services(
         clock=clock,
         lookup=lookup,
         actions=ActionService(gateway, store, lookup, clock, policy),
+        cases=CaseService(store),
+        reports=ReportService(
+            gateway, store, clock, zone=settings.digest_zone, main_currency=settings.billing_main_currency
+        ),
         outbox=Outbox(store, clock),
         work=work or WorkLanes(),
     )

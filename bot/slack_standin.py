@@ -7,7 +7,6 @@ It never records the bearer token itself, only whether one was sent.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import threading
@@ -15,20 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
+
+from bot.slack_checks import (
+    Answer,
+    Args,
+    blocks_problem,
+    content_problem,
+    error,
+    missing,
+    parse_args,
+)
 
 API_PREFIX = "/api/"
 RESPONSE_URL_PREFIX = "/response_url/"
 RESPONSE_URL_METHOD = "response_url"
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_HEADER_TEXT = 150
-MAX_BUTTON_TEXT = 75
 TEAM_ID = "T0STANDIN"
 BOT_USER_ID = "U0BILLBOT"
-
-Args = dict[str, Any]
-Answer = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ class SlackStandIn:
         answer = (
             self._answer(method, args)
             if authorized
-            else _error("not_authed" if not bearer else "invalid_auth")
+            else error("not_authed" if not bearer else "invalid_auth")
         )
         return self._record(method, args, authorized=authorized, answer=answer)
 
@@ -209,13 +211,13 @@ class SlackStandIn:
             queued = self._state.failures.get(method)
             if queued:
                 failure = queued.pop(0)
-                answer = _error(failure.error)
+                answer = error(failure.error)
                 if failure.status != 200:
                     self._state.statuses[id(answer)] = (failure.status, failure.retry_after)
                 return answer
         responder = self._responders().get(method)
         if responder is None:
-            return _error("unknown_method")
+            return error("unknown_method")
         return responder(args)
 
     def _record(
@@ -266,9 +268,9 @@ class SlackStandIn:
         }
 
     def _post_message(self, args: Args) -> Answer:
-        problem = _missing(args, "channel") or _content_problem(args)
+        problem = missing(args, "channel") or content_problem(args)
         if problem:
-            return _error(problem)
+            return error(problem)
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": args.get("text", "")}
         if args.get("blocks"):
@@ -278,13 +280,13 @@ class SlackStandIn:
         return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
 
     def _post_ephemeral(self, args: Args) -> Answer:
-        problem = _missing(args, "channel", "user") or _content_problem(args)
-        return _error(problem) if problem else {"ok": True, "message_ts": self._next_ts()}
+        problem = missing(args, "channel", "user") or content_problem(args)
+        return error(problem) if problem else {"ok": True, "message_ts": self._next_ts()}
 
     def _update(self, args: Args) -> Answer:
-        problem = _missing(args, "channel", "ts") or _content_problem(args)
+        problem = missing(args, "channel", "ts") or content_problem(args)
         if problem:
-            return _error(problem)
+            return error(problem)
         message = {"text": args.get("text", ""), "blocks": args.get("blocks", [])}
         return {
             "ok": True,
@@ -295,9 +297,9 @@ class SlackStandIn:
         }
 
     def _permalink(self, args: Args) -> Answer:
-        problem = _missing(args, "channel", "message_ts")
+        problem = missing(args, "channel", "message_ts")
         if problem:
-            return _error(problem)
+            return error(problem)
         ts = str(args["message_ts"]).replace(".", "")
         return {
             "ok": True,
@@ -306,22 +308,22 @@ class SlackStandIn:
         }
 
     def _conversation_info(self, args: Args) -> Answer:
-        problem = _missing(args, "channel")
+        problem = missing(args, "channel")
         if problem:
-            return _error(problem)
+            return error(problem)
         channel = str(args["channel"])
         return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
 
     def _replies(self, args: Args) -> Answer:
         """A thread: its parent first, then its replies, oldest first (Slack's order), `limit` at most."""
-        problem = _missing(args, "channel", "ts")
+        problem = missing(args, "channel", "ts")
         if problem:
-            return _error(problem)
+            return error(problem)
         channel, ts = str(args["channel"]), str(args["ts"])
         with self._changed:
             history = dict(self._state.history)
         if (channel, ts) not in history:
-            return _error("thread_not_found")
+            return error("thread_not_found")
         thread = [
             message
             for (where, _), message in history.items()
@@ -334,91 +336,13 @@ class SlackStandIn:
     def _view(self, args: Args) -> Answer:
         view = args.get("view")
         if not isinstance(view, dict):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         blocks = view.get("blocks") or []
-        problem = _blocks_problem(blocks, limit=100)
+        problem = blocks_problem(blocks, limit=100)
         if problem:
-            return _error(problem)
+            return error(problem)
         view_id = args.get("view_id") or f"V{next(self._view_ids):08d}"
         return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM_ID}}
-
-
-# --- Slack's checks ---------------------------------------------------------------------------
-
-
-def _error(code: str) -> Answer:
-    return {"ok": False, "error": code}
-
-
-def _missing(args: Args, *names: str) -> str | None:
-    for name in names:
-        if not args.get(name):
-            return "channel_not_found" if name == "channel" else f"invalid_arguments: missing {name}"
-    return None
-
-
-def _content_problem(args: Args) -> str | None:
-    blocks = args.get("blocks")
-    if not args.get("text") and not blocks:
-        return "no_text"
-    return _blocks_problem(blocks or [], limit=MAX_BLOCKS)
-
-
-def _blocks_problem(blocks: Any, *, limit: int) -> str | None:
-    if not isinstance(blocks, list):
-        return "invalid_blocks_format"
-    if len(blocks) > limit:
-        return "invalid_blocks"
-    block_ids = [
-        block.get("block_id") for block in blocks if isinstance(block, dict) and block.get("block_id")
-    ]
-    if len(block_ids) != len(set(block_ids)):
-        return "invalid_blocks"
-    for block in blocks:
-        if not isinstance(block, dict) or _block_problem(block):
-            return "invalid_blocks"
-    return None
-
-
-def _block_problem(block: dict[str, Any]) -> bool:
-    text = block.get("text")
-    text_value = text.get("text", "") if isinstance(text, dict) else ""
-    if block.get("type") == "section" and len(text_value) > MAX_SECTION_TEXT:
-        return True
-    if block.get("type") == "header" and len(text_value) > MAX_HEADER_TEXT:
-        return True
-    elements = [e for e in [*(block.get("elements") or []), block.get("accessory")] if isinstance(e, dict)]
-    for element in elements:
-        label = element.get("text")
-        if (
-            element.get("type") == "button"
-            and isinstance(label, dict)
-            and len(label.get("text", "")) > MAX_BUTTON_TEXT
-        ):
-            return True
-    action_ids = [
-        element.get("action_id") for element in block.get("elements", []) if isinstance(element, dict)
-    ]
-    action_ids = [action_id for action_id in action_ids if action_id]
-    return len(action_ids) != len(set(action_ids))
-
-
-# --- HTTP -------------------------------------------------------------------------------------
-
-
-def _parse_args(query: str, content_type: str, body: bytes) -> Args:
-    args: Args = dict(parse_qsl(query))
-    if body:
-        if content_type.startswith("application/json"):
-            args.update(json.loads(body))
-        else:
-            args.update(parse_qsl(body.decode("utf-8")))
-    for name in ("blocks", "view", "attachments", "metadata"):
-        # Form-encoded calls carry these as JSON strings.
-        if isinstance(args.get(name), str):
-            with contextlib.suppress(json.JSONDecodeError):
-                args[name] = json.loads(args[name])
-    return args
 
 
 def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
@@ -440,9 +364,9 @@ def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"ok": False, "error": "not_found"})
                 return
             try:
-                args = _parse_args(url.query, self.headers.get("Content-Type", ""), body)
+                args = parse_args(url.query, self.headers.get("Content-Type", ""), body)
             except (json.JSONDecodeError, UnicodeDecodeError):
-                self._send(200, _error("invalid_json"))
+                self._send(200, error("invalid_json"))
                 return
             bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or None
             answer = standin.handle(url.path, args, bearer)

@@ -6,8 +6,8 @@ gate is audited, granted or not, so `billing-bot audit` shows who looked at the 
 
 from __future__ import annotations
 
-from bot.services import Services
 from handlers.middleware import Operator
+from handlers.ports import Services
 from messages.format import channel_mention
 
 NOT_A_VIEWER = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,19 +12,19 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from billing.actions import ActionOutcome, ActionService, Case
+from billing.action_kinds import ACTIONS, ladder
+from billing.action_models import ActionKind, ActionOutcome, Case, Interaction
+from billing.actions import ActionService
 from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import follow_up_text
-from billing.ladder import ActionKind, ladder
 from billing.models import Bucket
 from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
-from bot.services import Services
 from handlers.delivery import deliver_outcome
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator, require_button
+from handlers.ports import Services
 from handlers.work import Lane, run_later
 from messages.actions import (
-    KINDS,
     REFUND_AMOUNT_ACTION,
     REFUND_AMOUNT_BLOCK,
     action_error_text,
@@ -41,32 +42,37 @@ from messages.ids import ActionId, BadButtonValue, ButtonValue, CallbackId
 
 log = logging.getLogger(__name__)
 
-MONEY_BUTTONS = (ActionId.CANCEL_DUPLICATE, ActionId.CANCEL_AT_PERIOD_END, ActionId.RETRY_PAYMENT)
-NO_CHANGE_BUTTONS = (ActionId.KEEP_BOTH, ActionId.EXPLAIN_BILLING, ActionId.NO_ACTION)
+# One click on a card, handled by a CardFlow method: (flow, button value, Slack action, request body).
+Click = Callable[["CardFlow", ButtonValue, dict[str, Any], dict[str, Any]], None]
+# What a click on an action's button does, by the interaction its definition declares, and the lane it runs
+# on (filled below CardFlow). An amount modal's trigger_id lives 3 seconds: it must not queue behind lookups.
+FLOWS: dict[Interaction, tuple[Click, Lane]] = {}
 
 
 def register(app: App, services: Services) -> None:
     actions = services.actions
 
-    def listener(handle: Any, lane: Lane = Lane.INTERACTIVE) -> Any:
+    def listener(handle: Click, lane: Lane = Lane.INTERACTIVE) -> Callable[..., None]:
         def run(
             ack: Ack,
-            body: dict[str, Any],
+            operator: Operator,
+            button: ButtonValue | None,
             action: dict[str, Any],
+            body: dict[str, Any],
             client: WebClient,
             respond: Respond,
             context: BoltContext,
         ) -> None:
             ack()
-            flow = CardFlow(actions, client, operator_for(body, client, respond), services)
-            value = ButtonValue.decode(action.get("value"))
+            flow = CardFlow(actions, client, operator, services)
+            value = require_button(button)
             run_later(
                 services.work,
                 lane,
                 body,
                 client,
                 respond,
-                lambda: flow.guarded(handle, flow, value, action, body),
+                lambda: flow.guarded(handle, value, action, body),
                 context=context,
             )
 
@@ -74,26 +80,26 @@ def register(app: App, services: Services) -> None:
 
     app.action(ActionId.CLASSIFY.value)(listener(CardFlow.classify))
     app.action(ActionId.RECLASSIFY.value)(listener(CardFlow.reclassify))
-    # Its trigger_id lives 3 seconds: it must not queue behind lookups.
-    app.action(ActionId.REFUND_CHARGE.value)(listener(CardFlow.open_refund_modal, Lane.MONEY))
     app.action(ActionId.CONFIRM.value)(listener(CardFlow.confirm, Lane.MONEY))
     app.action(ActionId.BACK.value)(listener(CardFlow.back))
-    app.action(ActionId.PORTAL_LINK.value)(listener(CardFlow.portal))
-    for action_id in MONEY_BUTTONS:
-        app.action(action_id.value)(listener(CardFlow.request))
-    for action_id in NO_CHANGE_BUTTONS:
-        app.action(action_id.value)(listener(CardFlow.resolve_without_change))
+    for definition in ACTIONS:
+        app.action(definition.button_id)(listener(*FLOWS[definition.interaction]))
 
     @app.view(CallbackId.REFUND_MODAL.value)
     def refund_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        button: ButtonValue | None,
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         raw = submitted_amount(view)
         if not looks_like_amount(raw):
             ack(response_action="errors", errors={REFUND_AMOUNT_BLOCK: "Enter a positive amount, e.g. 12.50"})
             return
         ack()
-        value = ButtonValue.decode(view.get("private_metadata") or "{}")
+        value = require_button(button)
         user_id = (body.get("user") or {}).get("id", "")
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
@@ -104,7 +110,7 @@ def register(app: App, services: Services) -> None:
             body,
             client,
             None,
-            lambda: flow.guarded(CardFlow.request_refund, flow, value, {"amount": raw}, body),
+            lambda: flow.guarded(CardFlow.request_refund, value, {"amount": raw}, body),
             context=context,
         )
 
@@ -132,10 +138,12 @@ class CardFlow:
         self.operator = operator
         self.services = services
 
-    def guarded(self, handle: Any, *args: Any) -> None:
+    def guarded(
+        self, handle: Click, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]
+    ) -> None:
         # Only confirm leaves a pending action to retry; it answers its own Stripe errors.
         try:
-            handle(*args)
+            handle(self, value, action, body)
         except BillingError as error:
             self.operator.tell(billing_error_text(error.message))
 
@@ -165,7 +173,7 @@ class CardFlow:
 
     # --- first click -------------------------------------------------------------------------------
     def request(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        kind = KINDS[action["action_id"]]
+        kind = ACTIONS.by_button(action["action_id"]).kind
         case = self.actions.open_case(value.case or "")
         snapshot = self.actions.snapshot(case)
         pending = self.actions.request(case.id, kind, value.target or "", self.user, snapshot=snapshot)
@@ -231,7 +239,8 @@ class CardFlow:
     def resolve_without_change(
         self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]
     ) -> None:
-        outcome = self.actions.resolve_without_change(value.case or "", KINDS[action["action_id"]], self.user)
+        kind = ACTIONS.by_button(action["action_id"]).kind
+        outcome = self.actions.resolve_without_change(value.case or "", kind, self.user)
         self.finish(outcome)
 
     def portal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
@@ -269,3 +278,13 @@ class CardFlow:
             blocks=customer_card(snapshot, case_id=case.id, decision_blocks=blocks, acted_note=acted),
             text=card_text(snapshot),
         )
+
+
+FLOWS.update(
+    {
+        Interaction.CONFIRM: (CardFlow.request, Lane.INTERACTIVE),
+        Interaction.AMOUNT_MODAL: (CardFlow.open_refund_modal, Lane.MONEY),
+        Interaction.PORTAL: (CardFlow.portal, Lane.INTERACTIVE),
+        Interaction.RESOLVE: (CardFlow.resolve_without_change, Lane.INTERACTIVE),
+    }
+)

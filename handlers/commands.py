@@ -9,11 +9,11 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from billing.identity import split_query
-from bot.services import Services
 from handlers import reports
 from handlers.access import may_use
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, destination_in_channel
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator
+from handlers.ports import Services
 from handlers.work import Lane, run_later
 from messages.card import usage_text
 from messages.ids import ButtonValue
@@ -26,7 +26,12 @@ RETRY_TARGET_LIMIT = 80
 def register(app: App, services: Services) -> None:
     @app.command(COMMAND)
     def billing_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+        ack: Ack,
+        operator: Operator,
+        command: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
         lane = Lane.REPORTS if is_report(command) else Lane.INTERACTIVE
@@ -36,7 +41,7 @@ def register(app: App, services: Services) -> None:
             command,
             client,
             respond,
-            lambda: handle_billing_command(services, client, command, respond),
+            lambda: handle_billing_command(services, client, operator, command, respond),
             context=context,
         )
 
@@ -46,10 +51,9 @@ def is_report(command: dict[str, Any]) -> bool:
 
 
 def handle_billing_command(
-    services: Services, client: WebClient, command: dict[str, Any], respond: Respond
+    services: Services, client: WebClient, operator: Operator, command: dict[str, Any], respond: Respond
 ) -> None:
     query = " ".join((command.get("text") or "").split())
-    operator = operator_for(command, client, respond)
     if not query or query.lower() in ("help", "-h", "--help"):
         operator.tell(usage_text())
     elif query.lower() in REPORTS:

@@ -10,13 +10,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from billing.actions import ActionOutcome, Case
-from billing.before_state import state_before
-from billing.handoff import build_handoff
+from billing.action_models import ActionOutcome, Case
 from billing.outbox import OutboxMessage
 from billing.snapshot import CustomerSnapshot
-from bot.outbox_worker import Courier
-from bot.services import Services
+from handlers.courier import Courier
+from handlers.ports import Services
 from messages.actions import acted_note, final_blocks
 from messages.card import card_text, customer_card
 from messages.format import minute
@@ -61,9 +59,7 @@ def deliver_outcome(services: Services, client: WebClient, outcome: ActionOutcom
             "text": card_text(snapshot),
         },
     )
-    handoff = build_handoff(
-        state_before(snapshot, outcome), case, outcome, gaps=services.store.case_gaps(case.id)
-    )
+    handoff = services.cases.handoff(case, outcome, current=snapshot)
     post = services.outbox.enqueue(
         f"handoff:{case.id}",
         kind="handoff",
@@ -82,7 +78,7 @@ def deliver_outcome(services: Services, client: WebClient, outcome: ActionOutcom
             "case_id": case.id,
             "customer_id": case.customer_id,
             "outcome": "ok",
-            "detail": {"kind": outcome.kind.value},
+            "detail": {"kind": str(outcome.kind)},
         },
     )
     delayed = [

@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from billing.errors import BillingError
-from bot.services import Services
 from handlers.middleware import operator_for
+from handlers.ports import Services
 from messages.errors import (
     billing_error_text,
     slack_problem_text,

@@ -32,7 +32,7 @@ def guarded(listener: Listener) -> Callable[[Args], None]:
             acked = True
             return args.ack(*ack_args, **ack_kwargs)
 
-        values = {name: ack if name == "ack" else getattr(args, name) for name in names}
+        values = {name: ack if name == "ack" else _value(args, name) for name in names}
         try:
             listener(**values)
         except Exception as error:
@@ -42,6 +42,11 @@ def guarded(listener: Listener) -> Callable[[Args], None]:
 
     run.__name__ = getattr(listener, "__name__", "listener")
     return run
+
+
+def _value(args: Args, name: str) -> Any:
+    """Bolt's own argument, else what the middleware put into the context (`operator`, `button`)."""
+    return getattr(args, name) if hasattr(args, name) else args.context.get(name)
 
 
 class GuardedApp:

@@ -13,22 +13,19 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from billing.classify import clean_complaint
 from billing.errors import BillingError, StripeUnavailable
 from billing.identity import split_query
 from billing.snapshot import CustomerSnapshot, LookupResult
-from bot.services import Services
 from handlers.errors import new_reference
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator, require_button
+from handlers.ports import Services
 from handlers.work import Lane, run_later
-from messages.card import candidates_card, candidates_text, card_text, customer_card
+from messages.card import candidates_card, candidates_fallback_text, card_text, customer_card
 from messages.errors import lookup_failed_blocks, lookup_failed_text, posted_elsewhere_text
 from messages.format import channel_mention, clip
 from messages.ids import ActionId, ButtonValue
 
 log = logging.getLogger(__name__)
-
-QUERY_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ class LookupFlow:
         if result.snapshot is not None:
             return self.post_card(operator, result.snapshot, query=query, destination=destination)
         if result.candidates:
-            return self._post(destination, candidates_card(result), candidates_text(result))
+            return self._post(destination, candidates_card(result), candidates_fallback_text(result))
         operator.tell(
             f"No customer matches `{clip(query, 200)}` (matched on {result.matched_on or 'nothing'})."
         )
@@ -93,28 +90,17 @@ class LookupFlow:
     def post_card(
         self, operator: Operator, snapshot: CustomerSnapshot, *, query: str, destination: Destination
     ) -> Posted:
-        store = self.services.store
-        customer_id = snapshot.customer.id
-        # A shortcut's query is the customer's message: never store a card number or secret from it.
-        query = clean_complaint(query, QUERY_LIMIT)
-        case_id = store.open_case(
-            customer_id=customer_id,
-            query=query,
-            matched_on=snapshot.matched_on,
-            suggested_bucket=snapshot.suggestion.value if snapshot.suggestion else None,
-            opened_by=operator.user_id,
-            complaint=snapshot.complaint,
-        )
+        cases = self.services.cases
+        case_id = cases.open(snapshot, query=query, opened_by=operator.user_id)
         posted = self._post(destination, customer_card(snapshot, case_id=case_id), card_text(snapshot))
-        store.update_case(
-            case_id, channel=posted.channel, message_ts=posted.ts, thread_ts=destination.thread_ts
-        )
-        store.audit(
-            "lookup",
+        cases.card_posted(
+            case_id,
+            snapshot,
+            query=query,
             actor=operator.user_id,
-            case_id=case_id,
-            customer_id=customer_id,
-            detail={"query": query, "matched_on": snapshot.matched_on},
+            channel=posted.channel,
+            message_ts=posted.ts,
+            thread_ts=destination.thread_ts,
         )
         return posted
 
@@ -139,50 +125,49 @@ def register(app: App, services: Services) -> None:
     @app.action(ActionId.OPEN_CANDIDATE.value)
     def open_candidate(
         ack: Ack,
+        operator: Operator,
+        button: ButtonValue | None,
         body: dict[str, Any],
-        action: dict[str, Any],
         client: WebClient,
         respond: Respond,
         context: BoltContext,
     ) -> None:
         ack()
-        operator = operator_for(body, client, respond)
         run_later(
             services.work,
             Lane.INTERACTIVE,
             body,
             client,
             respond,
-            lambda: handle_open_candidate(services, client, operator, body, action),
+            lambda: handle_open_candidate(services, client, operator, body, require_button(button)),
             context=context,
         )
 
     @app.action(ActionId.RETRY_LOOKUP.value)
     def retry_lookup(
         ack: Ack,
+        operator: Operator,
+        button: ButtonValue | None,
         body: dict[str, Any],
-        action: dict[str, Any],
         client: WebClient,
         respond: Respond,
         context: BoltContext,
     ) -> None:
         ack()
-        operator = operator_for(body, client, respond)
         run_later(
             services.work,
             Lane.INTERACTIVE,
             body,
             client,
             respond,
-            lambda: handle_retry(services, client, operator, action),
+            lambda: handle_retry(services, client, operator, require_button(button)),
             context=context,
         )
 
 
 def handle_open_candidate(
-    services: Services, client: WebClient, operator: Operator, body: dict[str, Any], action: dict[str, Any]
+    services: Services, client: WebClient, operator: Operator, body: dict[str, Any], value: ButtonValue
 ) -> None:
-    value = ButtonValue.decode(action.get("value"))
     customer_id = value.target or ""
     message = body.get("message") or {}
     destination = destination_in_channel(services, operator.channel_id, message.get("thread_ts"))
@@ -201,8 +186,7 @@ def handle_open_candidate(
     )
 
 
-def handle_retry(services: Services, client: WebClient, operator: Operator, action: dict[str, Any]) -> None:
-    value = ButtonValue.decode(action.get("value"))
+def handle_retry(services: Services, client: WebClient, operator: Operator, value: ButtonValue) -> None:
     destination = destination_in_channel(services, operator.channel_id, None) or first_billing_channel(
         services
     )

@@ -1,16 +1,23 @@
-"""Who to answer and how: one small object the listeners and the error handler share."""
+"""Bolt middleware that puts what every listener needs into its context (Netflix Dispatch's pattern):
+`operator`, who to answer and how, and `button`, the clicked button's decoded value. Listeners then
+take them as plain arguments, so tests can call them directly."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from messages.card import status_modal
+from messages.ids import BadButtonValue, ButtonValue
+
+if TYPE_CHECKING:
+    from handlers.ports import Services
+from messages.modals import status_modal
 
 
 @dataclass
@@ -51,3 +58,41 @@ def operator_for(body: dict[str, Any], client: WebClient, respond: Respond | Non
         respond=respond if has_response_url else None,
         view_id=view.get("id") if body.get("type") in ("view_submission", "block_actions") else None,
     )
+
+
+def inject_operator_and_button(
+    context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse | None]
+) -> BoltResponse | None:
+    if context.client is not None:
+        context["operator"] = operator_for(body, context.client, context.respond)
+    raw = raw_button_value(body)
+    if raw is not None:
+        try:
+            context["button"] = ButtonValue.decode(raw)
+        except BadButtonValue as error:
+            context["button"] = None  # the listener raises after its ack (require_button)
+            context["button_problem"] = str(error)
+    return next()
+
+
+def raw_button_value(body: dict[str, Any]) -> str | None:
+    """A block action's value, or the private_metadata a modal carries from the button that opened it."""
+    if body.get("type") == "block_actions":
+        actions = body.get("actions") or [{}]
+        value = actions[0].get("value")
+        return value if isinstance(value, str) else None
+    if body.get("type") == "view_submission":
+        return (body.get("view") or {}).get("private_metadata") or "{}"
+    return None
+
+
+def require_button(button: ButtonValue | None) -> ButtonValue:
+    """The decoded value; BadButtonValue (expected hostile input, answered in handlers/errors.py) if the click
+    carried none this bot made."""
+    if button is None:
+        raise BadButtonValue("the button's value is not one this bot made")
+    return button
+
+
+def register(app: App, services: Services) -> None:
+    app.use(inject_operator_and_button)

@@ -10,11 +10,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from billing.errors import BillingError
-from billing.plans import collect_plan_mix
-from billing.portal_audit import audit_portal
 from billing.snapshot import LookupResult
-from bot.scheduler import build_digest, digest_day
-from bot.services import Services
 from handlers.access import may_use
 from handlers.lookup_actions import (
     LookupFlow,
@@ -22,7 +18,8 @@ from handlers.lookup_actions import (
     first_billing_channel,
     tell_where_posted,
 )
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator, require_button
+from handlers.ports import Services
 from handlers.work import Lane, run_later
 from messages.digest import digest_blocks, digest_fallback_text
 from messages.ids import ActionId, ButtonValue
@@ -38,29 +35,27 @@ def register(app: App, services: Services) -> None:
     @app.action(ActionId.INVESTIGATE.value)
     def investigate(
         ack: Ack,
+        operator: Operator,
+        button: ButtonValue | None,
         body: dict[str, Any],
-        action: dict[str, Any],
         client: WebClient,
         respond: Respond,
         context: BoltContext,
     ) -> None:
         ack()
-        operator = operator_for(body, client, respond)
 
         def investigate_if_allowed() -> None:
             if may_use(services, operator, "the digest's Investigate button", in_billing_channel=False):
-                handle_investigate(services, client, operator, action)
+                handle_investigate(services, client, operator, require_button(button))
 
         run_later(
             services.work, Lane.INTERACTIVE, body, client, respond, investigate_if_allowed, context=context
         )
 
 
-def handle_investigate(
-    services: Services, client: WebClient, operator: Operator, action: dict[str, Any]
-) -> None:
+def handle_investigate(services: Services, client: WebClient, operator: Operator, value: ButtonValue) -> None:
     """Open the lookup card in the ops channel (the digest channel is usually wider than ops)."""
-    target = ButtonValue.decode(action.get("value")).target or ""
+    target = value.target or ""
     destination = first_billing_channel(services)
     if destination is None or not target:
         operator.tell(allowed_channels_text(services))
@@ -91,18 +86,17 @@ def handle(services: Services, report_name: str, command: dict[str, Any], respon
 
 
 def _report(services: Services, report_name: str) -> tuple[str, list[Any]]:
-    now = services.clock.now()
     if report_name == "digest":
-        day = digest_day(services)
-        digest = build_digest(services, channel=services.settings.digest_channel, day=day)
+        day = services.reports.digest_day()
+        digest = services.reports.digest(channel=services.settings.digest_channel, day=day)
         redact = services.settings.billing_redact_digest
         return digest_fallback_text(digest, day.isoformat()), digest_blocks(
             digest, redact=redact, day=day.isoformat()
         )
     if report_name == "plans":
-        mix = collect_plan_mix(services.gateway, now=now)
+        mix = services.reports.plan_mix()
         return plans_text(mix), plans_blocks(mix)
     if report_name == "portal-check":
-        audit = audit_portal(services.gateway.list_portal_configurations(), services.store.gap_counts())
+        audit = services.reports.portal_audit()
         return portal_text(audit), portal_blocks(audit)
     raise ValueError(f"unknown report {report_name!r}; expected one of {', '.join(REPORTS)}")

@@ -9,7 +9,6 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services import Services
 from handlers.access import may_use
 from handlers.lookup_actions import (
     Destination,
@@ -19,11 +18,13 @@ from handlers.lookup_actions import (
     first_billing_channel,
     tell_where_posted,
 )
-from handlers.middleware import Operator, operator_for
+from handlers.middleware import Operator
+from handlers.ports import Services
 from handlers.work import Lane, run_later
-from messages.card import lookup_modal, source_note
+from messages.card import source_note
 from messages.format import clip
 from messages.ids import ButtonValue, CallbackId
+from messages.modals import lookup_modal
 
 MESSAGE_TEXT_LIMIT = 1500
 
@@ -31,10 +32,14 @@ MESSAGE_TEXT_LIMIT = 1500
 def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.MESSAGE_SHORTCUT.value)
     def investigate_message(
-        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+        ack: Ack,
+        operator: Operator,
+        shortcut: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
-        operator = operator_for(shortcut, client, respond)
 
         def investigate_if_allowed() -> None:
             if may_use(services, operator, "the Investigate billing shortcut", in_billing_channel=False):

@@ -8,26 +8,31 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from billing.identity import split_query
-from bot.services import Services
 from handlers.commands import retry_value
 from handlers.lookup_actions import LookupFlow, allowed_channels_text, first_billing_channel
-from handlers.middleware import operator_for
+from handlers.middleware import Operator
+from handlers.ports import Services
 from handlers.work import Lane, run_later
-from messages.card import (
+from messages.format import channel_mention, clip
+from messages.ids import CallbackId
+from messages.modals import (
     COMPLAINT_INPUT_ACTION,
     COMPLAINT_INPUT_BLOCK,
     LOOKUP_INPUT_ACTION,
     LOOKUP_INPUT_BLOCK,
     status_modal,
 )
-from messages.format import channel_mention, clip
-from messages.ids import CallbackId
 
 
 def register(app: App, services: Services) -> None:
     @app.view(CallbackId.LOOKUP_MODAL.value)
     def lookup_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+        ack: Ack,
+        operator: Operator,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         query = submitted_query(view)
         if not query:
@@ -41,7 +46,7 @@ def register(app: App, services: Services) -> None:
             body,
             client,
             None,
-            lambda: handle_lookup_submission(services, client, body, query, complaint),
+            lambda: handle_lookup_submission(services, client, operator, query, complaint),
             context=context,
         )
 
@@ -60,9 +65,8 @@ def submitted_complaint(view: dict[str, Any]) -> str:
 
 
 def handle_lookup_submission(
-    services: Services, client: WebClient, body: dict[str, Any], query: str, complaint: str = ""
+    services: Services, client: WebClient, operator: Operator, query: str, complaint: str = ""
 ) -> None:
-    operator = operator_for(body, client, None)
     destination = first_billing_channel(services)
     if destination is None:
         operator.tell(allowed_channels_text(services))

@@ -16,42 +16,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from billing.actions import ActionOutcome, PendingAction, PortalCheck
-from billing.ladder import ActionKind, Option
+from billing.action_kinds import definition
+from billing.action_models import ActionOutcome, Option, PendingAction, PortalCheck
 from billing.models import Bucket, Charge
 from billing.money import Money, decimals_for, format_money
 from messages.format import code, escape, minute
 from messages.ids import ActionId, ButtonValue, CallbackId
 
-ACTION_IDS: dict[ActionKind, ActionId] = {
-    ActionKind.CANCEL_AND_REFUND: ActionId.CANCEL_DUPLICATE,
-    ActionKind.CANCEL_AT_PERIOD_END: ActionId.CANCEL_AT_PERIOD_END,
-    ActionKind.REFUND: ActionId.REFUND_CHARGE,
-    ActionKind.RETRY_PAYMENT: ActionId.RETRY_PAYMENT,
-    ActionKind.PORTAL_LINK: ActionId.PORTAL_LINK,
-    ActionKind.EXPLAIN_BILLING: ActionId.EXPLAIN_BILLING,
-    ActionKind.KEEP_BOTH: ActionId.KEEP_BOTH,
-    ActionKind.NO_ACTION: ActionId.NO_ACTION,
-}
-KINDS: dict[str, ActionKind] = {action_id.value: kind for kind, action_id in ACTION_IDS.items()}
-
 REFUND_AMOUNT_BLOCK = "refund.amount"
 REFUND_AMOUNT_ACTION = "amount"
-
-
-def button_label(kind: ActionKind, bucket: Bucket) -> str:
-    if bucket is Bucket.DUPLICATE and kind is ActionKind.CANCEL_AT_PERIOD_END:
-        return "Cancel duplicate at period end"
-    return {
-        ActionKind.CANCEL_AND_REFUND: "Cancel duplicate now + refund",
-        ActionKind.CANCEL_AT_PERIOD_END: "Cancel at period end",
-        ActionKind.REFUND: "Refund charge…",
-        ActionKind.RETRY_PAYMENT: "Retry payment",
-        ActionKind.PORTAL_LINK: "Portal link",
-        ActionKind.EXPLAIN_BILLING: "Explain billing model",
-        ActionKind.KEEP_BOTH: "Keep both",
-        ActionKind.NO_ACTION: "No action",
-    }[kind]
 
 
 def decision_blocks(
@@ -64,8 +37,8 @@ def decision_blocks(
     )
     buttons = [
         ButtonElement(
-            text=button_label(option.kind, bucket),
-            action_id=ACTION_IDS[option.kind].value,
+            text=definition(option.kind).button_label(bucket),
+            action_id=definition(option.kind).button_id,
             value=ButtonValue(case=case_id, bucket=bucket.value, target=option.target).encode(),
         )
         for option in options
@@ -100,23 +73,7 @@ def confirm_blocks(pending: PendingAction) -> list[Block]:
 
 
 def outcome_summary(outcome: ActionOutcome) -> str:
-    parts: list[str] = []
-    if outcome.subscription is not None:
-        sub = outcome.subscription
-        parts.append(
-            f"{code(sub.id)} set to cancel at period end"
-            if sub.cancel_at_period_end
-            else f"cancelled {code(sub.id)}"
-        )
-    if outcome.refund is not None:
-        parts.append(f"refunded {outcome.refund.money()} of {code(outcome.refund.charge_id or '')}")
-    if outcome.invoice is not None:
-        parts.append(f"retried {code(outcome.invoice.id)}: {outcome.invoice.status}")
-    if outcome.portal is not None:
-        parts.append("sent a billing-portal link")
-    if not parts:
-        parts.append(f"no change in Stripe ({outcome.kind.value.replace('_', ' ')})")
-    text = "; ".join(parts)
+    text = definition(outcome.kind).card_outcome(outcome, code)
     return text[0].upper() + text[1:]
 
 
@@ -133,23 +90,7 @@ def acted_note(outcome: ActionOutcome, at_text: str) -> str:
 
 def done_text(outcome: ActionOutcome) -> str:
     """What moved in Stripe, in the operator's words: "Refunded $20.00 (`re_…`)"."""
-    parts: list[str] = []
-    if outcome.subscription is not None:
-        sub = outcome.subscription
-        parts.append(
-            f"set {code(sub.id)} to cancel at period end"
-            if sub.cancel_at_period_end
-            else f"cancelled {code(sub.id)}"
-        )
-    if outcome.refund is not None:
-        parts.append(f"refunded {outcome.refund.money()} ({code(outcome.refund.id)})")
-    if outcome.invoice is not None:
-        parts.append(f"retried payment of {code(outcome.invoice.id)} ({outcome.invoice.status})")
-    if outcome.portal is not None:
-        parts.append("created a billing-portal link")
-    if not parts:
-        parts.append(f"recorded {outcome.kind.value.replace('_', ' ')} (no change in Stripe)")
-    text = "; ".join(parts)
+    text = definition(outcome.kind).operator_outcome(outcome, code)
     return text[0].upper() + text[1:]
 
 

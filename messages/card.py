@@ -11,12 +11,9 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 from billing.classify import Suggestion
 from billing.models import Anomaly, AnomalyKind, Bucket, Charge, Invoice, Price, Subscription
@@ -33,7 +30,7 @@ from messages.format import (
     minute,
     plural,
 )
-from messages.ids import ActionId, ButtonValue, CallbackId
+from messages.ids import ActionId, ButtonValue
 
 MAX_SUBSCRIPTIONS = 10
 MAX_INVOICES = 5
@@ -54,11 +51,14 @@ TEST_MODE_BANNER = ":test_tube: *TEST MODE* · Stripe test data, no real money m
 def customer_card(
     snapshot: CustomerSnapshot,
     *,
-    case_id: str,
+    case_id: str | None,
     decision_blocks: list[Block] | None = None,
     acted_note: str | None = None,
+    card_expiry: bool = True,
 ) -> list[Block]:
-    """The card posted for one customer; `decision_blocks` replace the classification buttons."""
+    """The card posted for one customer; `decision_blocks` replace the classification buttons. Without a
+    case (the CLI's card) there is nothing to classify; the terminal, whose output may land in a log, leaves
+    the card's expiry out (`card_expiry`)."""
     blocks: list[Block] = [HeaderBlock(text=clip(escape(snapshot.customer.display_name()), HEADER_LIMIT))]
     if not snapshot.livemode:
         blocks.append(_context(TEST_MODE_BANNER))
@@ -68,12 +68,15 @@ def customer_card(
         DividerBlock(),
         _section(_subscriptions_text(snapshot)),
         _section(_invoices_text(snapshot)),
-        _section(_payments_text(snapshot)),
+        _section(_payments_text(snapshot, card_expiry=card_expiry)),
         DividerBlock(),
         _section(_anomalies_text(snapshot.anomalies)),
         _section(_suggestion_text(snapshot)),
     ]
-    blocks += decision_blocks if decision_blocks is not None else classification_blocks(snapshot, case_id)
+    if decision_blocks is not None:
+        blocks += decision_blocks
+    elif case_id is not None:
+        blocks += classification_blocks(snapshot, case_id)
     if acted_note:
         blocks.append(_context(acted_note))
     return blocks
@@ -125,9 +128,10 @@ def _customer_text(snapshot: CustomerSnapshot) -> str:
     return "\n".join(lines)
 
 
-def _provenance_text(snapshot: CustomerSnapshot, case_id: str) -> str:
+def _provenance_text(snapshot: CustomerSnapshot, case_id: str | None) -> str:
     matched = escape(snapshot.matched_on) if snapshot.matched_on else "—"
-    return f"Matched on: {matched} · Case {code(case_id)} · As of {minute(snapshot.taken_at)}"
+    case = f" · Case {code(case_id)}" if case_id is not None else ""
+    return f"Matched on: {matched}{case} · As of {minute(snapshot.taken_at)}"
 
 
 def _subscriptions_text(snapshot: CustomerSnapshot) -> str:
@@ -217,14 +221,15 @@ def _invoice_line(invoice: Invoice) -> str:
     return f"• {code(invoice.id)} {number} — {status} — {invoice.total().format()} — {day(invoice.created)}"
 
 
-def _payments_text(snapshot: CustomerSnapshot) -> str:
+def _payments_text(snapshot: CustomerSnapshot, *, card_expiry: bool) -> str:
     charges = sorted(snapshot.records.charges, key=lambda charge: charge.created, reverse=True)
     lines = [_charge_line(charge) for charge in charges]
     lines = _latest(
         "*Payments*", lines, MAX_CHARGES, "No payments.", snapshot, snapshot.records.has_more_charges
     )
     card = snapshot.customer.default_payment_method
-    lines.append(f"*Default payment method:* {card.label() if card else 'none on file'}")
+    shown = (card.label() if card_expiry else card.short_label()) if card else "none on file"
+    lines.append(f"*Default payment method:* {shown}")
     return "\n".join(lines)
 
 
@@ -319,7 +324,8 @@ def candidates_card(result: LookupResult) -> list[Block]:
     return blocks
 
 
-def candidates_text(result: LookupResult) -> str:
+def candidates_fallback_text(result: LookupResult) -> str:
+    """Notification / screen-reader fallback for the candidates list."""
     return f"{len(result.candidates)} customers match {result.query}"
 
 
@@ -366,73 +372,3 @@ def _section(text: str) -> SectionBlock:
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT))])
-
-
-# --- lookup modal -----------------------------------------------------------------------------
-
-LOOKUP_INPUT_BLOCK = "lookup.query"
-LOOKUP_INPUT_ACTION = "query"
-COMPLAINT_INPUT_BLOCK = "lookup.complaint"
-COMPLAINT_INPUT_ACTION = "complaint"
-COMPLAINT_INPUT_LIMIT = 2000
-
-
-def lookup_modal() -> View:
-    """The global shortcut's search form."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.LOOKUP_MODAL.value,
-        title="Billing lookup",
-        submit="Look up",
-        close="Cancel",
-        blocks=[
-            InputBlock(
-                block_id=LOOKUP_INPUT_BLOCK,
-                label="Customer",
-                hint="Email, Stripe ID (cus_, sub_, in_, ch_, pi_), name, or github:handle",
-                element=PlainTextInputElement(action_id=LOOKUP_INPUT_ACTION, max_length=200),
-            ),
-            InputBlock(
-                block_id=COMPLAINT_INPUT_BLOCK,
-                label="What did the customer say?",
-                hint="Optional: paste their words; the suggestion weighs them with the Stripe state.",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=COMPLAINT_INPUT_ACTION, multiline=True, max_length=COMPLAINT_INPUT_LIMIT
-                ),
-            ),
-        ],
-    )
-
-
-def words_modal(case_id: str) -> View:
-    """ "Add the customer's words": the suggestion is re-run with them (and any words the case had)."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.WORDS_MODAL.value,
-        private_metadata=case_id,
-        title="Customer's words",
-        submit="Re-run suggestion",
-        close="Cancel",
-        blocks=[
-            InputBlock(
-                block_id=COMPLAINT_INPUT_BLOCK,
-                label="What did the customer say?",
-                hint="Paste their words. Card numbers and secrets are removed before anything is stored.",
-                element=PlainTextInputElement(
-                    action_id=COMPLAINT_INPUT_ACTION, multiline=True, max_length=COMPLAINT_INPUT_LIMIT
-                ),
-            )
-        ],
-    )
-
-
-def status_modal(text: str, blocks: Sequence[Block] | None = None) -> View:
-    """What the lookup modal shows while working and afterwards (posted, or what went wrong)."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.LOOKUP_MODAL.value,
-        title="Billing lookup",
-        close="Close",
-        blocks=list(blocks) if blocks else [_section(text)],
-    )

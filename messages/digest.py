@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from billing.digest import Digest, DigestTotals, RiskRow, RiskSection
+from billing.digest_models import Digest, DigestTotals, RiskRow, RiskSection
 from billing.money import Money
 from messages.ids import ActionId, ButtonValue
 

@@ -15,15 +15,7 @@ class ActionId(StrEnum):
     OPEN_CANDIDATE = "billing.open_candidate"  # shared-email list: open one customer
     RETRY_LOOKUP = "billing.retry_lookup"
     OPEN_DASHBOARD = "billing.open_dashboard"  # link button; acked and ignored
-    # card: actions per bucket
-    CANCEL_DUPLICATE = "billing.cancel_duplicate"
-    CANCEL_AT_PERIOD_END = "billing.cancel_at_period_end"
-    REFUND_CHARGE = "billing.refund_charge"
-    RETRY_PAYMENT = "billing.retry_payment"
-    PORTAL_LINK = "billing.portal_link"
-    EXPLAIN_BILLING = "billing.explain_billing"
-    KEEP_BOTH = "billing.keep_both"
-    NO_ACTION = "billing.no_action"
+    # card: each action's own button id is declared by its definition (billing/action_kinds/)
     RECLASSIFY = "billing.reclassify"
     ADD_WORDS = "billing.add_words"  # opens a modal for the customer's words; the suggestion is re-run
     # second click

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from billing.plans import PlanMix
+from billing.plan_models import PlanMix
 from billing.portal_audit import PortalAudit
 
 BAR_WIDTH = 10

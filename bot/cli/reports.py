@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from billing.errors import ConfigError
-from billing.plans import collect_plan_mix
-from billing.portal_audit import audit_portal
+from billing.reports import DigestRun
 from bot.cli.sandbox_loader import demo_sandbox
 from bot.config import load_settings
-from bot.scheduler import DigestRun, Post, build_digest, chat_poster, digest_day, post_daily_digest
+from bot.scheduler import Post, chat_poster, post_daily_digest
 from bot.services import Services, build_services
 from bot.slack_client import build_slack_client
 from messages.digest import digest_text
@@ -83,7 +82,7 @@ def run_digest(args: argparse.Namespace, *, out: TextIO | None = None, err: Text
     with report_services(args) as services:
         progress = progress_printer(err)
         redact = services.settings.billing_redact_digest
-        day = digest_day(services)
+        day = services.reports.digest_day()
         if args.post:
             result = post_daily_digest(services, slack_poster(services), progress=progress)
             _end_progress(err)
@@ -94,8 +93,8 @@ def run_digest(args: argparse.Namespace, *, out: TextIO | None = None, err: Text
             digest = result.digest
             print(f"Posted to {services.settings.digest_channel} (ts {result.message_ts}).", file=err)
         else:
-            digest = build_digest(
-                services, channel=services.settings.digest_channel, day=day, progress=progress
+            digest = services.reports.digest(
+                channel=services.settings.digest_channel, day=day, progress=progress
             )
             _end_progress(err)
         if args.json:
@@ -120,7 +119,7 @@ def not_posted_text(channel: str, result: DigestRun) -> str:
 def run_plans(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     with report_services(args) as services:
-        mix = collect_plan_mix(services.gateway, now=services.clock.now(), progress=progress_printer(err))
+        mix = services.reports.plan_mix(progress=progress_printer(err))
         _end_progress(err)
         if args.json:
             json.dump(mix.model_dump(mode="json"), out, indent=2, sort_keys=True)
@@ -133,7 +132,7 @@ def run_plans(args: argparse.Namespace, *, out: TextIO | None = None, err: TextI
 def run_portal_check(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     with report_services(args) as services:
-        audit = audit_portal(services.gateway.list_portal_configurations(), services.store.gap_counts())
+        audit = services.reports.portal_audit()
         if args.json:
             json.dump(audit.model_dump(mode="json"), out, indent=2, sort_keys=True)
             out.write("\n")

@@ -27,7 +27,8 @@ from bot.cli import build_parser
 from bot.cli.audit import run as run_audit
 from bot.slack_standin import Call
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.ids import ActionId, CallbackId
+from messages.ids import CallbackId
+from tests.e2e.buttons import ActionId
 from tests.e2e.slack_harness import OPERATOR, SlackHarness, running_bot
 
 SECOND = "U0SECONDOP"

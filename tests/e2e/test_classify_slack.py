@@ -15,13 +15,13 @@ import pytest
 from billing.gateway import StripeGateway
 from billing.ports import BillingGateway
 from billing.sandbox import SandboxServer
-from messages.card import (
+from messages.ids import ActionId, ButtonValue, CallbackId
+from messages.modals import (
     COMPLAINT_INPUT_ACTION,
     COMPLAINT_INPUT_BLOCK,
     LOOKUP_INPUT_ACTION,
     LOOKUP_INPUT_BLOCK,
 )
-from messages.ids import ActionId, ButtonValue, CallbackId
 from tests.e2e.slack_harness import SlackHarness, running_bot
 
 CARD_NUMBER_LIKE = re.compile(r"(?<![\w/])(?:\d[ -]?){12,18}\d(?!\d)")

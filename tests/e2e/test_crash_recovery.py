@@ -26,7 +26,8 @@ from billing.store import Store
 from bot.slack_requests import SlackRequests
 from bot.slack_standin import Call, SlackStandIn
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.ids import ActionId, CallbackId
+from messages.ids import CallbackId
+from tests.e2e.buttons import ActionId
 from tests.e2e.slack_harness import BILLING_CHANNEL, BOT_TOKEN, OPERATOR, SIGNING_SECRET
 from tests.e2e.test_actions_slack import refunds
 

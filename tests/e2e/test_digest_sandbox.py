@@ -10,7 +10,8 @@ from typing import Any, cast
 import pytest
 import stripe
 
-from billing.digest import RiskSection, collect_digest
+from billing.digest import collect_digest
+from billing.digest_models import RiskSection
 from billing.gateway import StripeGateway
 from billing.money import Money
 from billing.sandbox import SandboxServer, running_sandbox

@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 import pytest
 import stripe
 
-from billing.actions import ActionPolicy, ActionService
+from billing.action_models import ActionKind
+from billing.actions import ActionService
+from billing.case_actions import ActionPolicy
 from billing.clock import SystemClock
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.gateway import StripeGateway
-from billing.ladder import ActionKind
 from billing.lookup import LookupService
 from billing.models import Bucket, Customer
 from billing.sandbox import SandboxServer, running_sandbox

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from billing.gateway import StripeGateway
 from billing.sandbox import SandboxServer
 from bot.slack_requests import FORM, slack_signature
-from messages.ids import ActionId, ButtonValue, CallbackId
+from messages.ids import ButtonValue, CallbackId
+from tests.e2e.buttons import ActionId
 from tests.e2e.slack_harness import (
     BILLING_CHANNEL,
     OPERATOR,

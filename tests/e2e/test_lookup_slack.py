@@ -188,7 +188,7 @@ def test_a_lookup_makes_at_most_two_sequential_rounds_of_stripe_requests(
 
 def test_ack_answers_before_any_stripe_request(gateway: BillingGateway) -> None:
     gated = GatedGateway(gateway)
-    with running_bot(gated) as bot:  # type: ignore[arg-type]
+    with running_bot(gated) as bot:
         try:
             response = bot.slash_command("jane@example.com")
             assert response.status_code == 200

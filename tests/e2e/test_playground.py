@@ -20,7 +20,7 @@ from bot.playground.session import (
 from bot.playground.web import serving_page_in_thread
 from bot.playground.workspace import Message
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.card import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK
+from messages.modals import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from bot.outbox_worker import Courier, outbox_poster
 from bot.scheduler import post_daily_digest
 from bot.slack_standin import Call, SlackStandIn
 from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.ids import ActionId, CallbackId
+from messages.ids import CallbackId
+from tests.e2e.buttons import ActionId
 from tests.e2e.slack_harness import SlackHarness
 from tests.e2e.test_actions_slack import answers, bot_for, refunds
 

@@ -21,7 +21,7 @@ from billing.rate_limit import TEST_RATE_LIMIT
 from billing.sandbox import SandboxServer
 from billing.sandbox.api import invoke, wire_params
 from handlers.work import DEFAULT_LANES, QUEUE_FULL_TEXT, Lane, LaneLimits, WorkLanes
-from messages.ids import ActionId
+from tests.e2e.buttons import ActionId
 from tests.e2e.slack_harness import SlackHarness, running_bot
 from tests.e2e.test_actions_slack import classify, click_and_wait
 from tests.e2e.test_lookup_slack import GatedGateway
@@ -77,7 +77,8 @@ def test_thirty_lookups_and_a_confirm_while_stripe_is_slow_all_ack_and_the_confi
         demo_sandbox.set_latency_ms(250)
         demo_sandbox.clear_log()
         lookups: list[Callable[[], httpx.Response]] = [
-            lambda email=email: bot.slash_command(email) for email in DEMO_EMAILS * 6
+            lambda email=email: bot.slash_command(email)  # type: ignore[misc]
+            for email in DEMO_EMAILS * 6
         ]
         responses = all_at_once([*lookups, lambda: bot.click(prompt, ActionId.CONFIRM)])
         # Every request was acked: an ack slower than 2.5 s is an httpx timeout, raised above.
@@ -148,7 +149,7 @@ def test_twenty_simultaneous_confirms_at_stripes_test_mode_rate_limit_all_succee
         demo_sandbox.set_rate_limit(TEST_RATE_LIMIT)
         demo_sandbox.clear_log()
         responses = all_at_once(
-            [lambda prompt=prompt: bot.click(prompt, ActionId.CONFIRM) for prompt in prompts]
+            [lambda prompt=prompt: bot.click(prompt, ActionId.CONFIRM) for prompt in prompts]  # type: ignore[misc]
         )
         assert [response.status_code for response in responses] == [200] * 20
         bot.wait_idle(WAIT)
@@ -187,4 +188,4 @@ def test_a_lookup_that_cannot_start_is_refused_at_once_and_the_operator_told(
         bot.wait_idle(WAIT)
         [card] = bot.standin.calls_to("chat.postMessage")
     assert "jane@example.com" in str(card.args["blocks"])
-    gated.inner.close()
+    gated.inner.close()  # type: ignore[attr-defined]  # the real StripeGateway behind the gate

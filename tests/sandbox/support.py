@@ -27,7 +27,7 @@ def make_price(
         params={
             "unit_amount": amount,
             "currency": currency,
-            "recurring": {"interval": interval},  # type: ignore[typeddict-item]
+            "recurring": {"interval": interval},
             "product_data": {"name": name},
         }
     )
@@ -59,4 +59,5 @@ def subscribe(
 
 
 def event_types(client: stripe.StripeClient, **params: Any) -> list[str]:
-    return [event.type for event in client.v1.events.list(params={"limit": 100, **params}).data]
+    page = client.v1.events.list(params={"limit": 100, **params})  # type: ignore[arg-type]
+    return [event.type for event in page.data]

@@ -32,6 +32,7 @@ def test_same_idempotency_key_replays_the_first_refund(
     second = stripe_client.v1.refunds.create(params=params, options={"idempotency_key": "refund-1"})
 
     assert raw(second) == raw(first)
+    assert first.last_response is not None and second.last_response is not None
     assert second.last_response.headers.get("Idempotent-Replayed") == "true"
     assert first.last_response.headers.get("Idempotent-Replayed") is None
     assert len(stripe_client.v1.refunds.list(params={"charge": charge.id}).data) == 1
@@ -99,7 +100,7 @@ def test_partial_then_full_refund_updates_the_charge(
 
 def test_refund_reason_is_checked(stripe_client: stripe.StripeClient, charge: stripe.Charge) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        stripe_client.v1.refunds.create(params={"charge": charge.id, "reason": "because"})  # type: ignore[typeddict-item]
+        stripe_client.v1.refunds.create(params={"charge": charge.id, "reason": "because"})
     assert raised.value.param == "reason"
 
 
@@ -108,7 +109,7 @@ def test_refund_reason_is_checked(stripe_client: stripe.StripeClient, charge: st
 
 def test_unknown_parameter_is_refused(stripe_client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        stripe_client.v1.customers.create(params={"email": "a@b.c", "foo": "bar"})  # type: ignore[typeddict-unknown-key]
+        stripe_client.v1.customers.create(params={"email": "a@b.c", "foo": "bar"})  # type: ignore[arg-type]
     assert raised.value.param == "foo"
     assert raised.value.code == "parameter_unknown"
     assert raised.value.user_message == "Received unknown parameter: foo"
@@ -120,7 +121,7 @@ def test_unknown_nested_parameter_is_refused(stripe_client: stripe.StripeClient)
     price = make_price(stripe_client)
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.subscriptions.create(
-            params={"customer": customer.id, "items": [{"price": price.id, "qty": 2}]}  # type: ignore[typeddict-unknown-key]
+            params={"customer": customer.id, "items": [{"price": price.id, "qty": 2}]}  # type: ignore[arg-type]
         )
     assert raised.value.param == "items[0][qty]"
 
@@ -266,7 +267,7 @@ def test_expand_on_retrieve_and_list(stripe_client: stripe.StripeClient) -> None
         params={"expand": ["data.customer", "data.default_payment_method", "data.items.data.price.product"]}
     )
     assert subs.data[0].customer.email == "e@example.com"  # type: ignore[union-attr]
-    assert subs.data[0]["items"].data[0].price.product.name == "Pro"  # type: ignore[union-attr]
+    assert subs.data[0]["items"].data[0].price.product.name == "Pro"
 
 
 def test_unexpandable_path_is_refused(stripe_client: stripe.StripeClient) -> None:

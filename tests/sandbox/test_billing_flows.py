@@ -152,7 +152,7 @@ def test_cancel_at_period_end_on_create_schedules_the_cancellation(
     assert subscription.cancel_at == period_end
     assert subscription.canceled_at == subscription.created
     created = stripe_client.v1.events.list(params={"type": "customer.subscription.created"}).data[0]
-    assert created.data.object["cancel_at"] == period_end  # type: ignore[index]
+    assert created.data.object["cancel_at"] == period_end
     assert stripe_client.v1.subscriptions.retrieve(subscription.id).cancel_at == period_end
 
 

@@ -33,10 +33,10 @@ def _plan(subscription: stripe.Subscription) -> tuple[str, str, int, str, str, i
     price = item.price
     return (
         subscription.status,
-        price.product.name,  # type: ignore[union-attr]
+        price.product.name,
         price.unit_amount or 0,
         price.currency,
-        price.recurring.interval,  # type: ignore[union-attr]
+        price.recurring.interval,
         item.quantity or 0,
     )
 
@@ -101,14 +101,13 @@ def test_portal_default_configuration_hides_cancel(demo_stripe_client: stripe.St
     assert features.invoice_history.enabled is True
     assert features.subscription_update.enabled is False
     nora = _customer(demo_stripe_client, "no_cancel_button")
+    assert nora.metadata is not None
     assert nora.metadata["support_note"] == "can't find cancel button"
 
 
 def test_metadata_and_shared_email(demo_stripe_client: stripe.StripeClient) -> None:
-    assert (
-        _customer(demo_stripe_client, "product_failure").metadata["support_note"]
-        == "export broken for a week"
-    )
+    metadata = _customer(demo_stripe_client, "product_failure").metadata
+    assert metadata is not None and metadata["support_note"] == "export broken for a week"
     found = demo_stripe_client.v1.customers.search(params={"query": "metadata['github']:'octocat'"}).data
     assert [c.email for c in found] == ["octo@example.com"]
     shared = demo_stripe_client.v1.customers.list(params={"email": "shared@example.com"}).data

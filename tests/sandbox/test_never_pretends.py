@@ -42,7 +42,7 @@ def test_subscription_update_refuses_each_param_it_does_not_implement(
     stripe_client: stripe.StripeClient, subscription: stripe.Subscription, param: str, value: Any
 ) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        stripe_client.v1.subscriptions.update(subscription.id, params={param: value})  # type: ignore[misc]
+        stripe_client.v1.subscriptions.update(subscription.id, params={param: value})  # type: ignore[arg-type]
     _refused(raised, param)
     after = stripe_client.v1.subscriptions.retrieve(subscription.id)
     assert after.collection_method == "charge_automatically"
@@ -73,7 +73,7 @@ def test_cancel_with_prorate_or_invoice_now_is_refused_not_ignored(
 ) -> None:
     for flag in ("prorate", "invoice_now"):
         with pytest.raises(stripe.InvalidRequestError) as raised:
-            stripe_client.v1.subscriptions.cancel(subscription.id, params={flag: True})  # type: ignore[misc]
+            stripe_client.v1.subscriptions.cancel(subscription.id, params={flag: True})  # type: ignore[arg-type]
         _refused(raised, flag)
     assert stripe_client.v1.subscriptions.retrieve(subscription.id).status == "active"
 
@@ -85,7 +85,7 @@ def test_a_refused_write_under_an_idempotency_key_is_replayed_as_refused(
         with pytest.raises(stripe.InvalidRequestError) as raised:
             stripe_client.v1.subscriptions.update(
                 subscription.id,
-                params={"billing_cycle_anchor": "now"},
+                params={"billing_cycle_anchor": "now"},  # type: ignore[arg-type]
                 options={"idempotency_key": "anchor-1"},
             )
     _refused(raised, "billing_cycle_anchor")

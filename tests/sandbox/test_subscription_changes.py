@@ -212,7 +212,7 @@ def _preview(
     client: stripe.StripeClient, subscription: stripe.Subscription, **details: Any
 ) -> stripe.Invoice:
     return client.v1.invoices.create_preview(
-        params={"subscription": subscription.id, "subscription_details": details}  # type: ignore[typeddict-item]
+        params={"subscription": subscription.id, "subscription_details": details}  # type: ignore[arg-type]
     )
 
 
@@ -230,8 +230,9 @@ def test_seat_decrease_prorates_per_second_and_the_next_invoice_carries_what_the
     credit = -_expected(1000, 5, START, FEB_1, at)
     charge = _expected(1000, 3, START, FEB_1, at)
     assert [
-        (line.amount, line.parent.subscription_item_details.proration) for line in preview.lines.data
-    ] == [  # type: ignore[union-attr]
+        (line.amount, line.parent.subscription_item_details.proration)  # type: ignore[union-attr]
+        for line in preview.lines.data
+    ] == [
         (credit, True),
         (charge, True),
         (3000, False),

@@ -211,7 +211,7 @@ def test_a_portal_session_replays_under_its_idempotency_key(
     first = stripe_client.v1.billing_portal.sessions.create(params=params, options={"idempotency_key": "pm"})
     second = stripe_client.v1.billing_portal.sessions.create(params=params, options={"idempotency_key": "pm"})
     assert raw(second) == raw(first)
-    assert second.last_response.headers.get("Idempotent-Replayed") == "true"
+    assert second.last_response.headers.get("Idempotent-Replayed") == "true"  # type: ignore[union-attr]
 
 
 def test_a_configuration_update_changes_only_the_features_it_names(

@@ -1,7 +1,10 @@
-"""An in-memory BillingGateway for unit tests, seeded with BillingRecords (one per customer).
+"""The one in-memory BillingGateway for unit tests, seeded with BillingRecords (one per customer).
 
 Reusable: `FakeGateway([records, ...])`, then inspect `.calls` (method name, argument) and the
-mutated `.records`. `fail_with["method_name"] = SomeBillingError(...)` makes a method raise.
+mutated `.records`. `fail_with["method_name"] = SomeBillingError(...)` makes a method raise,
+`fail_every_call` makes every method raise, and `first_call_gate` holds the first call until the test
+releases it. Scenario fakes (the actions' idempotent world, the digest's listing) subclass it, so every
+double implements the whole Protocol and mypy checks it against billing.ports.BillingGateway.
 Writes honour idempotency keys the way Stripe does: a repeated key returns the first result.
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +35,7 @@ from billing.models import (
     SubscriptionItem,
     SubscriptionStatus,
 )
+from billing.ports import BillingGateway
 
 _SEARCH_CLAUSE = re.compile(
     r"^(?P<field>name|email|metadata\['(?P<key>[^']*)'\])(?P<op>[:~])'(?P<value>.*)'$"
@@ -53,6 +58,8 @@ class FakeGateway:
         self.now = now or datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
         self.calls: list[tuple[str, Any]] = []
         self.fail_with: dict[str, Exception] = {}
+        self.fail_every_call: Exception | None = None
+        self.first_call_gate: threading.Event | None = None
         self._livemode = livemode
         self._idempotent: dict[str, Any] = {}
         self._ids = itertools.count(1)
@@ -66,8 +73,11 @@ class FakeGateway:
         return [name for name, _ in self.calls]
 
     def _record(self, name: str, argument: Any = None) -> None:
+        gate, self.first_call_gate = self.first_call_gate, None
+        if gate is not None:
+            assert gate.wait(timeout=5), "the test never released the gateway"
         self.calls.append((name, argument))
-        failure = self.fail_with.get(name)
+        failure = self.fail_every_call or self.fail_with.get(name)
         if failure is not None:
             raise failure
 
@@ -439,3 +449,6 @@ def portal(*, cancel: bool, default: bool = True, active: bool = True) -> Portal
         invoice_history=True,
         subscription_update=False,
     )
+
+
+_BILLING_GATEWAY_CHECK: type[BillingGateway] = FakeGateway  # mypy: the fake implements the whole Protocol

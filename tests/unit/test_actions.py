@@ -5,7 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from billing.actions import STALE_CLAIM, ActionPolicy
+from billing.action_kinds.ladder import ladder, plan_action
+from billing.action_kinds.steps import idempotency_key
+from billing.action_models import ActionKind, Option
+from billing.actions import STALE_CLAIM
+from billing.case_actions import ActionPolicy
 from billing.errors import (
     ActionAlreadyTaken,
     ActionExpired,
@@ -15,13 +19,12 @@ from billing.errors import (
     StripeUnavailable,
     TargetBusy,
 )
-from billing.ladder import ActionKind, Option, idempotency_key, ladder, plan_action
 from billing.models import Bucket, Charge, PortalConfiguration
 from billing.money import Money
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, STRANGER, World, demo_gateway
 
 
-def snap(customer_id: str):  # type: ignore[no-untyped-def]
+def snap(customer_id: str):
     return demo_gateway().snapshot(customer_id, matched_on="email")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from billing.actions import ActionPolicy, ActionService
+from billing.actions import ActionService
+from billing.case_actions import ActionPolicy
 from billing.clock import FixedClock
 from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
 from billing.models import (
@@ -24,16 +25,19 @@ from billing.models import (
 )
 from billing.snapshot import CustomerSnapshot
 from billing.store import Store
+from tests.unit.fake_gateway import FakeGateway as BaseFakeGateway
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 VISA = CardSummary(brand="visa", last4="4242", exp_month=12, exp_year=2030)
 OPERATOR, SECOND_OPERATOR, STRANGER = "UOPS1", "UOPS2", "USTRANGER"
 
 
-class FakeGateway:
-    livemode = False
+class FakeGateway(BaseFakeGateway):
+    """The one fake, holding demo-like objects by ID, with Stripe's idempotency replay and injectable failures
+    around each write."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.customers: dict[str, Customer] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.invoices: dict[str, Invoice] = {}
@@ -68,7 +72,7 @@ class FakeGateway:
     def list_refunds(self, charge_id: str) -> list[Refund]:
         return [refund for refund in reversed(self.refunds) if refund.charge_id == charge_id]
 
-    def _get(self, table: dict, object_id: str):  # type: ignore[no-untyped-def]
+    def _get(self, table: dict, object_id: str):
         if object_id not in table:
             raise ObjectNotFound(object_id)
         return table[object_id]
@@ -82,7 +86,7 @@ class FakeGateway:
         )
 
     # --- writes with idempotency replay ---
-    def _write(self, method: str, object_id: str, key: str, effect):  # type: ignore[no-untyped-def]
+    def _write(self, method: str, object_id: str, key: str, effect):
         if key in self.replayed:
             return self.replayed[key]
         if self.fail_next:

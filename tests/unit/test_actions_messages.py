@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from billing.actions import ActionOutcome
-from billing.handoff import Handoff, HandoffSection, RevenueImpact
-from billing.ladder import ActionKind, Option
+from billing.action_models import ActionKind, ActionOutcome, Option, RevenueImpact
+from billing.handoff import Handoff, HandoffSection
 from billing.models import Bucket
 from billing.money import Money
 from messages.actions import confirm_blocks, decision_blocks, outcome_summary

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from billing.errors import ObjectNotFound, StripeUnavailable
+from billing.errors import StripeUnavailable
 from billing.models import BillingRecords, Customer, Price, Subscription, SubscriptionItem
 from messages.ids import ActionId, ButtonValue
 from tests.e2e.slack_harness import (
@@ -20,6 +20,7 @@ from tests.e2e.slack_harness import (
     SlackHarness,
     running_bot,
 )
+from tests.unit.fake_gateway import FakeGateway
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 PRO = Price(
@@ -46,71 +47,38 @@ def _subscription(sub_id: str, customer_id: str, *, quantity: int = 1, days_ago:
     )
 
 
-class FakeGateway:
-    """Just enough of BillingGateway for a lookup; `fail_with` makes every call raise it."""
+def lookup_gateway() -> FakeGateway:
+    """Jane with two subscriptions, a team, and two customers sharing an email."""
+    jane = Customer(id="cus_jane", name="Jane Doe", email="jane@example.com", created=T0)
+    team = Customer(id="cus_team", name="Acme", email="team@acme.example", created=T0)
+    shared_1 = Customer(id="cus_s1", email="shared@example.com", created=T0)
+    shared_2 = Customer(id="cus_s2", email="shared@example.com", created=T0)
 
-    livemode = False
+    def records(customer: Customer, *subscriptions: Subscription) -> BillingRecords:
+        return BillingRecords(customer=customer, subscriptions=list(subscriptions), invoices=[], charges=[])
 
-    def __init__(self) -> None:
-        self.customers = {
-            "cus_jane": Customer(id="cus_jane", name="Jane Doe", email="jane@example.com", created=T0),
-            "cus_team": Customer(id="cus_team", name="Acme", email="team@acme.example", created=T0),
-            "cus_s1": Customer(id="cus_s1", email="shared@example.com", created=T0, subscription_count=1),
-            "cus_s2": Customer(id="cus_s2", email="shared@example.com", created=T0, subscription_count=0),
-        }
-        self.subscriptions = {
-            "cus_jane": [
+    return FakeGateway(
+        [
+            records(
+                jane,
                 _subscription("sub_jane_a", "cus_jane", days_ago=10),
                 _subscription("sub_jane_b", "cus_jane", days_ago=9),
-            ],
-            "cus_team": [_subscription("sub_team", "cus_team", quantity=5)],
-            "cus_s1": [_subscription("sub_s1", "cus_s1")],
-        }
-        self.fail_with: Exception | None = None
-        self.calls: list[str] = []
-        self.first_call_gate: threading.Event | None = None
-
-    def _called(self, name: str) -> None:
-        gate, self.first_call_gate = self.first_call_gate, None
-        if gate is not None:
-            assert gate.wait(timeout=5), "the test never released the gateway"
-        self.calls.append(name)
-        if self.fail_with is not None:
-            raise self.fail_with
-
-    def find_customers_by_email(self, email: str) -> list[Customer]:
-        self._called("find_customers_by_email")
-        return [customer for customer in self.customers.values() if customer.email == email]
-
-    def search_customers(self, query: str) -> list[Customer]:
-        self._called("search_customers")
-        return []
-
-    def get_customer(self, customer_id: str) -> Customer:
-        self._called("get_customer")
-        if customer_id not in self.customers:
-            raise ObjectNotFound(customer_id)
-        return self.customers[customer_id]
-
-    def customer_for(self, object_id: str) -> Customer:
-        self._called("customer_for")
-        return self.get_customer(object_id)
-
-    def load_billing_records(self, customer: Customer) -> BillingRecords:
-        self._called("load_billing_records")
-        return BillingRecords(
-            customer=customer, subscriptions=self.subscriptions.get(customer.id, []), invoices=[], charges=[]
-        )
+            ),
+            records(team, _subscription("sub_team", "cus_team", quantity=5)),
+            records(shared_1, _subscription("sub_s1", "cus_s1")),
+            records(shared_2),
+        ]
+    )
 
 
 @pytest.fixture
 def gateway() -> FakeGateway:
-    return FakeGateway()
+    return lookup_gateway()
 
 
 @pytest.fixture
 def bot(gateway: FakeGateway) -> Any:
-    with running_bot(gateway) as harness:  # type: ignore[arg-type]
+    with running_bot(gateway) as harness:
         yield harness
 
 
@@ -171,7 +139,7 @@ def test_unknown_customer_says_what_was_tried(bot: SlackHarness) -> None:
 def test_stripe_unavailable_gives_a_reference_and_a_retry_that_works(
     bot: SlackHarness, gateway: FakeGateway
 ) -> None:
-    gateway.fail_with = StripeUnavailable("timeout")
+    gateway.fail_every_call = StripeUnavailable("timeout")
     bot.slash_command("jane@example.com")
 
     [reply] = bot.standin.wait_for("response_url")
@@ -181,7 +149,7 @@ def test_stripe_unavailable_gives_a_reference_and_a_retry_that_works(
     assert retry["action_id"] == ActionId.RETRY_LOOKUP
     assert ButtonValue.decode(retry["value"]) == ButtonValue(target="jane@example.com")
 
-    gateway.fail_with = None
+    gateway.fail_every_call = None
     bot.block_action(ActionId.RETRY_LOOKUP, retry["value"], channel_id=BILLING_CHANNEL)
     [post] = bot.standin.wait_for("chat.postMessage")
     assert "sub_jane_a" in card_text(post)
@@ -202,7 +170,7 @@ def test_shared_email_lists_candidates_and_open_posts_that_customers_card(bot: S
 def test_unexpected_error_shows_a_reference_and_logs_the_traceback_with_it(
     bot: SlackHarness, gateway: FakeGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gateway.fail_with = RuntimeError("boom")
+    gateway.fail_every_call = RuntimeError("boom")
     with caplog.at_level(logging.ERROR, logger="handlers.errors"):
         bot.slash_command("jane@example.com")
         [reply] = bot.standin.wait_for("response_url")

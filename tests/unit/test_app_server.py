@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from tests.e2e.slack_harness import BILLING_CHANNEL, BOT_TOKEN, SIGNING_SECRET, SlackHarness, running_bot
-from tests.unit.test_app_lookup import FakeGateway
+from tests.unit.test_app_lookup import lookup_gateway
 
 SETTINGS = (
     "SLACK_BOT_TOKEN",
@@ -20,7 +21,7 @@ SETTINGS = (
 
 
 @pytest.fixture
-def empty_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def empty_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no .env
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
@@ -53,5 +54,5 @@ def test_healthz_answers_ok_and_events_only_accept_post(bot: SlackHarness) -> No
 
 @pytest.fixture
 def bot() -> Iterator[SlackHarness]:
-    with running_bot(FakeGateway()) as harness:  # type: ignore[arg-type]
+    with running_bot(lookup_gateway()) as harness:
         yield harness

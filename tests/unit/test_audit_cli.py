@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from billing.ladder import ActionKind
+from billing.action_models import ActionKind
 from billing.models import Bucket
 from bot.cli import build_parser
 from bot.cli.audit import run

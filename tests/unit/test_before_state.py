@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from billing.action_models import ActionKind
 from billing.before_state import state_before
-from billing.ladder import ActionKind
 from billing.models import Bucket
 from billing.snapshot import CustomerSnapshot, find_anomalies
 from tests.unit.test_actions_fakes import OPERATOR, World
@@ -40,9 +40,9 @@ def test_state_before_matches_a_snapshot_read_before_the_action(
     snapshots_taken: list[str] = []
     take_snapshot = world.gateway.snapshot
 
-    def counted(customer: str, *, matched_on: str) -> CustomerSnapshot:
-        snapshots_taken.append(customer)
-        return take_snapshot(customer, matched_on=matched_on)
+    def counted(customer_id: str, *, matched_on: str, complaint: str = "") -> CustomerSnapshot:
+        snapshots_taken.append(customer_id)
+        return take_snapshot(customer_id, matched_on=matched_on, complaint=complaint)
 
     world.gateway.snapshot = counted  # type: ignore[method-assign]
     outcome = world.service.confirm(nonce, OPERATOR)

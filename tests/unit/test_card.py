@@ -381,7 +381,7 @@ def test_live_mode_has_no_banner_and_live_dashboard_links() -> None:
 
 
 def test_decision_blocks_replace_classification_buttons_and_acted_note_is_shown() -> None:
-    decision = [SectionBlock(text=MarkdownTextObject(text="Classified: Duplicate"))]
+    decision: list[Block] = [SectionBlock(text=MarkdownTextObject(text="Classified: Duplicate"))]
     blocks = dicts(
         customer_card(jane_snapshot(), case_id="case_1", decision_blocks=decision, acted_note="Done by <@U1>")
     )

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 from datetime import time
+from pathlib import Path
 
 import pytest
 
@@ -93,7 +94,7 @@ def test_secrets_are_hidden_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert SECRET_KEY not in settings.model_dump_json()
 
 
-def test_cli_stops_with_one_line_and_non_zero_exit(tmp_path: object) -> None:
+def test_cli_stops_with_one_line_and_non_zero_exit(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "DIGEST_TZ": "Nowhere/Special", "STRIPE_API_KEY": SECRET_KEY}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from billing.digest import DigestTotals, RiskSection, collect_digest
+from billing.digest import collect_digest
+from billing.digest_models import DigestTotals, RiskSection
 from billing.models import Dispute
 from billing.money import Money
 from tests.unit.test_digest_support import (
@@ -92,13 +93,13 @@ def risky_account() -> FakeGateway:
     return FakeGateway(subs, events=events, disputes=disputes)
 
 
-def build(gateway: FakeGateway, previous: DigestTotals | None = None):  # type: ignore[no-untyped-def]
+def build(gateway: FakeGateway, previous: DigestTotals | None = None):
     return collect_digest(
         gateway, now=NOW, since=NOW - timedelta(days=1), duplicate_rule=same_product_rule, previous=previous
     )
 
 
-def ids(digest, section: RiskSection) -> list[str]:  # type: ignore[no-untyped-def]
+def ids(digest, section: RiskSection) -> list[str]:
     return [row.object_id for row in digest.section(section)]
 
 

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from freezegun import freeze_time
 
 from billing.models import PortalConfiguration
 from handlers.middleware import Operator
 from handlers.reports import handle, handle_investigate
+from messages.ids import ButtonValue
 from tests.unit.test_scheduler import services
 
 
@@ -21,7 +22,7 @@ class Respond:
 
 @freeze_time("2026-03-30 07:00:00")
 def test_digest_preview_is_ephemeral_and_claims_nothing(tmp_path: Path) -> None:
-    svc, respond = services(tmp_path / "b.db"), Respond()
+    svc, respond = services(tmp_path / "b.db"), cast(Any, Respond())
     handle(svc, "digest", {"user_id": "U1", "channel_id": "C1"}, respond)
     (call,) = respond.calls
     assert call["response_type"] == "ephemeral"
@@ -31,8 +32,8 @@ def test_digest_preview_is_ephemeral_and_claims_nothing(tmp_path: Path) -> None:
 
 @freeze_time("2026-03-30 07:00:00")
 def test_plans_and_portal_check_answer_ephemerally(tmp_path: Path) -> None:
-    svc, respond = services(tmp_path / "b.db"), Respond()
-    svc.gateway.portal_configurations = [
+    svc, respond = services(tmp_path / "b.db"), cast(Any, Respond())
+    cast(Any, svc.gateway).portal_configurations = [
         PortalConfiguration(id="bpc_1", is_default=True, active=True, payment_method_update=True,
                             subscription_cancel=False, invoice_history=True, subscription_update=False)
     ]  # fmt: skip
@@ -52,5 +53,5 @@ def test_investigate_without_billing_channels_tells_the_operator(tmp_path: Path)
             told.append(text)
 
     operator = Tell(user_id="U1", client=None)  # type: ignore[arg-type]
-    handle_investigate(svc, None, operator, {"value": '{"target":"cus_sam"}'})  # type: ignore[arg-type]
+    handle_investigate(svc, None, operator, ButtonValue(target="cus_sam"))  # type: ignore[arg-type]
     assert told and "BILLING_CHANNELS" in told[0]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from billing.digest import Digest, DigestTotals, RiskRow, RiskSection, digest_totals
+from billing.digest import digest_totals
+from billing.digest_models import Digest, DigestTotals, RiskRow, RiskSection
 from billing.money import Money
 from messages.digest import MAX_BLOCKS, digest_blocks, digest_fallback_text, digest_text, rows_per_section
 from tests.unit.test_digest_support import NOW

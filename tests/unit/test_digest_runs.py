@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from billing.clock import FixedClock
-from billing.digest import DigestTotals
+from billing.digest_models import DigestTotals
 from billing.digest_runs import DigestRuns
 from billing.money import Money
 from billing.store import Store

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from billing.digest_runs import CLAIM_EXPIRES_AFTER, DigestRuns
 from bot.cli import main
 from bot.cli.reports import not_posted_text
-from bot.scheduler import digest_day, post_daily_digest
+from bot.scheduler import post_daily_digest
 from bot.slack_standin import SlackStandIn
 from tests.unit.test_scheduler import Poster, services
 
@@ -19,7 +19,7 @@ from tests.unit.test_scheduler import Poster, services
 def test_a_run_that_died_while_building_can_run_again_after_the_stated_time(tmp_path: Path) -> None:
     with freeze_time("2026-03-30 07:00:00") as frozen:
         svc = services(tmp_path / "b.db")
-        day = digest_day(svc)
+        day = svc.reports.digest_day()
         # What a run killed between its claim and its post leaves behind.
         assert DigestRuns(svc.store).claim("CDIGEST", day)
 

@@ -16,6 +16,7 @@ from billing.models import (
     Subscription,
     SubscriptionItem,
 )
+from tests.unit.fake_gateway import FakeGateway as BaseFakeGateway
 
 NOW = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
 
@@ -132,10 +133,8 @@ def same_product_rule(subscriptions: list[Subscription]) -> list[list[Subscripti
     return [group for group in by_product.values() if len(group) > 1]
 
 
-class FakeGateway:
-    """Implements the listing half of BillingGateway over in-memory lists, and records each call."""
-
-    livemode = False
+class FakeGateway(BaseFakeGateway):
+    """The one fake, listing from in-memory lists (account-wide, across customers), recording each call."""
 
     def __init__(
         self,
@@ -146,12 +145,10 @@ class FakeGateway:
         invoices: list[Invoice] | None = None,
         portal_configurations: list[PortalConfiguration] | None = None,
     ) -> None:
+        super().__init__(events=events, portal_configurations=portal_configurations)
         self.subscriptions = subscriptions or []
-        self.events = events or []
         self.disputes = disputes or []
         self.invoices = invoices or []
-        self.portal_configurations = portal_configurations or []
-        self.calls: list[tuple[str, object]] = []
 
     def iter_subscriptions(
         self, *, status: str = "all", created_gte: datetime | None = None

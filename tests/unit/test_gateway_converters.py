@@ -7,7 +7,7 @@ from typing import Any
 import stripe
 from stripe._util import convert_to_stripe_object
 
-from billing import gateway
+from billing.gateway import convert as gateway
 from billing.models import CardSummary
 from tests.unit.test_gateway_fakes import fixture
 

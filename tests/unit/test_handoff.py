@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from billing.action_models import ActionKind
 from billing.handoff import SECTION_TITLES, build_handoff
-from billing.ladder import ActionKind
 from billing.models import Bucket
 from billing.money import Money
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, World
@@ -9,7 +9,7 @@ from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, World
 
 def handoff_after(
     world: World, customer_id: str, bucket: Bucket, kind: ActionKind, target: str, actor: str = OPERATOR
-):  # type: ignore[no-untyped-def]
+):
     case_id = world.case(customer_id, bucket, suggested=bucket)
     before = world.gateway.snapshot(customer_id, matched_on="email")
     nonce = world.service.request(case_id, kind, target, OPERATOR).nonce

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from stripe._util import convert_to_stripe_object
 
-from billing import gateway
+from billing.gateway import convert as gateway
 from billing.json_view import JsonView
 from tests.unit.test_gateway_fakes import fixture, page
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from billing.store import MIGRATIONS, Store
+from billing.migrations import MIGRATIONS
+from billing.store import Store
 
 
 def test_migrations_are_numbered_in_order() -> None:

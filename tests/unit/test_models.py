@@ -1,17 +1,22 @@
 from datetime import UTC, datetime
 
-from billing.models import CardSummary, Price, Subscription, SubscriptionItem
+from billing.models import CardSummary, Interval, Price, Subscription, SubscriptionItem
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 T1 = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def _subscription(
-    *, unit_amount: int, currency: str = "usd", interval: str = "month", quantity: int = 1, **extra: object
+    *,
+    unit_amount: int,
+    currency: str = "usd",
+    interval: Interval = "month",
+    quantity: int = 1,
+    **extra: object,
 ) -> Subscription:
     price = Price(
         id="price_1", product_id="prod_1", unit_amount=unit_amount, currency=currency, interval=interval
-    )  # type: ignore[arg-type]
+    )
     item = SubscriptionItem(
         id="si_1", price=price, quantity=quantity, current_period_start=T0, current_period_end=T1
     )

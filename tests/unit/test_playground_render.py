@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.playground.blockkit import UNSUPPORTED, blocks_html
 from bot.playground.mrkdwn import mrkdwn_html
 
@@ -42,7 +44,7 @@ def test_customer_text_stays_text() -> None:
 
 
 def test_a_section_with_fields_and_an_actions_block_with_styles_and_a_confirm() -> None:
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Jane <Doe>"}},
         {
             "type": "section",

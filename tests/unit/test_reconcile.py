@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import stripe
 
+from billing.action_models import ActionKind
 from billing.errors import StripeRefused, StripeUnavailable
-from billing.gateway import _translate
-from billing.ladder import ActionKind
+from billing.gateway.base import _translate
 from billing.models import Bucket
 from billing.recovery import ActionRecovery
 from tests.unit.test_actions_fakes import OPERATOR, SECOND_OPERATOR, World

@@ -54,7 +54,7 @@ def test_slack_limits_and_missing_arguments_are_errors(client: WebClient) -> Non
         ({"channel": "C1"}, "no_text"),
     ]:
         with pytest.raises(SlackApiError) as raised:
-            client.chat_postMessage(**kwargs)
+            client.chat_postMessage(**kwargs)  # type: ignore[arg-type]  # deliberately incomplete calls
         assert raised.value.response["error"] == error
 
 

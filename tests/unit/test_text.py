@@ -48,40 +48,43 @@ def jane_snapshot() -> CustomerSnapshot:
 
 EXPECTED_CARD = """\
 Jane Doe
-TEST MODE · Stripe test data, no real money moves.
+========
+🧪 TEST MODE · Stripe test data, no real money moves.
 
 CUSTOMER
-  Name: Jane Doe
-  Email: jane@example.com
-  Stripe ID: cus_Jane0001 (https://dashboard.stripe.com/test/customers/cus_Jane0001)
-  Created: 2026-09-01
-  Default payment method: Visa •••• 4242
-  Matched on: email jane@example.com · as of 2026-11-20 12:00 UTC
-
+Name: Jane Doe
+Email: jane@example.com
+Stripe ID: cus_Jane0001 · Stripe Dashboard (https://dashboard.stripe.com/test/customers/cus_Jane0001)
+Created: 2026-09-01
+Matched on: email jane@example.com · As of 2026-11-20 12:00 UTC
+────────────────────────────────────────
 BILLING STATE
-  Subscriptions
-    • sub_New00001 Pro × 1 — $20.00 / month — active — renews 2026-12-01 — DUPLICATE
-    • sub_Old00001 Pro × 1 — $20.00 / month — active — renews 2026-12-01 — DUPLICATE
-  Canceled
-    • sub_Gone0001 Pro — canceled 2026-10-27
-  Invoices
-    • in_Jane0001 JANE-0001 — paid — $20.00 — 2026-11-01
-  Payments
-    • ch_Paid0001 $20.00 — succeeded — 2026-11-01 — Visa •••• 4242
-    • ch_Fail0001 $20.00 — failed — 2026-10-31 — Your card was declined.
-    • ch_Refd0001 $20.00 — succeeded — 2026-10-29 — Visa •••• 4242 — refunded $20.00
-    …and more in the Stripe Dashboard
+Subscriptions
+• sub_New00001 Pro × 1 — $20.00 / month — active — renews 2026-12-01 ⚠️ duplicate
+• sub_Old00001 Pro × 1 — $20.00 / month — active — renews 2026-12-01 ⚠️ duplicate
+Canceled
+• sub_Gone0001 Pro — canceled — ended 2026-10-27
 
+Invoices
+• in_Jane0001 JANE-0001 — paid — $20.00 — 2026-11-01
+
+Payments
+• ch_Paid0001 $20.00 — succeeded — 2026-11-01
+• ch_Fail0001 $20.00 — failed — 2026-10-31 — Your card was declined.
+• ch_Refd0001 $20.00 — succeeded — 2026-10-29 — refunded $20.00
+…and more in the Stripe Dashboard (https://dashboard.stripe.com/test/customers/cus_Jane0001)
+Default payment method: Visa •••• 4242
+────────────────────────────────────────
 ANOMALIES
-  • 2 live Pro subscriptions, each for 1 seat, created 2 minutes apart (sub_Old00001, sub_New00001)
-  • Already refunded $20.00 in full (payment of 2026-10-29) (ch_Refd0001, re_Full0001)
+• ⚠️ 2 live Pro subscriptions, each for 1 seat, created 2 minutes apart (sub_Old00001, sub_New00001)
+• ⚠️ Already refunded $20.00 in full (payment of 2026-10-29) (ch_Refd0001, re_Full0001)
 
-SUGGESTED CLASSIFICATION
-  Duplicate personal subscription — 2 live Pro subscriptions created 2 minutes apart, both paid by Visa •••• 4242 (sub_Old00001, then sub_New00001).
+SUGGESTED: Duplicate personal subscription (confidence 62%)
+• 2 live Pro subscriptions created 2 minutes apart, both paid by Visa •••• 4242 (sub_Old00001, then sub_New00001)
 """
 
 
-def test_snapshot_text_is_the_card_as_plain_text() -> None:
+def test_snapshot_text_is_the_posted_card_rendered_for_a_terminal() -> None:
     assert snapshot_text(jane_snapshot()) == EXPECTED_CARD
 
 
@@ -94,25 +97,26 @@ def test_live_healthy_customer_without_card_or_history() -> None:
     bare = records(customer("cus_Bare0001", name=None, email=None))
     text = snapshot_text(build_snapshot(bare, now=NOW, matched_on="customer cus_Bare0001", livemode=True))
     assert text == (
-        "cus_Bare0001\n\n"
+        "cus_Bare0001\n============\n\n"
         "CUSTOMER\n"
-        "  Name: —\n"
-        "  Email: —\n"
-        "  Stripe ID: cus_Bare0001 (https://dashboard.stripe.com/customers/cus_Bare0001)\n"
-        "  Created: 2026-09-02\n"
-        "  Default payment method: none on file\n"
-        "  Matched on: customer cus_Bare0001 · as of 2026-11-20 12:00 UTC\n\n"
+        "Name: —\n"
+        "Email: —\n"
+        "Stripe ID: cus_Bare0001 · Stripe Dashboard (https://dashboard.stripe.com/customers/cus_Bare0001)\n"
+        "Created: 2026-09-02\n"
+        "Matched on: customer cus_Bare0001 · As of 2026-11-20 12:00 UTC\n"
+        "────────────────────────────────────────\n"
         "BILLING STATE\n"
-        "  Subscriptions\n"
-        "    No active subscriptions.\n"
-        "  Invoices\n"
-        "    No invoices.\n"
-        "  Payments\n"
-        "    No payments.\n\n"
+        "Subscriptions\n"
+        "No active subscriptions.\n\n"
+        "Invoices\n"
+        "No invoices.\n\n"
+        "Payments\n"
+        "No payments.\n"
+        "Default payment method: none on file\n"
+        "────────────────────────────────────────\n"
         "ANOMALIES\n"
-        "  None found.\n\n"
-        "SUGGESTED CLASSIFICATION\n"
-        "  No suggestion; classify by hand.\n"
+        "None found.\n\n"
+        "SUGGESTED: no suggestion; classify by hand.\n"
     )
 
 
@@ -131,9 +135,12 @@ def shared_result() -> LookupResult:
 
 def test_candidates_text() -> None:
     assert candidates_text(shared_result()) == (
-        "2 customers match shared@example.com (matched on email shared@example.com):\n"
-        "  1. Chris Shared <shared@example.com> cus_ShareA01 · created 2026-09-02 · 1 subscription\n"
-        "  2. shared@example.com <shared@example.com> cus_ShareB01 · created 2026-09-02 · 0 subscriptions\n"
+        "2 customers match shared@example.com (matched on email shared@example.com). Open the one this is "
+        "about:\n\n"
+        "Chris Shared · shared@example.com\n"
+        "cus_ShareA01 · created 2026-09-02 · 1 subscription\n\n"
+        "shared@example.com · shared@example.com\n"
+        "cus_ShareB01 · created 2026-09-02 · 0 subscriptions\n\n"
         "Look one up by its ID, e.g. `billing-bot lookup cus_ShareA01`.\n"
     )
 

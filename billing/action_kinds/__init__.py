@@ -1,0 +1,34 @@
+"""One definition per action kind, registered in ACTIONS. Adding an action: a module here (its definition),
+its gateway call, its sandbox support, its tests; nothing else names it."""
+
+from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
+    cancel_and_refund,
+    cancel_at_period_end,
+    explain_billing,
+    keep_both,
+    no_action,
+    portal_link,
+    refund,
+    retry_payment,
+)
+from billing.action_kinds.base import (
+    ACTIONS,
+    ActionDefinition,
+    IdFormat,
+    Registry,
+    button_id,
+    definition,
+    register,
+)
+from billing.action_kinds.ladder import ladder
+
+__all__ = [
+    "ACTIONS",
+    "ActionDefinition",
+    "IdFormat",
+    "Registry",
+    "button_id",
+    "definition",
+    "ladder",
+    "register",
+]

@@ -1,0 +1,105 @@
+"""Cancel a subscription at the end of its period: no refund, the customer keeps access until then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billing.action_kinds import steps, wording
+from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds.targets import cancellable_subscription, live_subscription, newer_duplicate
+from billing.action_models import (
+    ActionKind,
+    ActionOutcome,
+    Interaction,
+    PendingAction,
+    Plan,
+    RevenueImpact,
+    Step,
+    TargetRead,
+)
+from billing.errors import PreconditionFailed
+from billing.models import Bucket, WriteResult
+from billing.ports import BillingGateway
+from billing.snapshot import CustomerSnapshot
+
+
+@register
+class CancelAtPeriodEnd(ActionDefinition):
+    kind = ActionKind.CANCEL_AT_PERIOD_END
+    label = "Cancel at period end"
+    button_id = "billing.cancel_at_period_end"
+    moves_money = True
+    changes_mrr = True
+    offered_in = {Bucket.DUPLICATE: 0, Bucket.MISSING_SELF_SERVE: 1, Bucket.PRODUCT_FAILURE: 0}
+    interaction = Interaction.CONFIRM
+    why = "Cancelling at period end is reversible until the renewal date and the customer keeps what they paid for."
+    product_gap = None
+    step_names = ("cancel",)
+
+    def button_label(self, bucket: Bucket) -> str:
+        return "Cancel duplicate at period end" if bucket is Bucket.DUPLICATE else self.label
+
+    def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
+        sub = newer_duplicate(snapshot) if bucket is Bucket.DUPLICATE else cancellable_subscription(snapshot)
+        return sub.id if sub else None
+
+    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+        sub = live_subscription(snapshot, target)
+        if sub.cancel_at_period_end:
+            raise PreconditionFailed(f"{sub.id} is already set to cancel at the end of its period.")
+        ends = sub.current_period_end
+        when = f"at the end of its period ({ends:%Y-%m-%d})" if ends else "at the end of its period"
+        return Plan(
+            kind=self.kind,
+            customer_id=snapshot.customer.id,
+            steps=[Step(name="cancel", object_id=sub.id, at_period_end=True)],
+            summary=f"Cancel {sub.id} {when}? No refund; the customer keeps access until then.",
+        )
+
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
+        if step.name != "cancel":
+            raise steps.unknown_step(step)
+        return steps.recheck_cancel(step, gateway, pending)
+
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
+        if step.name != "cancel":
+            raise steps.unknown_step(step)
+        return steps.cancel_request(step, pending)
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        if step.name != "cancel":
+            raise steps.unknown_step(step)
+        return steps.send_cancel(gateway, params, key)
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        if step.name != "cancel":
+            raise steps.unknown_step(step)
+        return steps.find_cancel(step, gateway)
+
+    def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        sub = outcome.subscription
+        return wording.cancel_part(sub, ids) if sub else wording.no_change(outcome.kind)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        sub = outcome.subscription
+        return wording.told_cancel(sub, ids) if sub else wording.recorded(outcome.kind)
+
+    def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
+        return [wording.cancel_line(outcome.subscription)] if outcome.subscription else []
+
+    def revenue_effect(self, before: CustomerSnapshot, outcome: ActionOutcome) -> RevenueImpact:
+        if outcome.subscription is None:
+            return RevenueImpact()
+        return wording.subscription_lost(before, outcome.subscription, None)
+
+    def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:
+        sub = outcome.subscription
+        if sub is None:
+            return wording.reported_to_product(snapshot)
+        ends = sub.current_period_end
+        on = f"on {wording.long_date(ends)}" if ends else "at the end of the current period"
+        return (
+            f"{wording.greeting(snapshot)} your {wording.product_name(sub)} subscription will end {on}. You keep "
+            "full access until then and will not be charged again. If you change your mind before that date, "
+            "just reply."
+        )

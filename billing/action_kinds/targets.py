@@ -1,0 +1,67 @@
+"""Which Stripe object an action targets, chosen from a snapshot (pure)."""
+
+from __future__ import annotations
+
+from billing.errors import PreconditionFailed
+from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Subscription
+from billing.snapshot import CustomerSnapshot
+
+
+def live_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
+    return [sub for sub in snapshot.records.subscriptions if sub.status in LIVE_SUBSCRIPTION_STATUSES]
+
+
+def newer_duplicate(snapshot: CustomerSnapshot) -> Subscription | None:
+    """The newest live subscription that shares a product with an older live one."""
+    live = sorted(live_subscriptions(snapshot), key=lambda sub: (sub.created, sub.id))
+    for index in range(len(live) - 1, 0, -1):
+        if any(older.product_ids & live[index].product_ids for older in live[:index]):
+            return live[index]
+    return None
+
+
+def cancellable_subscription(snapshot: CustomerSnapshot) -> Subscription | None:
+    candidates = [sub for sub in live_subscriptions(snapshot) if not sub.cancel_at_period_end]
+    return max(candidates, key=lambda sub: sub.created, default=None)
+
+
+def open_invoice(snapshot: CustomerSnapshot) -> Invoice | None:
+    candidates = [inv for inv in snapshot.records.invoices if inv.status == "open" and inv.amount_remaining]
+    return max(candidates, key=lambda inv: inv.created, default=None)
+
+
+def latest_refundable_charge(snapshot: CustomerSnapshot) -> Charge | None:
+    candidates = [charge for charge in snapshot.records.charges if charge.refundable_amount > 0]
+    return max(candidates, key=lambda charge: charge.created, default=None)
+
+
+def charge_for_subscription(snapshot: CustomerSnapshot, subscription_id: str) -> Charge | None:
+    """The refundable charge that paid the subscription's newest paid invoice."""
+    paid = [
+        inv
+        for inv in snapshot.records.invoices
+        if inv.subscription_id == subscription_id and inv.status == "paid" and inv.amount_paid
+    ]
+    for invoice in sorted(paid, key=lambda inv: inv.created, reverse=True):
+        for charge in snapshot.records.charges:
+            if charge.payment_intent_id in invoice.payment_intent_ids and charge.refundable_amount > 0:
+                return charge
+    return None
+
+
+def card_label(charge: Charge) -> str:
+    return charge.card.short_label() if charge.card else "the original payment method"
+
+
+def live_subscription(snapshot: CustomerSnapshot, subscription_id: str) -> Subscription:
+    for sub in live_subscriptions(snapshot):
+        if sub.id == subscription_id:
+            return sub
+    raise PreconditionFailed(f"{subscription_id} is not a live subscription of this customer.")
+
+
+def refundable_charge(snapshot: CustomerSnapshot, charge_id: str) -> Charge:
+    for charge in snapshot.records.charges:
+        if charge.id == charge_id and charge.refundable_amount > 0:
+            return charge
+    raise PreconditionFailed(f"{charge_id} is not a refundable charge of this customer.")

@@ -1,0 +1,61 @@
+"""The shared shape of a choice that closes the case and changes nothing in Stripe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from billing.action_kinds.base import ActionDefinition, IdFormat
+from billing.action_kinds.wording import no_change, recorded
+from billing.action_models import (
+    ActionOutcome,
+    Interaction,
+    PendingAction,
+    Plan,
+    RevenueImpact,
+    Step,
+    TargetRead,
+)
+from billing.models import Bucket, WriteResult
+from billing.ports import BillingGateway
+from billing.snapshot import CustomerSnapshot
+
+
+class WithoutChange(ActionDefinition):
+    moves_money: ClassVar[bool] = False
+    changes_mrr: ClassVar[bool] = False
+    interaction: ClassVar[Interaction] = Interaction.RESOLVE
+    product_gap: ClassVar[str | None] = None
+    step_names: ClassVar[tuple[str, ...]] = ()
+    offered_in: ClassVar[Mapping[Bucket, int]]
+
+    def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
+        return ""
+
+    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+        raise ValueError(f"{self.kind} moves no money and needs no plan")
+
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
+        raise ValueError(f"{self.kind} has no Stripe steps")
+
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
+        raise ValueError(f"{self.kind} has no Stripe steps")
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        raise ValueError(f"{self.kind} has no Stripe steps")
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        raise ValueError(f"{self.kind} has no Stripe steps")
+
+    def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        return no_change(outcome.kind)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        return recorded(outcome.kind)
+
+    def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
+        text = no_change(outcome.kind)
+        return [text[0].upper() + text[1:]]
+
+    def revenue_effect(self, before: CustomerSnapshot, outcome: ActionOutcome) -> RevenueImpact:
+        return RevenueImpact()

@@ -1,0 +1,227 @@
+"""The data of an action, apart from the service that runs it: cases, plans, pending actions, outcomes.
+
+Pure pydantic models (no store, no gateway), so messages/ can read them without loading SQLite or Stripe.
+What each action kind *does* lives in its definition under billing/action_kinds/.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, Field, SerializeAsAny
+
+from billing.models import Bucket, Charge, Invoice, Model, PortalSession, Refund, Subscription, WriteResult
+from billing.money import Money
+
+
+class ActionKind(StrEnum):
+    """The built-in kinds. A kind is a string: a definition registered elsewhere (a test's toy action)
+    needs no member here."""
+
+    CANCEL_AND_REFUND = "cancel_and_refund"  # duplicate: cancel the newer one now, refund its charge
+    CANCEL_AT_PERIOD_END = "cancel_at_period_end"
+    REFUND = "refund"
+    RETRY_PAYMENT = "retry_payment"
+    PORTAL_LINK = "portal_link"
+    EXPLAIN_BILLING = "explain_billing"
+    KEEP_BOTH = "keep_both"
+    NO_ACTION = "no_action"
+
+
+def _known_kind(value: str) -> str:
+    try:
+        return ActionKind(value)
+    except ValueError:
+        return value
+
+
+Kind = Annotated[str, AfterValidator(_known_kind)]
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLASSIFIED = "classified"
+    ACTED = "acted"
+
+
+class PendingStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Interaction(StrEnum):
+    """What a click on the action's button does."""
+
+    CONFIRM = "confirm"  # plan, show the exact effect, run on a second click
+    AMOUNT_MODAL = "amount_modal"  # ask an amount in a modal first, then as CONFIRM
+    PORTAL = "portal"  # a billing-portal session for the customer, or the gap
+    RESOLVE = "resolve"  # close the case without changing Stripe
+
+
+class Option(Model):
+    """One button of a bucket's ladder: what it does and the Stripe object it targets."""
+
+    kind: Kind
+    target: str | None = None
+
+
+class Step(Model):
+    name: str  # e.g. "cancel", "refund", "pay": part of the idempotency key
+    object_id: str
+    amount: int | None = None
+    at_period_end: bool = False
+    refunded_before: int | None = None  # the charge's amount_refunded when planned; None in older rows
+
+
+class Plan(Model):
+    kind: Kind
+    customer_id: str
+    steps: list[Step]
+    amount: int | None = None
+    currency: str | None = None
+    summary: str
+
+    @property
+    def target_ids(self) -> list[str]:
+        return [step.object_id for step in self.steps]
+
+    @property
+    def refund_amount(self) -> Money | None:
+        for step in self.steps:
+            if step.name == "refund" and step.amount and self.currency:
+                return Money(amount=step.amount, currency=self.currency)
+        return None
+
+
+class Case(Model):
+    id: str
+    customer_id: str
+    matched_on: str = ""
+    complaint: str = ""
+    suggested_bucket: Bucket | None = None
+    bucket: Bucket | None = None
+    bucket_by: str | None = None
+    status: CaseStatus
+    channel: str | None = None
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    acted_by: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Case:
+        return cls.model_validate({key: value for key, value in row.items() if value is not None})
+
+
+class PendingAction(Model):
+    nonce: str
+    case_id: str
+    kind: Kind
+    requested_by: str
+    customer_id: str
+    target_ids: list[str]
+    amount: int | None = None
+    currency: str | None = None
+    summary: str
+    steps: list[Step]
+    needs_second_operator: bool = False
+    status: PendingStatus
+    expires_at: datetime
+    claimed_by: str | None = None
+    last_error: str | None = None
+    attempts: int = 0
+    progress: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PendingAction:
+        params = row["params"]
+        return cls(
+            nonce=row["nonce"],
+            case_id=row["case_id"],
+            kind=row["kind"],
+            requested_by=row["requested_by"],
+            customer_id=row["customer_id"],
+            target_ids=row["target_ids"],
+            amount=row["amount"],
+            currency=row["currency"],
+            summary=row["summary"],
+            steps=[Step.model_validate(step) for step in params.get("steps", [])],
+            needs_second_operator=bool(params.get("needs_second_operator")),
+            status=PendingStatus(row["status"]),
+            expires_at=datetime.fromisoformat(row["expires_at"]),
+            claimed_by=row["claimed_by"],
+            last_error=row["last_error"],
+            attempts=row["attempts"] or 0,
+            progress=row["result"],
+        )
+
+
+R = TypeVar("R", bound=WriteResult)
+# A money action's target as its re-check read it from Stripe.
+TargetRead = Subscription | Charge | Invoice
+
+
+class ActionOutcome(Model):
+    """What was done, for the card's final state and the handoff. `results` holds what each step's
+    Stripe call returned, by step name; the action's definition knows which steps it has."""
+
+    kind: Kind
+    case_id: str
+    actor: str
+    requested_by: str | None = None
+    nonce: str | None = None
+    results: dict[str, SerializeAsAny[WriteResult]] = Field(default_factory=dict)
+    request_ids: list[str] = Field(default_factory=list)
+    # The targets as re-read just before Stripe was changed (billing.before_state rebuilds the handoff's
+    # "before" from them and the state after, so a Confirm reads only what its re-check needs).
+    targets_before: list[TargetRead] = Field(default_factory=list)
+
+    def result(self, step: str, of_type: type[R]) -> R | None:
+        found = self.results.get(step)
+        return found if isinstance(found, of_type) else None
+
+    @property
+    def refund(self) -> Refund | None:
+        return self.result("refund", Refund)
+
+    @property
+    def subscription(self) -> Subscription | None:
+        return self.result("cancel", Subscription)
+
+    @property
+    def invoice(self) -> Invoice | None:
+        return self.result("pay", Invoice)
+
+    @property
+    def portal(self) -> PortalSession | None:
+        return self.result("portal", PortalSession)
+
+    def stripe_ids(self) -> list[str]:
+        ids = [result_id for result in self.results.values() if (result_id := getattr(result, "id", None))]
+        ids += [
+            refund.charge_id
+            for refund in self.results.values()
+            if isinstance(refund, Refund) and refund.charge_id
+        ]
+        return ids
+
+
+class PortalCheck(Model):
+    """A portal session, or the reason the portal cannot do what this bucket needs."""
+
+    configuration_id: str | None = None
+    missing_features: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    outcome: ActionOutcome | None = None
+
+
+class RevenueImpact(Model):
+    """Per currency, never summed across currencies. mrr_change is negative for lost revenue."""
+
+    refunded: list[Money] = Field(default_factory=list)
+    mrr_change: list[Money] = Field(default_factory=list)
+    mrr_change_from: datetime | None = None  # set when the change only starts at period end

@@ -1,0 +1,214 @@
+"""Who may act on a case and the choices that move no money: classify, reclassify, resolve without a change,
+the billing-portal link. The money path (request -> confirm -> execute) is ActionService in billing/actions.py."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from billing.action_kinds import definition
+from billing.action_kinds.portal_link import missing_portal_features, portal_configuration, portal_gaps
+from billing.action_models import (
+    ActionKind,
+    ActionOutcome,
+    Case,
+    CaseStatus,
+    Interaction,
+    PortalCheck,
+)
+from billing.clock import Clock
+from billing.errors import (
+    ActionAlreadyTaken,
+    ActionExpired,
+    NotAuthorized,
+    PreconditionFailed,
+)
+from billing.models import Bucket, Charge
+from billing.money import Money
+from billing.ports import BillingGateway
+from billing.snapshot import CustomerSnapshot
+from billing.store import Store
+
+
+@dataclass(frozen=True)
+class ActionPolicy:
+    operators: Collection[str]
+    refund_approval_above: Decimal | None = None
+    main_currency: str = "usd"
+
+    def is_operator(self, user_id: str) -> bool:
+        return user_id in self.operators
+
+    def refund_needs_second_operator(self, refund: Money | None) -> bool:
+        """Above the threshold in the main currency. Without exchange rates a refund in any other
+        currency cannot be compared, so once a threshold is set every such refund needs a second operator."""
+        if refund is None or self.refund_approval_above is None:
+            return False
+        if refund.currency != self.main_currency.lower():
+            return True
+        return refund.major() > self.refund_approval_above
+
+
+class SnapshotSource(Protocol):
+    def snapshot(self, customer_id: str, *, matched_on: str, complaint: str = "") -> CustomerSnapshot: ...
+
+
+# --- the service -----------------------------------------------------------------------------------
+
+
+class CaseActions:
+    def __init__(
+        self,
+        gateway: BillingGateway,
+        store: Store,
+        snapshots: SnapshotSource,
+        clock: Clock,
+        policy: ActionPolicy,
+    ) -> None:
+        self.gateway = gateway
+        self.store = store
+        self.snapshots = snapshots
+        self.clock = clock
+        self.policy = policy
+
+    # --- cases -------------------------------------------------------------------------------------
+    def case(self, case_id: str) -> Case:
+        row = self.store.get_case(case_id)
+        if row is None:
+            raise ActionExpired("This card's case is unknown to the bot (was the database reset?).")
+        return Case.from_row(row)
+
+    def refundable_charge(self, case: Case, charge_id: str) -> Charge:
+        """One Stripe read: enough to open the refund modal; Confirm re-checks everything anyway."""
+        charge = self.gateway.get_charge(charge_id)
+        if charge.customer_id != case.customer_id:
+            raise PreconditionFailed(f"{charge_id} is not a charge of this customer.")
+        if charge.refundable_amount <= 0:
+            raise PreconditionFailed(f"{charge_id} has nothing left to refund.")
+        return charge
+
+    def open_case(self, case_id: str) -> Case:
+        case = self.case(case_id)
+        if case.status is CaseStatus.ACTED:
+            who = f" by <@{case.acted_by}>" if case.acted_by else ""
+            raise ActionAlreadyTaken(f"This case was already handled{who}; look the customer up again.")
+        return case
+
+    def snapshot(self, case: Case) -> CustomerSnapshot:
+        return self.snapshots.snapshot(case.customer_id, matched_on=case.matched_on, complaint=case.complaint)
+
+    def _audit(self, event: str, case: Case, actor: str | None, **fields: Any) -> None:
+        self.store.audit(event, actor=actor, case_id=case.id, customer_id=case.customer_id, **fields)
+
+    def _require_operator(self, actor: str, case: Case, what: str) -> None:
+        if not self.policy.is_operator(actor):
+            self._audit(
+                "not_authorized",
+                case,
+                actor,
+                outcome="denied",
+                detail={"attempted": what},
+            )
+            raise NotAuthorized(
+                "Only billing operators (BILLING_OPERATORS) can do that; nothing was changed."
+            )
+
+    def classify(self, case_id: str, bucket: Bucket, actor: str) -> Case:
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, f"classify:{bucket}")
+        self.store.update_case(
+            case_id, bucket=bucket.value, bucket_by=actor, status=CaseStatus.CLASSIFIED.value
+        )
+        self._audit(
+            "classified",
+            case,
+            actor,
+            outcome="ok",
+            detail={
+                "bucket": bucket.value,
+                "suggested": case.suggested_bucket.value if case.suggested_bucket else None,
+                "agrees_with_suggestion": case.suggested_bucket == bucket,
+            },
+        )
+        return self.case(case_id)
+
+    def reclassify(self, case_id: str, actor: str) -> Case:
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, "reclassify")
+        self.store.update_case(case_id, bucket=None, bucket_by=None, status=CaseStatus.OPEN.value)
+        self._audit(
+            "reclassify_requested",
+            case,
+            actor,
+            detail={"previous_bucket": case.bucket.value if case.bucket else None},
+        )
+        return self.case(case_id)
+
+    # --- choices that move no money ----------------------------------------------------------------
+    def resolve_without_change(self, case_id: str, kind: str, actor: str) -> ActionOutcome:
+        action = definition(kind)
+        if action.moves_money or action.interaction is not Interaction.RESOLVE:
+            raise ValueError(f"{kind} changes billing; it needs request + confirm")
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, str(kind))
+        self._close(case, actor, kind)
+        self._audit(
+            "resolved_without_change",
+            case,
+            actor,
+            outcome="success",
+            detail={"kind": str(kind), "bucket": case.bucket.value if case.bucket else None},
+        )
+        return ActionOutcome(kind=kind, case_id=case_id, actor=actor)
+
+    def _close(self, case: Case, actor: str, kind: str) -> None:
+        if not self.store.close_case(case.id, actor=actor, resolution=str(kind)):
+            self.open_case(case.id)  # raises with who handled it
+            raise ActionAlreadyTaken("This case was already handled.")
+        self._record_gaps(case, kind)
+
+    def _record_gaps(self, case: Case, kind: str) -> None:
+        if case.bucket is not None:
+            self.store.record_gap(case.id, case.bucket.gap)
+        if gap := definition(kind).product_gap:
+            self.store.record_gap(case.id, gap)
+
+    def portal_link(self, case_id: str, actor: str) -> PortalCheck:
+        """A portal session when the portal can do what the bucket needs; otherwise the gap, recorded."""
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, "portal_link")
+        config = portal_configuration(self.gateway.list_portal_configurations())
+        missing = missing_portal_features(case.bucket, config)
+        if missing:
+            gaps = portal_gaps(missing)
+            for gap in gaps:
+                self.store.record_gap(case_id, gap)
+            self._audit(
+                "portal_gap",
+                case,
+                actor,
+                stripe_ids=[config.id] if config else [],
+                outcome="blocked",
+                detail={"missing": missing, "gaps": gaps},
+            )
+            return PortalCheck(
+                configuration_id=config.id if config else None, missing_features=missing, gaps=gaps
+            )
+        session = self.gateway.create_portal_session(case.customer_id)
+        self._close(case, actor, ActionKind.PORTAL_LINK)
+        # The URL logs the customer in: it goes to the operator only, never into the audit log.
+        self._audit(
+            "portal_session_created",
+            case,
+            actor,
+            stripe_ids=[session.id] + ([config.id] if config else []),
+            stripe_request_id=session.stripe_request_id,
+            outcome="success",
+            detail={"bucket": case.bucket.value if case.bucket else None},
+        )
+        outcome = ActionOutcome(
+            kind=ActionKind.PORTAL_LINK, case_id=case_id, actor=actor, results={"portal": session}
+        )
+        return PortalCheck(configuration_id=config.id if config else None, outcome=outcome)

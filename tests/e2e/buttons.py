@@ -1,0 +1,31 @@
+"""Every button id the end-to-end tests click or fuzz, under the names they had before each action's button id
+moved into its definition (billing/action_kinds/): the fixed buttons from messages.ids, the actions' from the
+registry. tests/unit/test_action_registry.py keeps this list equal to what the bot registers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from billing.action_kinds import button_id
+from billing.action_models import ActionKind
+from messages.ids import ActionId as FixedButtons
+
+
+class ActionId(StrEnum):
+    CLASSIFY = FixedButtons.CLASSIFY.value
+    OPEN_CANDIDATE = FixedButtons.OPEN_CANDIDATE.value
+    RETRY_LOOKUP = FixedButtons.RETRY_LOOKUP.value
+    OPEN_DASHBOARD = FixedButtons.OPEN_DASHBOARD.value
+    RECLASSIFY = FixedButtons.RECLASSIFY.value
+    ADD_WORDS = FixedButtons.ADD_WORDS.value
+    CONFIRM = FixedButtons.CONFIRM.value
+    BACK = FixedButtons.BACK.value
+    INVESTIGATE = FixedButtons.INVESTIGATE.value
+    CANCEL_DUPLICATE = button_id(ActionKind.CANCEL_AND_REFUND)
+    CANCEL_AT_PERIOD_END = button_id(ActionKind.CANCEL_AT_PERIOD_END)
+    REFUND_CHARGE = button_id(ActionKind.REFUND)
+    RETRY_PAYMENT = button_id(ActionKind.RETRY_PAYMENT)
+    PORTAL_LINK = button_id(ActionKind.PORTAL_LINK)
+    EXPLAIN_BILLING = button_id(ActionKind.EXPLAIN_BILLING)
+    KEEP_BOTH = button_id(ActionKind.KEEP_BOTH)
+    NO_ACTION = button_id(ActionKind.NO_ACTION)
