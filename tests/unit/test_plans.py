@@ -76,7 +76,11 @@ def test_upgrades_and_team_seat_confusion() -> None:
 def test_only_active_subscriptions_are_listed_and_upgrades_from_30_days_of_events() -> None:
     gateway = account()
     collect_plan_mix(gateway, now=NOW)
-    assert gateway.calls == [("events", ("customer.subscription.updated",)), ("subscriptions", "active")]
+    assert gateway.calls == [
+        ("events", ("customer.subscription.updated",)),
+        ("events", ("customer.subscription.deleted",)),
+        ("subscriptions", "active"),
+    ]
 
 
 def test_bars_and_seat_buckets() -> None:
