@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from billing.digest_events import FailedInvoice, failed_invoice_from_event, subscription_from_event
+from billing.digest_events import FailedInvoice, failed_invoice_from_event
 from billing.digest_models import RECURRING_SECTIONS, Digest, DigestTotals, RiskRow, RiskSection
 from billing.digest_spill import SubscriptionSpill
 from billing.models import (
@@ -124,13 +124,16 @@ class DigestBuilder:
         if customer_id:
             self._names.setdefault(customer_id, None)
 
-    def add_churn(self, subscription: Subscription) -> None:
+    def add_churn(self, subscription: Subscription, customer: Customer | None = None) -> None:
         """An ended subscription; whether it is churn or a switch is known once live ones are seen."""
         ended = ended_at(subscription)
         if ended is not None and not self.since - SWITCH_WINDOW <= ended <= self.now:
             return
         self._ended.append(subscription)
-        self._names.setdefault(subscription.customer_id, None)
+        if customer is not None:
+            self._names[subscription.customer_id] = customer
+        else:
+            self._names.setdefault(subscription.customer_id, None)
         self._successors.setdefault(subscription.customer_id, [])
 
     def _within(self, moment: datetime | None) -> bool:
@@ -362,12 +365,13 @@ def collect_digest(
     for dispute in gateway.iter_disputes(created_gte=now - DISPUTE_LOOKBACK):
         if dispute.is_open:
             builder.add_dispute(dispute, dispute.customer_id)
-    # From a switch window before `since`: a cancellation then may pair with a new subscription since.
-    for event in gateway.iter_events(
-        types=["customer.subscription.deleted"], created_gte=since - SWITCH_WINDOW
+    # Ended subscriptions with their customer expanded, so churned rows are named. A subscription's
+    # period never ends before the subscription does, so this bound keeps every one ended since a
+    # switch window before `since` (a cancellation then may pair with a new subscription since).
+    for ended, customer in gateway.iter_subscriptions(
+        status="canceled", current_period_end_gte=since - SWITCH_WINDOW
     ):
-        if churned := subscription_from_event(event):
-            builder.add_churn(churned)
+        builder.add_churn(ended, customer)
     with SubscriptionSpill() as spill:
         for count, (subscription, customer) in enumerate(
             stream_subscriptions(gateway, now=now, since=since), 1

@@ -89,8 +89,14 @@ class BillingGateway(Protocol):
 
     # --- account-wide listing for the digest and plan mix: 100 a page, never a request per customer
     def iter_subscriptions(
-        self, *, status: str = "all", created_gte: datetime | None = None
-    ) -> Iterator[tuple[Subscription, Customer]]: ...
+        self,
+        *,
+        status: str = "all",
+        created_gte: datetime | None = None,
+        current_period_end_gte: datetime | None = None,
+    ) -> Iterator[tuple[Subscription, Customer]]:
+        """`current_period_end_gte` is Stripe's filter on the subscription's earliest item period end."""
+        ...
 
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...
 

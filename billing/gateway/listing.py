@@ -44,7 +44,11 @@ if TYPE_CHECKING:
 
 class AccountListing(GatewayBase):
     def iter_subscriptions(
-        self, *, status: str = "all", created_gte: datetime | None = None
+        self,
+        *,
+        status: str = "all",
+        created_gte: datetime | None = None,
+        current_period_end_gte: datetime | None = None,
     ) -> Iterator[tuple[Subscription, Customer]]:
         params: SubscriptionListParams = {
             "status": cast(Any, status),
@@ -53,6 +57,8 @@ class AccountListing(GatewayBase):
         }
         if created_gte is not None:
             params["created"] = {"gte": int(created_gte.timestamp())}
+        if current_period_end_gte is not None:
+            params["current_period_end"] = {"gte": int(current_period_end_gte.timestamp())}
         batch: list[stripe.Subscription] = []
         for subscription in self._paginate("/v1/subscriptions", params, stripe.Subscription):
             batch.append(subscription)

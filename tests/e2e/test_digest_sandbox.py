@@ -168,8 +168,8 @@ def test_every_risk_state_reached_through_the_api_lands_in_its_section_ranked_wi
     assert (dispute.customer_name, dispute.at_stake) == ("Dana", Money(amount=2000, currency="usd"))
     assert section(RiskSection.DUPLICATE) == [("Dora", second)]
     assert digest.section(RiskSection.DUPLICATE)[0].detail == f"duplicates {first}"
-    # Churned customers have no live subscription left to list, so their rows carry IDs, not names.
-    assert [row.object_id for row in digest.section(RiskSection.CHURNED)] == [carl, kumi]
+    # Churned customers are named: the listing of ended subscriptions expands their customer.
+    assert section(RiskSection.CHURNED) == [("Carl", carl), ("Kumi", kumi)]
     assert [row.detail for row in digest.section(RiskSection.CHURNED)] == [
         "switched_service · cancellation_requested · “found a cheaper tool”",
         "cancellation_requested",
@@ -225,7 +225,11 @@ def test_a_monthly_cancelled_then_yearly_three_days_later_is_a_switch_and_an_upg
         "Sam",
         "switched from $12.00/mo monthly to $120.00/yr yearly",
     )
-    assert (churned[carl].switch, churned[carl].detail) == (False, "cancellation_requested")
+    assert (churned[carl].switch, churned[carl].customer_name, churned[carl].detail) == (
+        False,
+        "Carl",
+        "cancellation_requested",
+    )
     # Only Carl's $12.00/mo is lost.
     assert digest.totals.churned == {"usd": Money(amount=1200, currency="usd")}
 

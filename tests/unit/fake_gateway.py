@@ -277,12 +277,20 @@ class FakeGateway:
         return list(self.portal_configurations)
 
     def iter_subscriptions(
-        self, *, status: str = "all", created_gte: datetime | None = None
+        self,
+        *,
+        status: str = "all",
+        created_gte: datetime | None = None,
+        current_period_end_gte: datetime | None = None,
     ) -> Iterator[tuple[Subscription, Customer]]:
         self._record("iter_subscriptions", (status, created_gte))
         for records in self.records.values():
             for sub in records.subscriptions:
-                if (status == "all" or sub.status == status) and _since(sub.created, created_gte):
+                if (
+                    (status == "all" or sub.status == status)
+                    and _since(sub.created, created_gte)
+                    and _ends_since(sub, current_period_end_gte)
+                ):
                     yield sub, records.customer
 
     def iter_invoices(
@@ -327,6 +335,11 @@ def _find(items: list[Any], object_id: str) -> Any:
         if item.id == object_id:
             return item
     raise ObjectNotFound(object_id)
+
+
+def _ends_since(subscription: Subscription, gte: datetime | None) -> bool:
+    ends = subscription.current_period_end
+    return gte is None or (ends is not None and ends >= gte)
 
 
 def _since(created: datetime, created_gte: datetime | None) -> bool:

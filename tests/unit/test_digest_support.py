@@ -151,13 +151,20 @@ class FakeGateway(BaseFakeGateway):
         self.invoices = invoices or []
 
     def iter_subscriptions(
-        self, *, status: str = "all", created_gte: datetime | None = None
+        self,
+        *,
+        status: str = "all",
+        created_gte: datetime | None = None,
+        current_period_end_gte: datetime | None = None,
     ) -> Iterator[tuple[Subscription, Customer]]:
         self.calls.append(("subscriptions", status))
         for sub, cust in self.subscriptions:
             if status not in ("all", sub.status):
                 continue
             if created_gte is not None and sub.created < created_gte:
+                continue
+            ends = sub.current_period_end
+            if current_period_end_gte is not None and (ends is None or ends < current_period_end_gte):
                 continue
             yield sub, cust
 
