@@ -81,6 +81,7 @@ class PlanMixBuilder:
                     at=new.created,
                     from_price=monthly[0].id,
                     to_price=yearly[0].id,
+                    replaced_subscription_id=old.id,
                 ),
             )
 

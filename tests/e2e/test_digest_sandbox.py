@@ -234,6 +234,7 @@ def test_a_monthly_cancelled_then_yearly_three_days_later_is_a_switch_and_an_upg
     assert digest.totals.churned == {"usd": Money(amount=1200, currency="usd")}
 
     mix = collect_plan_mix(gateway, now=at)
-    assert [(u.customer_id, u.subscription_id, u.from_price, u.to_price) for u in mix.upgrades] == [
-        (sam, sam_yearly, monthly.id, yearly.id)
-    ]
+    assert [
+        (u.customer_id, u.subscription_id, u.from_price, u.to_price, u.replaced_subscription_id)
+        for u in mix.upgrades
+    ] == [(sam, sam_yearly, monthly.id, yearly.id, sam_monthly)]
