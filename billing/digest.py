@@ -365,12 +365,9 @@ def collect_digest(
     for dispute in gateway.iter_disputes(created_gte=now - DISPUTE_LOOKBACK):
         if dispute.is_open:
             builder.add_dispute(dispute, dispute.customer_id)
-    # Ended subscriptions with their customer expanded, so churned rows are named. A subscription's
-    # period never ends before the subscription does, so this bound keeps every one ended since a
-    # switch window before `since` (a cancellation then may pair with a new subscription since).
-    for ended, customer in gateway.iter_subscriptions(
-        status="canceled", current_period_end_gte=since - SWITCH_WINDOW
-    ):
+    # Ended subscriptions with their customer expanded, so churned rows are named; from a switch window
+    # before `since`, as a cancellation then may pair with a new subscription since.
+    for ended, customer in gateway.iter_ended_subscriptions(ended_gte=since - SWITCH_WINDOW):
         builder.add_churn(ended, customer)
     with SubscriptionSpill() as spill:
         for count, (subscription, customer) in enumerate(

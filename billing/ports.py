@@ -89,13 +89,14 @@ class BillingGateway(Protocol):
 
     # --- account-wide listing for the digest and plan mix: 100 a page, never a request per customer
     def iter_subscriptions(
-        self,
-        *,
-        status: str = "all",
-        created_gte: datetime | None = None,
-        current_period_end_gte: datetime | None = None,
-    ) -> Iterator[tuple[Subscription, Customer]]:
-        """`current_period_end_gte` is Stripe's filter on the subscription's earliest item period end."""
+        self, *, status: str = "all", created_gte: datetime | None = None
+    ) -> Iterator[tuple[Subscription, Customer]]: ...
+
+    def iter_ended_subscriptions(
+        self, *, ended_gte: datetime
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        """Cancelled subscriptions, customer expanded (None if deleted): every one ended since `ended_gte`,
+        and possibly some that ended earlier."""
         ...
 
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...

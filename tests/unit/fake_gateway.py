@@ -277,20 +277,21 @@ class FakeGateway:
         return list(self.portal_configurations)
 
     def iter_subscriptions(
-        self,
-        *,
-        status: str = "all",
-        created_gte: datetime | None = None,
-        current_period_end_gte: datetime | None = None,
+        self, *, status: str = "all", created_gte: datetime | None = None
     ) -> Iterator[tuple[Subscription, Customer]]:
         self._record("iter_subscriptions", (status, created_gte))
         for records in self.records.values():
             for sub in records.subscriptions:
-                if (
-                    (status == "all" or sub.status == status)
-                    and _since(sub.created, created_gte)
-                    and _ends_since(sub, current_period_end_gte)
-                ):
+                if (status == "all" or sub.status == status) and _since(sub.created, created_gte):
+                    yield sub, records.customer
+
+    def iter_ended_subscriptions(
+        self, *, ended_gte: datetime
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        self._record("iter_ended_subscriptions", ended_gte)
+        for records in self.records.values():
+            for sub in records.subscriptions:
+                if sub.status == "canceled" and _ends_since(sub, ended_gte):
                     yield sub, records.customer
 
     def iter_invoices(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from billing.digest import collect_digest
+from billing.digest import DigestBuilder, collect_digest
 from billing.digest_models import DigestTotals, RiskSection
 from billing.models import Dispute
 from billing.money import Money
@@ -166,7 +166,7 @@ def test_listing_is_by_status_with_created_bounds_and_no_request_per_dispute() -
     assert gateway.calls == [
         ("events", ("invoice.payment_failed",)),
         ("disputes", None),
-        ("subscriptions", "canceled"),
+        ("ended subscriptions", None),
         ("subscriptions", "active"),
         ("subscriptions", "trialing"),
         ("subscriptions", "past_due"),
@@ -275,3 +275,16 @@ def test_the_default_duplicate_rule_is_the_cards() -> None:
     digest = collect_digest(FakeGateway(subs), now=NOW, since=NOW - timedelta(days=1))
     assert ids(digest, RiskSection.DUPLICATE) == ["sub_j2"]
     assert digest.section(RiskSection.DUPLICATE)[0].detail == "duplicates sub_j1"
+
+
+def test_a_deleted_customers_ended_subscription_is_still_churn_by_id() -> None:
+    builder = DigestBuilder(now=NOW, since=NOW - timedelta(days=1), duplicate_rule=same_product_rule)
+    builder.add_churn(
+        subscription("sub_x", "cus_gone", status="canceled", ended_at=NOW - timedelta(hours=1)), None
+    )
+    [row] = builder.build().section(RiskSection.CHURNED)
+    assert (row.customer_id, row.customer_name, row.at_stake) == (
+        "cus_gone",
+        None,
+        Money(amount=2000, currency="usd"),
+    )

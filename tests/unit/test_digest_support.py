@@ -151,11 +151,7 @@ class FakeGateway(BaseFakeGateway):
         self.invoices = invoices or []
 
     def iter_subscriptions(
-        self,
-        *,
-        status: str = "all",
-        created_gte: datetime | None = None,
-        current_period_end_gte: datetime | None = None,
+        self, *, status: str = "all", created_gte: datetime | None = None
     ) -> Iterator[tuple[Subscription, Customer]]:
         self.calls.append(("subscriptions", status))
         for sub, cust in self.subscriptions:
@@ -163,10 +159,16 @@ class FakeGateway(BaseFakeGateway):
                 continue
             if created_gte is not None and sub.created < created_gte:
                 continue
-            ends = sub.current_period_end
-            if current_period_end_gte is not None and (ends is None or ends < current_period_end_gte):
-                continue
             yield sub, cust
+
+    def iter_ended_subscriptions(
+        self, *, ended_gte: datetime
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        self.calls.append(("ended subscriptions", None))
+        for sub, cust in self.subscriptions:
+            ends = sub.current_period_end
+            if sub.status == "canceled" and ends is not None and ends >= ended_gte:
+                yield sub, cust
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]:
         self.calls.append(("events", tuple(types)))
