@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing.errors import PreconditionFailed
-from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Subscription
+from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Subscription, oldest_first
 from billing.snapshot import CustomerSnapshot
 
 
@@ -12,12 +12,21 @@ def live_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
 
 
 def newer_duplicate(snapshot: CustomerSnapshot) -> Subscription | None:
-    """The newest live subscription that shares a product with an older live one."""
-    live = sorted(live_subscriptions(snapshot), key=lambda sub: (sub.created, sub.id))
+    """The newest live subscription that shares a product and billing interval with an older live one, in
+    Stripe's creation order (same second: Stripe's list order). A monthly and a yearly of one product are an
+    overlap, never a duplicate to cancel here."""
+    live = oldest_first(live_subscriptions(snapshot))
     for index in range(len(live) - 1, 0, -1):
-        if any(older.product_ids & live[index].product_ids for older in live[:index]):
+        if any(_same_plan(older, live[index]) for older in live[:index]):
             return live[index]
     return None
+
+
+def _same_plan(older: Subscription, newer: Subscription) -> bool:
+    def intervals(sub: Subscription) -> set[tuple[str | None, int]]:
+        return {(item.price.interval, item.price.interval_count) for item in sub.items}
+
+    return bool(older.product_ids & newer.product_ids) and intervals(older) == intervals(newer)
 
 
 def cancellable_subscription(snapshot: CustomerSnapshot) -> Subscription | None:

@@ -20,18 +20,37 @@ def test_two_single_seat_subscriptions_minutes_apart_are_duplicates_newer_last()
     assert len(found) == 1
     assert found[0].kind == AnomalyKind.DUPLICATE_SUBSCRIPTIONS
     assert found[0].object_ids == ["sub_Old00001", "sub_New00001"]
-    assert found[0].summary == "2 live Pro subscriptions, each for 1 seat, created 2 minutes apart"
+    assert found[0].summary == (
+        "2 live Pro subscriptions, each for 1 seat, created 2 minutes apart:"
+        " original sub_Old00001 with no card on file; duplicate sub_New00001 with no card on file"
+    )
 
 
-def test_same_product_different_price_within_a_week_is_a_duplicate() -> None:
+def test_same_second_subscriptions_take_stripes_list_order_not_their_ids() -> None:
+    # Stripe lists newest first: sub_A… came second although both carry the same `created` second.
+    newer = subscription("sub_AAAA0001", created=T0).model_copy(update={"list_position": 0})
+    older = subscription("sub_ZZZZ0001", created=T0).model_copy(update={"list_position": 1})
+    for listed in ([newer, older], [older, newer]):
+        [found] = find_anomalies(records(subscriptions=listed), now=NOW)
+        assert found.object_ids == ["sub_ZZZZ0001", "sub_AAAA0001"]
+        assert "created in the same second: original sub_ZZZZ0001" in found.summary
+
+
+def test_same_product_monthly_and_yearly_within_a_week_are_an_overlap_not_a_duplicate() -> None:
     monthly = subscription("sub_Mon00001", created=T0)
     yearly = subscription(
         "sub_Yea00001",
         created=T0 + timedelta(days=3),
         item_price=price("price_Year0001", unit_amount=20000, interval="year"),
     )
-    found = find_anomalies(records(subscriptions=[monthly, yearly]), now=NOW)
-    assert kinds(found) == [AnomalyKind.DUPLICATE_SUBSCRIPTIONS]
+    found = find_anomalies(records(subscriptions=[yearly, monthly]), now=NOW)
+    assert kinds(found) == [AnomalyKind.OVERLAPPING_PLANS]
+    assert found[0].object_ids == ["sub_Mon00001", "sub_Yea00001"]
+    assert found[0].summary == (
+        "Pro on two billing periods, created 3 days apart: sub_Mon00001 monthly with no card on file,"
+        " then sub_Yea00001 yearly with no card on file. An overlap, usually a switch of plan, not a"
+        " duplicate: the operator chooses which one ends"
+    )
 
 
 def test_multi_seat_subscription_is_not_a_duplicate() -> None:
