@@ -290,6 +290,8 @@ class Dispute(Model):
     status: str
     reason: str | None = None
     created: datetime
+    # Stripe's `evidence_details.due_by`: the last moment to respond with evidence.
+    due_by: datetime | None = None
 
     @property
     def is_open(self) -> bool:

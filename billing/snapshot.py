@@ -280,7 +280,12 @@ def open_dispute_anomalies(records: BillingRecords) -> list[Anomaly]:
             continue
         amount = format_money(dispute.amount, dispute.currency)
         reason = (dispute.reason or "no reason").replace("_", " ")
-        summary = f"Open dispute for {amount} ({reason}), status {dispute.status.replace('_', ' ')}"
+        summary = (
+            f"Open dispute for {amount} ({reason}), status {dispute.status.replace('_', ' ')}"
+            + (f", respond by {_day(dispute.due_by)}" if dispute.due_by else "")
+            + f". No refund while disputed: respond in the Stripe Dashboard,"
+            f" {dashboard_url(dispute.id, livemode=records.customer.livemode)}"
+        )
         ids = [dispute.id, *([dispute.charge_id] if dispute.charge_id else [])]
         anomalies.append(Anomaly(kind=AnomalyKind.OPEN_DISPUTE, summary=summary, object_ids=ids))
     return anomalies + unlisted_dispute_anomalies(records)

@@ -39,8 +39,21 @@ def open_invoice(snapshot: CustomerSnapshot) -> Invoice | None:
     return max(candidates, key=lambda inv: inv.created, default=None)
 
 
+def refuse_if_disputed(charge: Charge) -> None:
+    if charge.disputed:
+        raise PreconditionFailed(
+            f"{charge.id} is disputed, so it is not refunded: Stripe refuses refunding a chargeback. "
+            "Respond to the dispute in the Stripe Dashboard (the card has its respond-by date and link)."
+        )
+
+
+def _offers_refund(charge: Charge) -> bool:
+    # A disputed charge is answered in the dispute: Stripe refuses refunding a chargeback.
+    return charge.refundable_amount > 0 and not charge.disputed
+
+
 def latest_refundable_charge(snapshot: CustomerSnapshot) -> Charge | None:
-    candidates = [charge for charge in snapshot.records.charges if charge.refundable_amount > 0]
+    candidates = [charge for charge in snapshot.records.charges if _offers_refund(charge)]
     return max(candidates, key=lambda charge: charge.created, default=None)
 
 
@@ -53,7 +66,7 @@ def charge_for_subscription(snapshot: CustomerSnapshot, subscription_id: str) ->
     ]
     for invoice in sorted(paid, key=lambda inv: inv.created, reverse=True):
         for charge in snapshot.records.charges:
-            if charge.payment_intent_id in invoice.payment_intent_ids and charge.refundable_amount > 0:
+            if charge.payment_intent_id in invoice.payment_intent_ids and _offers_refund(charge):
                 return charge
     return None
 
@@ -71,6 +84,8 @@ def live_subscription(snapshot: CustomerSnapshot, subscription_id: str) -> Subsc
 
 def refundable_charge(snapshot: CustomerSnapshot, charge_id: str) -> Charge:
     for charge in snapshot.records.charges:
+        if charge.id == charge_id:
+            refuse_if_disputed(charge)
         if charge.id == charge_id and charge.refundable_amount > 0:
             return charge
     raise PreconditionFailed(f"{charge_id} is not a refundable charge of this customer.")

@@ -12,9 +12,12 @@ import pytest
 import stripe
 
 from billing.clock import FixedClock
+from billing.gateway import StripeGateway
+from billing.models import BillingRecords, Charge, Customer
 from billing.sandbox import SandboxServer
 from tests.e2e.buttons import ActionId
 from tests.e2e.test_actions_slack import (
+    answers,
     bot_for,
     button_texts,
     charge_of,
@@ -23,6 +26,7 @@ from tests.e2e.test_actions_slack import (
     look_up,
     refunds,
     stripe_writes,
+    submit_refund,
 )
 
 REPETITIONS = 20
@@ -121,3 +125,60 @@ def test_monthly_and_yearly_of_one_product_are_an_overlap_and_the_yearly_is_neve
         options = classify(bot, "switcher@example.com", "duplicate")
         assert "Cancel duplicate now + refund" not in button_texts(options)
     assert stripe_writes(demo_sandbox)[-1].startswith("POST /v1/subscriptions")  # the bot wrote nothing
+
+
+def test_a_disputed_charge_is_offered_no_refund_and_the_respond_by_date_is_on_card_and_handoff(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, tmp_path: Path, clock: FixedClock
+) -> None:
+    [dispute] = demo_stripe_client.v1.disputes.list().data
+    assert dispute.evidence_details is not None and dispute.evidence_details.due_by is not None
+    due_by = datetime.fromtimestamp(dispute.evidence_details.due_by, UTC).strftime("%Y-%m-%d")
+    link = f"https://dashboard.stripe.com/test/disputes/{dispute.id}"
+    with bot_for(demo_sandbox, tmp_path / "bot.db", clock) as bot:
+        card = look_up(bot, "dana@example.com")
+        text = str(card.args["blocks"])
+        assert f"Open dispute for $20.00 (fraudulent), status needs response, respond by {due_by}" in text
+        assert link in text
+        options = click_and_wait(bot, card, ActionId.CLASSIFY, bucket="product_failure")
+        assert "Refund charge…" not in button_texts(options)
+        assert button_texts(options) == ["Cancel at period end", "No action", "Reclassify"]
+        click_and_wait(bot, options, ActionId.NO_ACTION)
+        [handoff] = bot.standin.wait_for("chat.postMessage", count=2)[1:]
+    handoff_text = handoff.args["text"]
+    billing_state = handoff_text.split("BILLING STATE\n")[1].split("\n\n")[0]
+    assert f"status needs response, respond by {due_by}" in billing_state
+    assert link in billing_state
+    assert not refunds(demo_stripe_client, "dana@example.com")
+
+
+class MissesDisputes(StripeGateway):
+    """The real gateway, but blind to disputes (as if Stripe's dispute landed after the bot read the charge):
+    the refund reaches Stripe, which refuses it."""
+
+    def __init__(self, sandbox: SandboxServer) -> None:
+        super().__init__(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
+
+    def load_billing_records(self, customer: Customer) -> BillingRecords:
+        records = super().load_billing_records(customer)
+        charges = [charge.model_copy(update={"disputed": False}) for charge in records.charges]
+        return records.model_copy(update={"charges": charges, "disputes": []})
+
+    def get_charge(self, charge_id: str) -> Charge:
+        return super().get_charge(charge_id).model_copy(update={"disputed": False})
+
+
+def test_stripe_refusing_a_refund_of_a_charged_back_charge_is_said_as_final_never_retry(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, tmp_path: Path, clock: FixedClock
+) -> None:
+    gateway = MissesDisputes(demo_sandbox)
+    with bot_for(demo_sandbox, tmp_path / "bot.db", clock, gateway=gateway) as bot:
+        prompt = submit_refund(bot, classify(bot, "dana@example.com", "product_failure"), "20.00")
+        demo_sandbox.clear_log()
+        assert bot.click(prompt, ActionId.CONFIRM).status_code == 200
+        bot.wait_idle()
+        told = answers(bot)
+    assert stripe_writes(demo_sandbox) == ["POST /v1/refunds"]  # sent once, refused
+    assert not refunds(demo_stripe_client, "dana@example.com")
+    [refusal] = [text for text in told if "charged back" in text]
+    assert "retrying cannot change that" in refusal
+    assert not any("Confirm again" in text for text in told), told

@@ -134,6 +134,7 @@ def test_open_dispute_is_flagged_and_closed_one_is_not() -> None:
             status=status,
             reason="product_not_received",
             created=T0,
+            due_by=T0 + timedelta(days=7),
         )
 
     found = find_anomalies(
@@ -141,7 +142,11 @@ def test_open_dispute_is_flagged_and_closed_one_is_not() -> None:
     )
     assert kinds(found) == [AnomalyKind.OPEN_DISPUTE]
     assert found[0].object_ids == ["dp_Open0001", "ch_Disp0001"]
-    assert found[0].summary == "Open dispute for $20.00 (product not received), status needs response"
+    assert found[0].summary == (
+        f"Open dispute for $20.00 (product not received), status needs response, respond by"
+        f" {(T0 + timedelta(days=7)):%Y-%m-%d}. No refund while disputed: respond in the Stripe Dashboard,"
+        " https://dashboard.stripe.com/test/disputes/dp_Open0001"
+    )
 
 
 def test_disputed_charge_without_a_listed_dispute_is_still_flagged() -> None:
