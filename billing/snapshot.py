@@ -119,6 +119,9 @@ def find_anomalies(records: BillingRecords, *, now: datetime) -> list[Anomaly]:
         *duplicate_subscription_anomalies(
             records.subscriptions, default_card=records.customer.default_payment_method
         ),
+        *overlapping_plan_anomalies(
+            records.subscriptions, default_card=records.customer.default_payment_method
+        ),
         *status_anomalies,
         *failed_payment_anomalies(records, already_flagged=status_anomalies),
         *open_dispute_anomalies(records),
@@ -132,7 +135,7 @@ def duplicate_subscription_anomalies(
     subscriptions: list[Subscription], *, default_card: CardSummary | None = None
 ) -> list[Anomaly]:
     """Single-seat subscriptions of one plan bought close together, oldest (the original) first, in Stripe's
-    creation order; then monthly and yearly of one product bought close together, said as an overlap."""
+    creation order. (The digest's duplicate section uses this rule too.)"""
     groups: list[list[Subscription]] = []
     single_seats = [sub for sub in subscriptions if sub.is_live and sub.quantity == 1]
     for sub in oldest_first(single_seats):
@@ -141,8 +144,7 @@ def duplicate_subscription_anomalies(
             groups.append([sub])
         else:
             group.append(sub)
-    duplicates = [_duplicate_anomaly(group, default_card) for group in groups if len(group) > 1]
-    return duplicates + _overlap_anomalies(oldest_first(single_seats), default_card)
+    return [_duplicate_anomaly(group, default_card) for group in groups if len(group) > 1]
 
 
 def _duplicates(newer: Subscription, older: Subscription) -> bool:
@@ -165,7 +167,11 @@ def _overlaps(newer: Subscription, older: Subscription) -> bool:
     return bool(newer.product_ids & older.product_ids) and _intervals(newer) != _intervals(older) and close
 
 
-def _overlap_anomalies(oldest: list[Subscription], default_card: CardSummary | None) -> list[Anomaly]:
+def overlapping_plan_anomalies(
+    subscriptions: list[Subscription], *, default_card: CardSummary | None = None
+) -> list[Anomaly]:
+    """A monthly and a yearly of one product bought close together: usually a switch, never a duplicate."""
+    oldest = oldest_first([sub for sub in subscriptions if sub.is_live and sub.quantity == 1])
     anomalies = []
     for index, newer in enumerate(oldest):
         for older in oldest[:index]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from billing.models import Anomaly, AnomalyKind, Bucket, Dispute, Refund
-from billing.snapshot import build_snapshot, find_anomalies
+from billing.snapshot import build_snapshot, duplicate_subscription_anomalies, find_anomalies
 from tests.unit.fake_gateway import T0, card, charge, customer, invoice, price, records, subscription
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -45,6 +45,7 @@ def test_same_product_monthly_and_yearly_within_a_week_are_an_overlap_not_a_dupl
     )
     found = find_anomalies(records(subscriptions=[yearly, monthly]), now=NOW)
     assert kinds(found) == [AnomalyKind.OVERLAPPING_PLANS]
+    assert duplicate_subscription_anomalies([yearly, monthly]) == []  # nor in the digest's duplicates
     assert found[0].object_ids == ["sub_Mon00001", "sub_Yea00001"]
     assert found[0].summary == (
         "Pro on two billing periods, created 3 days apart: sub_Mon00001 monthly with no card on file,"
