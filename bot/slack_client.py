@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -76,10 +77,10 @@ class RateLimitRetry(_Waits, RateLimitErrorRetryHandler):
         self._wait(state, wait + random.random() * 0.25)
 
 
-class ServerErrorRetry(_Waits, ServerErrorRetryHandler):
-    def __init__(self, *, sleep: Sleep, max_retry_count: int = RETRIES) -> None:
-        super().__init__(max_retry_count=max_retry_count, interval_calculator=_BACKOFF)
-        self.sleep = sleep
+class _BackoffWaits(_Waits):
+    """Mixin: exponential backoff between attempts (server errors, dropped connections)."""
+
+    interval_calculator: RetryIntervalCalculator
 
     def prepare_for_next_attempt(
         self,
@@ -92,20 +93,16 @@ class ServerErrorRetry(_Waits, ServerErrorRetryHandler):
         self._wait(state, self.interval_calculator.calculate_sleep_duration(state.current_attempt))
 
 
-class ConnectionErrorRetry(_Waits, ConnectionErrorRetryHandler):
+class ServerErrorRetry(_BackoffWaits, ServerErrorRetryHandler):
     def __init__(self, *, sleep: Sleep, max_retry_count: int = RETRIES) -> None:
         super().__init__(max_retry_count=max_retry_count, interval_calculator=_BACKOFF)
         self.sleep = sleep
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        self._wait(state, self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+
+class ConnectionErrorRetry(_BackoffWaits, ConnectionErrorRetryHandler):
+    def __init__(self, *, sleep: Sleep, max_retry_count: int = RETRIES) -> None:
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=_BACKOFF)
+        self.sleep = sleep
 
 
 def retry_handlers(sleep: Sleep = time.sleep) -> list[RetryHandler]:
