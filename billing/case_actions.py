@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from billing.action_kinds import definition
 from billing.action_kinds.portal_link import missing_portal_features, portal_configuration, portal_gaps
+from billing.action_kinds.targets import refuse_if_disputed
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
@@ -85,6 +86,7 @@ class CaseActions:
         charge = self.gateway.get_charge(charge_id)
         if charge.customer_id != case.customer_id:
             raise PreconditionFailed(f"{charge_id} is not a charge of this customer.")
+        refuse_if_disputed(charge)
         if charge.refundable_amount <= 0:
             raise PreconditionFailed(f"{charge_id} has nothing left to refund.")
         return charge

@@ -85,6 +85,16 @@ class PreconditionFailed(BillingError):
     """Stripe's state changed since the action was planned; nothing was done."""
 
 
+class StripeRefusedFinal(PreconditionFailed):
+    """Stripe refused a write for a reason no retry can change (e.g. the charge has been charged back)."""
+
+    def __init__(self, detail: str, code: str | None = None, request_id: str | None = None) -> None:
+        super().__init__(f"Stripe refused, and retrying cannot change that: {detail}")
+        self.detail = detail
+        self.code = code
+        self.request_id = request_id
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed. The message is one line naming the variable."""
 

@@ -153,6 +153,10 @@ class Subscription(WriteResult):
     discount_percent_off: float = 0.0
     discount_amount_off: int = 0
     test_clock: str | None = None
+    # Where Stripe listed it among the customer's subscriptions, newest first (0 = newest). `created` is
+    # whole seconds, so a double-clicked checkout gives two subscriptions one `created`: this position,
+    # Stripe's own creation order, tells them apart. None when the object was not read from a list.
+    list_position: int | None = None
 
     @property
     def is_live(self) -> bool:
@@ -190,6 +194,16 @@ class Subscription(WriteResult):
             monthly -= Fraction(self.discount_amount_off) * self.items[0].price.monthly_fraction()
         monthly *= Fraction(100 - Fraction(str(self.discount_percent_off)), 100)
         return Money(amount=max(0, round(monthly)), currency=self.currency)
+
+
+def oldest_first(subscriptions: list[Subscription]) -> list[Subscription]:
+    """Stripe's creation order, oldest first: by `created`, then (same second) by Stripe's list position,
+    never by ID (IDs are random). Without a position, the order given is taken as Stripe's (newest first)."""
+    positions = {
+        sub.id: sub.list_position if sub.list_position is not None else index
+        for index, sub in enumerate(subscriptions)
+    }
+    return sorted(subscriptions, key=lambda sub: (sub.created, -positions[sub.id]))
 
 
 InvoiceStatus = Literal["draft", "open", "paid", "uncollectible", "void"]
@@ -276,6 +290,8 @@ class Dispute(Model):
     status: str
     reason: str | None = None
     created: datetime
+    # Stripe's `evidence_details.due_by`: the last moment to respond with evidence.
+    due_by: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -361,6 +377,9 @@ BUCKET_GAPS: dict[Bucket, str] = {
 
 class AnomalyKind(StrEnum):
     DUPLICATE_SUBSCRIPTIONS = "duplicate_subscriptions"
+    OVERLAPPING_PLANS = (
+        "overlapping_plans"  # one product, monthly and yearly: usually a switch, not a duplicate
+    )
     PAST_DUE = "past_due"
     UNPAID = "unpaid"
     INCOMPLETE = "incomplete"

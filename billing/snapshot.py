@@ -19,6 +19,7 @@ from billing.models import (
     Model,
     PortalConfiguration,
     Subscription,
+    oldest_first,
 )
 from billing.money import format_money
 
@@ -115,7 +116,12 @@ def find_anomalies(records: BillingRecords, *, now: datetime) -> list[Anomaly]:
     """Most urgent first: money taken twice, money not collected, money contested, then notices."""
     status_anomalies = subscription_status_anomalies(records)
     return [
-        *duplicate_subscription_anomalies(records.subscriptions),
+        *duplicate_subscription_anomalies(
+            records.subscriptions, default_card=records.customer.default_payment_method
+        ),
+        *overlapping_plan_anomalies(
+            records.subscriptions, default_card=records.customer.default_payment_method
+        ),
         *status_anomalies,
         *failed_payment_anomalies(records, already_flagged=status_anomalies),
         *open_dispute_anomalies(records),
@@ -125,22 +131,65 @@ def find_anomalies(records: BillingRecords, *, now: datetime) -> list[Anomaly]:
     ]
 
 
-def duplicate_subscription_anomalies(subscriptions: list[Subscription]) -> list[Anomaly]:
+def duplicate_subscription_anomalies(
+    subscriptions: list[Subscription], *, default_card: CardSummary | None = None
+) -> list[Anomaly]:
+    """Single-seat subscriptions of one plan bought close together, oldest (the original) first, in Stripe's
+    creation order. (The digest's duplicate section uses this rule too.)"""
     groups: list[list[Subscription]] = []
     single_seats = [sub for sub in subscriptions if sub.is_live and sub.quantity == 1]
-    for sub in sorted(single_seats, key=lambda sub: sub.created):
+    for sub in oldest_first(single_seats):
         group = next((group for group in groups if any(_duplicates(sub, other) for other in group)), None)
         if group is None:
             groups.append([sub])
         else:
             group.append(sub)
-    return [_duplicate_anomaly(group) for group in groups if len(group) > 1]
+    return [_duplicate_anomaly(group, default_card) for group in groups if len(group) > 1]
 
 
 def _duplicates(newer: Subscription, older: Subscription) -> bool:
-    same_plan = bool(newer.price_ids & older.price_ids or newer.product_ids & older.product_ids)
+    same_plan = bool(newer.price_ids & older.price_ids or _same_product_and_interval(newer, older))
     close = abs(newer.created - older.created) <= DUPLICATE_WINDOW
     return same_plan and close and _same_payer(newer.default_payment_method, older.default_payment_method)
+
+
+def _intervals(sub: Subscription) -> frozenset[tuple[str | None, int]]:
+    return frozenset((item.price.interval, item.price.interval_count) for item in sub.items)
+
+
+def _same_product_and_interval(newer: Subscription, older: Subscription) -> bool:
+    return bool(newer.product_ids & older.product_ids) and _intervals(newer) == _intervals(older)
+
+
+def _overlaps(newer: Subscription, older: Subscription) -> bool:
+    """One product on two billing intervals (a monthly and a yearly) bought close together."""
+    close = abs(newer.created - older.created) <= DUPLICATE_WINDOW
+    return bool(newer.product_ids & older.product_ids) and _intervals(newer) != _intervals(older) and close
+
+
+def overlapping_plan_anomalies(
+    subscriptions: list[Subscription], *, default_card: CardSummary | None = None
+) -> list[Anomaly]:
+    """A monthly and a yearly of one product bought close together: usually a switch, never a duplicate."""
+    oldest = oldest_first([sub for sub in subscriptions if sub.is_live and sub.quantity == 1])
+    anomalies = []
+    for index, newer in enumerate(oldest):
+        for older in oldest[:index]:
+            if not _overlaps(newer, older):
+                continue
+            summary = (
+                f"{plan_name(older)} on two billing periods, created {_duration(newer.created - older.created)}"
+                f" apart: {_paid_by(older, default_card, interval=True)}, then"
+                f" {_paid_by(newer, default_card, interval=True)}."
+                " An overlap, usually a switch of plan, not a duplicate: the operator chooses which one ends"
+            )
+            anomalies.append(
+                Anomaly(kind=AnomalyKind.OVERLAPPING_PLANS, summary=summary, object_ids=[older.id, newer.id])
+            )
+    return anomalies
+
+
+_EVERY = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
 
 
 def _same_payer(card: CardSummary | None, other: CardSummary | None) -> bool:
@@ -148,15 +197,24 @@ def _same_payer(card: CardSummary | None, other: CardSummary | None) -> bool:
     return card is None or other is None or card == other
 
 
-def _duplicate_anomaly(group: list[Subscription]) -> Anomaly:
+def _duplicate_anomaly(group: list[Subscription], default_card: CardSummary | None) -> Anomaly:
     gap = group[-1].created - group[0].created
+    when = f"{_duration(gap)} apart" if gap else "in the same second"
+    duplicates = ", ".join(_paid_by(sub, default_card) for sub in group[1:])
     summary = (
-        f"{len(group)} live {plan_name(group[0])} subscriptions, each for 1 seat,"
-        f" created {_duration(gap)} apart"
+        f"{len(group)} live {plan_name(group[0])} subscriptions, each for 1 seat, created {when}:"
+        f" original {_paid_by(group[0], default_card)}; duplicate {duplicates}"
     )
     return Anomaly(
         kind=AnomalyKind.DUPLICATE_SUBSCRIPTIONS, summary=summary, object_ids=[sub.id for sub in group]
     )
+
+
+def _paid_by(sub: Subscription, default_card: CardSummary | None, *, interval: bool = False) -> str:
+    card = sub.default_payment_method or default_card
+    intervals = {_EVERY.get(item.price.interval or "", "") for item in sub.items}
+    every = f" {intervals.pop()}".rstrip() if interval and len(intervals) == 1 else ""
+    return f"{sub.id}{every} " + (f"paid by {card.short_label()}" if card else "with no card on file")
 
 
 def subscription_status_anomalies(records: BillingRecords) -> list[Anomaly]:
@@ -228,7 +286,12 @@ def open_dispute_anomalies(records: BillingRecords) -> list[Anomaly]:
             continue
         amount = format_money(dispute.amount, dispute.currency)
         reason = (dispute.reason or "no reason").replace("_", " ")
-        summary = f"Open dispute for {amount} ({reason}), status {dispute.status.replace('_', ' ')}"
+        summary = (
+            f"Open dispute for {amount} ({reason}), status {dispute.status.replace('_', ' ')}"
+            + (f", respond by {_day(dispute.due_by)}" if dispute.due_by else "")
+            + f". No refund while disputed: respond in the Stripe Dashboard,"
+            f" {dashboard_url(dispute.id, livemode=records.customer.livemode)}"
+        )
         ids = [dispute.id, *([dispute.charge_id] if dispute.charge_id else [])]
         anomalies.append(Anomaly(kind=AnomalyKind.OPEN_DISPUTE, summary=summary, object_ids=ids))
     return anomalies + unlisted_dispute_anomalies(records)

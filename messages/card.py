@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from billing.classify import Suggestion
-from billing.models import Anomaly, AnomalyKind, Bucket, Charge, Invoice, Price, Subscription
+from billing.models import Anomaly, AnomalyKind, Bucket, Charge, Invoice, Price, Subscription, oldest_first
 from billing.money import format_money
 from billing.snapshot import CustomerCandidate, CustomerSnapshot, LookupResult, dashboard_url
 from messages.format import (
@@ -135,12 +135,12 @@ def _provenance_text(snapshot: CustomerSnapshot, case_id: str | None) -> str:
 
 
 def _subscriptions_text(snapshot: CustomerSnapshot) -> str:
-    duplicates = _duplicate_ids(snapshot.anomalies)
-    subscriptions = sorted(snapshot.records.subscriptions, key=lambda sub: sub.created, reverse=True)
+    roles = _pair_roles(snapshot.anomalies)
+    subscriptions = oldest_first(snapshot.records.subscriptions)[::-1]
     current = [sub for sub in subscriptions if sub.status != "canceled"]
     ended = [sub for sub in subscriptions if sub.status == "canceled"]
     lines = ["*BILLING STATE*", "*Subscriptions*"]
-    lines += [_subscription_line(sub, sub.id in duplicates) for sub in current[:MAX_SUBSCRIPTIONS]]
+    lines += [_subscription_line(sub, roles.get(sub.id)) for sub in current[:MAX_SUBSCRIPTIONS]]
     if not current:
         lines.append("No active subscriptions.")
     if ended:
@@ -152,7 +152,7 @@ def _subscriptions_text(snapshot: CustomerSnapshot) -> str:
     return "\n".join(lines)
 
 
-def _subscription_line(sub: Subscription, is_duplicate: bool) -> str:
+def _subscription_line(sub: Subscription, role: str | None) -> str:
     period_end = sub.current_period_end
     parts = [
         f"• {code(sub.id)} *{escape(_plan_name(sub))}* × {sub.quantity}",
@@ -165,7 +165,7 @@ def _subscription_line(sub: Subscription, is_duplicate: bool) -> str:
     elif sub.cancel_at_period_end:
         parts.append("cancels at period end")
     line = " — ".join(parts)
-    return line + " :warning: *duplicate*" if is_duplicate else line
+    return f"{line} {role}" if role else line
 
 
 def _canceled_line(sub: Subscription) -> str:
@@ -266,13 +266,18 @@ def _anomalies_text(anomalies: Sequence[Anomaly]) -> str:
     return "\n".join(lines)
 
 
-def _duplicate_ids(anomalies: Sequence[Anomaly]) -> set[str]:
-    return {
-        object_id
-        for anomaly in anomalies
-        if anomaly.kind == AnomalyKind.DUPLICATE_SUBSCRIPTIONS
-        for object_id in anomaly.object_ids
-    }
+def _pair_roles(anomalies: Sequence[Anomaly]) -> dict[str, str]:
+    """Each subscription's role in a duplicate group (oldest first: the original) or an overlap."""
+    roles: dict[str, str] = {}
+    for anomaly in anomalies:
+        if anomaly.kind == AnomalyKind.DUPLICATE_SUBSCRIPTIONS:
+            original, *duplicates = anomaly.object_ids
+            roles.setdefault(original, "*original*")
+            roles.update(dict.fromkeys(duplicates, ":warning: *duplicate*"))
+        elif anomaly.kind == AnomalyKind.OVERLAPPING_PLANS:
+            for object_id in anomaly.object_ids:
+                roles.setdefault(object_id, ":warning: *overlap*")
+    return roles
 
 
 def _suggestion_text(snapshot: CustomerSnapshot) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing.action_kinds.targets import refuse_if_disputed
 from billing.action_models import PendingAction, Step
 from billing.errors import PreconditionFailed
 from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Refund, Subscription
@@ -40,6 +41,7 @@ def verify_charge(
 ) -> None:
     if charge.customer_id is not None and charge.customer_id != customer_id:
         raise PreconditionFailed(f"{charge.id} no longer belongs to this customer; nothing was changed.")
+    refuse_if_disputed(charge)
     if amount > charge.refundable_amount:
         already = format_money(charge.amount_refunded, charge.currency)
         raise PreconditionFailed(

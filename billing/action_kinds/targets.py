@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing.errors import PreconditionFailed
-from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Subscription
+from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Subscription, oldest_first
 from billing.snapshot import CustomerSnapshot
 
 
@@ -12,12 +12,21 @@ def live_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
 
 
 def newer_duplicate(snapshot: CustomerSnapshot) -> Subscription | None:
-    """The newest live subscription that shares a product with an older live one."""
-    live = sorted(live_subscriptions(snapshot), key=lambda sub: (sub.created, sub.id))
+    """The newest live subscription that shares a product and billing interval with an older live one, in
+    Stripe's creation order (same second: Stripe's list order). A monthly and a yearly of one product are an
+    overlap, never a duplicate to cancel here."""
+    live = oldest_first(live_subscriptions(snapshot))
     for index in range(len(live) - 1, 0, -1):
-        if any(older.product_ids & live[index].product_ids for older in live[:index]):
+        if any(_same_plan(older, live[index]) for older in live[:index]):
             return live[index]
     return None
+
+
+def _same_plan(older: Subscription, newer: Subscription) -> bool:
+    def intervals(sub: Subscription) -> set[tuple[str | None, int]]:
+        return {(item.price.interval, item.price.interval_count) for item in sub.items}
+
+    return bool(older.product_ids & newer.product_ids) and intervals(older) == intervals(newer)
 
 
 def cancellable_subscription(snapshot: CustomerSnapshot) -> Subscription | None:
@@ -30,8 +39,21 @@ def open_invoice(snapshot: CustomerSnapshot) -> Invoice | None:
     return max(candidates, key=lambda inv: inv.created, default=None)
 
 
+def refuse_if_disputed(charge: Charge) -> None:
+    if charge.disputed:
+        raise PreconditionFailed(
+            f"{charge.id} is disputed, so it is not refunded: Stripe refuses refunding a chargeback. "
+            "Respond to the dispute in the Stripe Dashboard (the card has its respond-by date and link)."
+        )
+
+
+def _offers_refund(charge: Charge) -> bool:
+    # A disputed charge is answered in the dispute: Stripe refuses refunding a chargeback.
+    return charge.refundable_amount > 0 and not charge.disputed
+
+
 def latest_refundable_charge(snapshot: CustomerSnapshot) -> Charge | None:
-    candidates = [charge for charge in snapshot.records.charges if charge.refundable_amount > 0]
+    candidates = [charge for charge in snapshot.records.charges if _offers_refund(charge)]
     return max(candidates, key=lambda charge: charge.created, default=None)
 
 
@@ -44,7 +66,7 @@ def charge_for_subscription(snapshot: CustomerSnapshot, subscription_id: str) ->
     ]
     for invoice in sorted(paid, key=lambda inv: inv.created, reverse=True):
         for charge in snapshot.records.charges:
-            if charge.payment_intent_id in invoice.payment_intent_ids and charge.refundable_amount > 0:
+            if charge.payment_intent_id in invoice.payment_intent_ids and _offers_refund(charge):
                 return charge
     return None
 
@@ -62,6 +84,8 @@ def live_subscription(snapshot: CustomerSnapshot, subscription_id: str) -> Subsc
 
 def refundable_charge(snapshot: CustomerSnapshot, charge_id: str) -> Charge:
     for charge in snapshot.records.charges:
+        if charge.id == charge_id:
+            refuse_if_disputed(charge)
         if charge.id == charge_id and charge.refundable_amount > 0:
             return charge
     raise PreconditionFailed(f"{charge_id} is not a refundable charge of this customer.")

@@ -32,6 +32,7 @@ from billing.models import (
     CardSummary,
     PortalConfiguration,
     Subscription,
+    oldest_first,
 )
 
 # State evidence, on the cue scale.
@@ -201,10 +202,7 @@ class StateReading:
 
     def _same_product_pairs(self, tally: Tally, intent_seats: bool) -> None:
         # Oldest first; within one second, Stripe's own list order (newest first) breaks the tie, never IDs.
-        listed = {sub.id: index for index, sub in enumerate(self.records.subscriptions)}
-        singles = sorted(
-            (sub for sub in self.live if sub.quantity == 1), key=lambda sub: (sub.created, -listed[sub.id])
-        )
+        singles = oldest_first([sub for sub in self.live if sub.quantity == 1])
         for index, newer in enumerate(singles):
             for older in singles[:index]:
                 if not _same_plan(newer, older):

@@ -19,6 +19,7 @@ from billing.errors import (
     ObjectNotFound,
     StripeKeyRejected,
     StripeRefused,
+    StripeRefusedFinal,
     StripeUnavailable,
     StripeUnreachable,
 )
@@ -64,6 +65,8 @@ LISTED_SUBSCRIPTION_EXPAND = [
 ]
 # Disputes name a charge; expanding it brings the customer ID in the same page.
 DISPUTE_EXPAND = ["data.charge"]
+# Refusals about the object's state, which a retry of the same request cannot change.
+FINAL_REFUSALS = frozenset({"charge_disputed", "charge_already_refunded"})
 REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
 # Event payloads are kept as plain dicts; these keys can hold payment-method details we never keep.
 _SECRET = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9*]+")
@@ -256,6 +259,8 @@ def _translate(error: stripe.StripeError, *, object_id: str | None, write: bool)
         return StripeKeyRejected("Stripe rejected the API key (check STRIPE_API_KEY)", request_id)
     if isinstance(error, stripe.CardError):
         return StripeRefused(detail, error.code, request_id)
+    if write and isinstance(error, stripe.InvalidRequestError) and error.code in FINAL_REFUSALS:
+        return StripeRefusedFinal(detail, error.code, request_id)
     if write and isinstance(
         error, stripe.InvalidRequestError | stripe.PermissionError | stripe.IdempotencyError
     ):

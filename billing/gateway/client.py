@@ -174,7 +174,10 @@ class StripeGateway(AccountListing):
         charge_list = [_to_charge(charge) for charge in charge_page.data]
         return BillingRecords(
             customer=customer,
-            subscriptions=[_to_subscription(sub, product_names) for sub in subscription_page.data],
+            subscriptions=[
+                _to_subscription(sub, product_names).model_copy(update={"list_position": position})
+                for position, sub in enumerate(subscription_page.data)
+            ],
             invoices=[_to_invoice(invoice) for invoice in invoice_page.data],
             charges=charge_list,
             refunds=[_to_refund(refund) for charge in charge_page.data for refund in _charge_refunds(charge)],

@@ -256,6 +256,7 @@ def _to_dispute(dispute: stripe.Dispute) -> Dispute:
         status=dispute.status,
         reason=dispute.reason,
         created=_at(dispute.created),
+        due_by=_at_or_none(dispute.evidence_details.due_by) if dispute.evidence_details else None,
     )
 
 

@@ -88,7 +88,9 @@ def test_jane_gets_one_card_naming_both_duplicates_and_suggesting_duplicate(
     first, second = subscription_ids(gateway, "jane@example.com")[:2]
     card = blocks_text(post)
     assert f"`{first}`" in card and f"`{second}`" in card
-    assert card.count(":warning: *duplicate*") == 2
+    # Stripe lists newest first: the older subscription is the original, the newer the duplicate.
+    assert card.count(":warning: *duplicate*") == 1 and card.count("*original*") == 1
+    assert f"original {second} paid by Visa •••• 4242; duplicate {first} paid by Visa •••• 4242" in card
     assert "*SUGGESTED:* Duplicate personal subscription" in card
     assert post.args["channel"] == BILLING_CHANNEL
 

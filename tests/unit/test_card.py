@@ -165,7 +165,7 @@ FULL_CARD = [
     {"type": "divider"},
     {
         "text": {
-            "text": "*BILLING STATE*\n*Subscriptions*\n• `sub_second` *Pro* × 1 — $20.00 / month — active — cancels at period end 2025-03-13 :warning: *duplicate*\n• `sub_first` *Pro* × 1 — $20.00 / month — active — renews 2025-03-12 :warning: *duplicate*",
+            "text": "*BILLING STATE*\n*Subscriptions*\n• `sub_second` *Pro* × 1 — $20.00 / month — active — cancels at period end 2025-03-13 :warning: *duplicate*\n• `sub_first` *Pro* × 1 — $20.00 / month — active — renews 2025-03-12 *original*",
             "type": "mrkdwn",
         },
         "type": "section",

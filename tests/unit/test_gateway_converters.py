@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -110,6 +111,8 @@ def test_disputes_are_kept_when_their_charge_belongs_to_the_customer() -> None:
     kept = gateway._disputes_of("cus_Jane0001", {"ch_Listed01"}, [mine_expanded, mine_listed, theirs])
     assert [d.id for d in kept] == ["dp_Mine0001", "dp_Mine0002"]
     assert kept[0].charge_id == "ch_1PgafuB7WZ01zgkWXYmPNZs8"
+    # Stripe's fixture: evidence_details.due_by is the respond-by moment.
+    assert kept[0].due_by == datetime.fromtimestamp(fixture("dispute")["evidence_details"]["due_by"], UTC)
 
 
 def test_portal_configuration_features() -> None:

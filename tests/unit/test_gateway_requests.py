@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
+from billing.errors import ObjectNotFound, StripeRefused, StripeRefusedFinal, StripeUnavailable
 from billing.gateway import STRIPE_API_VERSION, StripeGateway
 from billing.models import Customer
 from tests.unit.test_gateway_fakes import FakeStripeHTTP, Handler, SentRequest, error, fixture, page
@@ -196,6 +196,24 @@ def test_declined_card_on_a_write_is_refused_with_code_and_request_id() -> None:
         "Your card was declined.",
         "card_declined",
         "req_fake123",
+    )
+
+
+def test_refund_of_a_charged_back_charge_is_a_final_refusal_not_a_retryable_one() -> None:
+    http = FakeStripeHTTP()
+    charged_back = error(
+        "invalid_request_error",
+        "Charge ch_1 has been charged back; cannot issue a refund.",
+        code="charge_disputed",
+    )
+    http.on("POST", "/v1/refunds", charged_back, status=400)
+    with pytest.raises(StripeRefusedFinal) as raised:
+        gateway_with(http).refund_charge(
+            "ch_1", amount=2000, reason="duplicate", metadata={}, idempotency_key="k"
+        )
+    assert not isinstance(raised.value, StripeRefused)
+    assert raised.value.message == (
+        "Stripe refused, and retrying cannot change that: Charge ch_1 has been charged back; cannot issue a refund."
     )
 
 

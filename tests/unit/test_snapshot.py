@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from billing.models import Anomaly, AnomalyKind, Bucket, Dispute, Refund
-from billing.snapshot import build_snapshot, find_anomalies
+from billing.snapshot import build_snapshot, duplicate_subscription_anomalies, find_anomalies
 from tests.unit.fake_gateway import T0, card, charge, customer, invoice, price, records, subscription
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -20,18 +20,38 @@ def test_two_single_seat_subscriptions_minutes_apart_are_duplicates_newer_last()
     assert len(found) == 1
     assert found[0].kind == AnomalyKind.DUPLICATE_SUBSCRIPTIONS
     assert found[0].object_ids == ["sub_Old00001", "sub_New00001"]
-    assert found[0].summary == "2 live Pro subscriptions, each for 1 seat, created 2 minutes apart"
+    assert found[0].summary == (
+        "2 live Pro subscriptions, each for 1 seat, created 2 minutes apart:"
+        " original sub_Old00001 with no card on file; duplicate sub_New00001 with no card on file"
+    )
 
 
-def test_same_product_different_price_within_a_week_is_a_duplicate() -> None:
+def test_same_second_subscriptions_take_stripes_list_order_not_their_ids() -> None:
+    # Stripe lists newest first: sub_A… came second although both carry the same `created` second.
+    newer = subscription("sub_AAAA0001", created=T0).model_copy(update={"list_position": 0})
+    older = subscription("sub_ZZZZ0001", created=T0).model_copy(update={"list_position": 1})
+    for listed in ([newer, older], [older, newer]):
+        [found] = find_anomalies(records(subscriptions=listed), now=NOW)
+        assert found.object_ids == ["sub_ZZZZ0001", "sub_AAAA0001"]
+        assert "created in the same second: original sub_ZZZZ0001" in found.summary
+
+
+def test_same_product_monthly_and_yearly_within_a_week_are_an_overlap_not_a_duplicate() -> None:
     monthly = subscription("sub_Mon00001", created=T0)
     yearly = subscription(
         "sub_Yea00001",
         created=T0 + timedelta(days=3),
         item_price=price("price_Year0001", unit_amount=20000, interval="year"),
     )
-    found = find_anomalies(records(subscriptions=[monthly, yearly]), now=NOW)
-    assert kinds(found) == [AnomalyKind.DUPLICATE_SUBSCRIPTIONS]
+    found = find_anomalies(records(subscriptions=[yearly, monthly]), now=NOW)
+    assert kinds(found) == [AnomalyKind.OVERLAPPING_PLANS]
+    assert duplicate_subscription_anomalies([yearly, monthly]) == []  # nor in the digest's duplicates
+    assert found[0].object_ids == ["sub_Mon00001", "sub_Yea00001"]
+    assert found[0].summary == (
+        "Pro on two billing periods, created 3 days apart: sub_Mon00001 monthly with no card on file,"
+        " then sub_Yea00001 yearly with no card on file. An overlap, usually a switch of plan, not a"
+        " duplicate: the operator chooses which one ends"
+    )
 
 
 def test_multi_seat_subscription_is_not_a_duplicate() -> None:
@@ -115,6 +135,7 @@ def test_open_dispute_is_flagged_and_closed_one_is_not() -> None:
             status=status,
             reason="product_not_received",
             created=T0,
+            due_by=T0 + timedelta(days=7),
         )
 
     found = find_anomalies(
@@ -122,7 +143,11 @@ def test_open_dispute_is_flagged_and_closed_one_is_not() -> None:
     )
     assert kinds(found) == [AnomalyKind.OPEN_DISPUTE]
     assert found[0].object_ids == ["dp_Open0001", "ch_Disp0001"]
-    assert found[0].summary == "Open dispute for $20.00 (product not received), status needs response"
+    assert found[0].summary == (
+        f"Open dispute for $20.00 (product not received), status needs response, respond by"
+        f" {(T0 + timedelta(days=7)):%Y-%m-%d}. No refund while disputed: respond in the Stripe Dashboard,"
+        " https://dashboard.stripe.com/test/disputes/dp_Open0001"
+    )
 
 
 def test_disputed_charge_without_a_listed_dispute_is_still_flagged() -> None:

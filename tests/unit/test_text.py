@@ -61,7 +61,7 @@ Matched on: email jane@example.com · As of 2026-11-20 12:00 UTC
 BILLING STATE
 Subscriptions
 • sub_New00001 Pro × 1 — $20.00 / month — active — renews 2026-12-01 ⚠️ duplicate
-• sub_Old00001 Pro × 1 — $20.00 / month — active — renews 2026-12-01 ⚠️ duplicate
+• sub_Old00001 Pro × 1 — $20.00 / month — active — renews 2026-12-01 original
 Canceled
 • sub_Gone0001 Pro — canceled — ended 2026-10-27
 
@@ -76,7 +76,7 @@ Payments
 Default payment method: Visa •••• 4242
 ────────────────────────────────────────
 ANOMALIES
-• ⚠️ 2 live Pro subscriptions, each for 1 seat, created 2 minutes apart (sub_Old00001, sub_New00001)
+• ⚠️ 2 live Pro subscriptions, each for 1 seat, created 2 minutes apart: original sub_Old00001 paid by Visa •••• 4242; duplicate sub_New00001 paid by Visa •••• 4242 (sub_Old00001, sub_New00001)
 • ⚠️ Already refunded $20.00 in full (payment of 2026-10-29) (ch_Refd0001, re_Full0001)
 
 SUGGESTED: Duplicate personal subscription (confidence 62%)
