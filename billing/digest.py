@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from billing.digest_events import FailedInvoice, failed_invoice_from_event, subscription_from_event
+from billing.digest_events import FailedInvoice, failed_invoice_from_event
 from billing.digest_models import RECURRING_SECTIONS, Digest, DigestTotals, RiskRow, RiskSection
 from billing.digest_spill import SubscriptionSpill
 from billing.models import (
@@ -22,6 +22,7 @@ from billing.models import (
 from billing.money import Money, totals_by_currency
 from billing.ports import BillingGateway
 from billing.snapshot import duplicate_subscription_anomalies
+from billing.switches import SWITCH_WINDOW, ended_at, successor, switch_text
 
 FAILED_RENEWAL_STATUSES = ("past_due", "unpaid")
 INCOMPLETE_STATUSES = ("incomplete", "incomplete_expired")
@@ -99,6 +100,8 @@ class DigestBuilder:
         self.rows: list[RiskRow] = []
         self._failed_invoices: dict[str, FailedInvoice] = {}  # by subscription (or invoice) id
         self._names: dict[str, Customer | None] = {}  # customers shown without a subscription row yet
+        self._ended: list[Subscription] = []  # ended since the last digest, or just before it (switches)
+        self._successors: dict[str, list[Subscription]] = {}  # live subscriptions of those customers
 
     # -- feeds ---------------------------------------------------------------------------------
     def add_failed_invoice(self, invoice: FailedInvoice) -> None:
@@ -121,25 +124,49 @@ class DigestBuilder:
         if customer_id:
             self._names.setdefault(customer_id, None)
 
-    def add_churn(self, subscription: Subscription) -> None:
-        ended = subscription.ended_at or subscription.canceled_at
-        if ended is not None and not self.since <= ended <= self.now:
+    def add_churn(self, subscription: Subscription, customer: Customer | None = None) -> None:
+        """An ended subscription; whether it is churn or a switch is known once live ones are seen."""
+        ended = ended_at(subscription)
+        if ended is not None and not self.since - SWITCH_WINDOW <= ended <= self.now:
             return
-        note = _cancellation_note(subscription) or "no reason given"
+        self._ended.append(subscription)
+        if customer is not None:
+            self._names[subscription.customer_id] = customer
+        else:
+            self._names.setdefault(subscription.customer_id, None)
+        self._successors.setdefault(subscription.customer_id, [])
+
+    def _within(self, moment: datetime | None) -> bool:
+        return moment is None or self.since <= moment <= self.now
+
+    def _churn_rows(self) -> None:
+        """Churn, or a switch reported once: when its later half (end or new start) is since the last digest."""
+        for subscription in self._ended:
+            ended = ended_at(subscription)
+            new = successor(subscription, self._successors.get(subscription.customer_id, []))
+            if new is not None and ended is not None:
+                if self._within(max(ended, new.created)):
+                    self._add_churned(subscription, switch_text(subscription, new), switch=True)
+            elif self._within(ended):
+                self._add_churned(subscription, _cancellation_note(subscription) or "no reason given")
+
+    def _add_churned(self, subscription: Subscription, detail: str, *, switch: bool = False) -> None:
         self._add(
             RiskSection.CHURNED,
             subscription.customer_id,
             None,
             object_id=subscription.id,
             at_stake=subscription.monthly_recurring_revenue(),
-            detail=note,
+            detail=detail,
+            switch=switch,
         )
-        self._names.setdefault(subscription.customer_id, None)
 
     def add_subscription(self, subscription: Subscription, customer: Customer) -> None:
         """One subscription of any status; only risky ones leave a trace."""
         if customer.id in self._names:
             self._names[customer.id] = customer
+        if subscription.is_live and customer.id in self._successors:
+            self._successors[customer.id].append(subscription)
         mrr = subscription.monthly_recurring_revenue()
         status = subscription.status
         failed = self._failed_invoices.pop(subscription.id, None)
@@ -226,6 +253,8 @@ class DigestBuilder:
         object_id: str,
         at_stake: Money,
         detail: str,
+        *,
+        switch: bool = False,
     ) -> None:
         self.rows.append(
             RiskRow(
@@ -237,6 +266,7 @@ class DigestBuilder:
                 at_stake=at_stake,
                 detail=detail,
                 dedupe_key=object_id,
+                switch=switch,
             )
         )
 
@@ -264,6 +294,7 @@ class DigestBuilder:
 
     def build(self, previous: DigestTotals | None = None) -> Digest:
         self._stray_invoice_rows()
+        self._churn_rows()
         key = rank_key(self.main_currency)
         rows = [self._with_names(row) for row in sorted(self.rows, key=lambda row: key(row))]
         ordered = [row for section in RiskSection for row in rows if row.section == section]
@@ -288,7 +319,9 @@ def digest_totals(rows: Iterable[RiskRow]) -> DigestTotals:
     at_risk = totals_by_currency(recurring)
     return DigestTotals(
         at_risk=at_risk,
-        churned=totals_by_currency(row.at_stake for row in rows if row.section == RiskSection.CHURNED),
+        churned=totals_by_currency(
+            row.at_stake for row in rows if row.section == RiskSection.CHURNED and not row.switch
+        ),
         disputed=totals_by_currency(row.at_stake for row in rows if row.section == RiskSection.OPEN_DISPUTE),
         customers=len({row.customer_id for row in rows if row.customer_id}),
     )
@@ -332,9 +365,10 @@ def collect_digest(
     for dispute in gateway.iter_disputes(created_gte=now - DISPUTE_LOOKBACK):
         if dispute.is_open:
             builder.add_dispute(dispute, dispute.customer_id)
-    for event in gateway.iter_events(types=["customer.subscription.deleted"], created_gte=since):
-        if churned := subscription_from_event(event):
-            builder.add_churn(churned)
+    # Ended subscriptions with their customer expanded, so churned rows are named; from a switch window
+    # before `since`, as a cancellation then may pair with a new subscription since.
+    for ended, customer in gateway.iter_ended_subscriptions(ended_gte=since - SWITCH_WINDOW):
+        builder.add_churn(ended, customer)
     with SubscriptionSpill() as spill:
         for count, (subscription, customer) in enumerate(
             stream_subscriptions(gateway, now=now, since=since), 1

@@ -35,7 +35,7 @@ SECTION_LABELS: dict[RiskSection, str] = {
     RiskSection.CARD_EXPIRING: "Cards expiring before the next renewal",
     RiskSection.OPEN_DISPUTE: "Open disputes",
     RiskSection.DUPLICATE: "Duplicate active subscriptions",
-    RiskSection.CHURNED: "Churned since the last digest",
+    RiskSection.CHURNED: "Churned or switched plans since the last digest",
 }
 
 # Rows in these sections are money that may still be saved; churned is already lost, disputes are one-off.
@@ -53,6 +53,8 @@ class RiskRow(Model):
     detail: str = ""
     # The same subscription in two sections is counted once in the totals.
     dedupe_key: str = ""
+    # A churned row that is a plan switch (a new subscription of the same product followed): not lost MRR.
+    switch: bool = False
 
 
 class DigestTotals(Model):

@@ -34,6 +34,8 @@ class Upgrade(Model):
     at: datetime
     from_price: str
     to_price: str
+    # Set when the customer cancelled a monthly subscription and started a yearly one (a switch).
+    replaced_subscription_id: str | None = None
 
 
 class SeatConfusion(Model):

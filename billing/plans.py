@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-from billing.digest_events import items_from_event
+from billing.digest_events import items_from_event, subscription_from_event
 from billing.digest_spill import SubscriptionSpill
 from billing.models import Customer, Event, Subscription
 from billing.money import Money, totals_by_currency
 from billing.plan_models import IntervalShare, PlanMix, PriceLine, SeatConfusion, Upgrade
 from billing.ports import BillingGateway
+from billing.switches import SWITCH_WINDOW, successor
 
 UPGRADE_WINDOW = timedelta(days=30)
 # Seat-quantity buckets: (label, lowest quantity in it).
@@ -56,10 +57,39 @@ class PlanMixBuilder:
         self._upgrades: dict[str, Upgrade] = {}
         self._confusion: list[SeatConfusion] = []
         self._count = 0
+        self._ended: list[Subscription] = []  # monthly subscriptions ended within the window
+        self._successors: dict[str, list[Subscription]] = {}
+
+    def add_ended(self, subscription: Subscription) -> None:
+        """A monthly subscription that ended: a yearly one of its product started close by is an upgrade."""
+        if any(item.price.interval == "month" for item in subscription.items):
+            self._ended.append(subscription)
+            self._successors.setdefault(subscription.customer_id, [])
+
+    def _switch_upgrades(self) -> None:
+        for old in self._ended:
+            new = successor(old, self._successors.get(old.customer_id, []))
+            yearly = [item.price for item in new.items if item.price.interval == "year"] if new else []
+            if new is None or not yearly or new.created < self.now - UPGRADE_WINDOW:
+                continue
+            monthly = [item.price for item in old.items if item.price.interval == "month"]
+            self._upgrades.setdefault(
+                new.id,
+                Upgrade(
+                    subscription_id=new.id,
+                    customer_id=new.customer_id,
+                    at=new.created,
+                    from_price=monthly[0].id,
+                    to_price=yearly[0].id,
+                    replaced_subscription_id=old.id,
+                ),
+            )
 
     def add_subscription(self, subscription: Subscription) -> None:
         if subscription.status != "active":
             return
+        if subscription.customer_id in self._successors:
+            self._successors[subscription.customer_id].append(subscription)
         self._count += 1
         self._seats[seat_bucket(subscription.quantity)] += 1
         for item, mrr in zip(subscription.items, item_mrr_shares(subscription), strict=True):
@@ -130,6 +160,7 @@ class PlanMixBuilder:
                 )
 
     def build(self) -> PlanMix:
+        self._switch_upgrades()
         prices = sorted(
             self._prices.values(), key=lambda line: (line.mrr.currency, -line.mrr.amount, line.price_id)
         )
@@ -153,6 +184,12 @@ def collect_plan_mix(
         types=["customer.subscription.updated"], created_gte=now - UPGRADE_WINDOW
     ):
         builder.add_update_event(event)
+    # A switch made by cancelling and subscribing again; its cancellation may precede the window a little.
+    for event in gateway.iter_events(
+        types=["customer.subscription.deleted"], created_gte=now - UPGRADE_WINDOW - SWITCH_WINDOW
+    ):
+        if ended := subscription_from_event(event):
+            builder.add_ended(ended)
     with SubscriptionSpill() as spill:
         for count, (subscription, customer) in enumerate(gateway.iter_subscriptions(status="active"), 1):
             builder.add_subscription(subscription)

@@ -92,6 +92,13 @@ class BillingGateway(Protocol):
         self, *, status: str = "all", created_gte: datetime | None = None
     ) -> Iterator[tuple[Subscription, Customer]]: ...
 
+    def iter_ended_subscriptions(
+        self, *, ended_gte: datetime
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        """Cancelled subscriptions, customer expanded (None if deleted): every one ended since `ended_gte`,
+        and possibly some that ended earlier."""
+        ...
+
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]: ...

@@ -53,6 +53,8 @@ def stake_text(row: RiskRow) -> str:
         return f"{row.at_stake} disputed"
     if row.object_id.startswith("in_"):
         return f"{row.at_stake} unpaid"
+    if row.section == RiskSection.CHURNED and row.switch:
+        return "plan switch"
     if row.section == RiskSection.CHURNED:
         return f"{row.at_stake}/mo lost"
     return f"{row.at_stake}/mo"

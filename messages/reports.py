@@ -86,6 +86,11 @@ def _upgrade_lines(mix: PlanMix) -> list[str]:
         [
             f"{upgrade.at:%Y-%m-%d} {upgrade.customer_id} {upgrade.subscription_id}: "
             f"{upgrade.from_price} → {upgrade.to_price}"
+            + (
+                f" (switched from {upgrade.replaced_subscription_id})"
+                if upgrade.replaced_subscription_id
+                else ""
+            )
             for upgrade in mix.upgrades
         ]
         or ["none"]

@@ -61,6 +61,37 @@ class AccountListing(GatewayBase):
                 batch = []
         yield from self._with_customers(batch)
 
+    def iter_ended_subscriptions(
+        self, *, ended_gte: datetime
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        # No `ended_at` filter exists; a subscription's period never ends before it does, so this bound
+        # keeps every one ended since `ended_gte` (and some that ended earlier, filtered by the caller).
+        params: SubscriptionListParams = {
+            "status": "canceled",
+            "limit": PAGE_SIZE,
+            "expand": LISTED_SUBSCRIPTION_EXPAND,
+            "current_period_end": {"gte": int(ended_gte.timestamp())},
+        }
+        batch: list[stripe.Subscription] = []
+        for subscription in self._paginate("/v1/subscriptions", params, stripe.Subscription):
+            batch.append(subscription)
+            if len(batch) == PAGE_SIZE:
+                yield from self._with_customers_if_kept(batch)
+                batch = []
+        yield from self._with_customers_if_kept(batch)
+
+    def _with_customers_if_kept(
+        self, subscriptions: list[stripe.Subscription]
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        """A deleted customer's subscriptions are still listed (Stripe keeps them), without the customer."""
+        product_names = self._names_for(subscriptions)
+        for subscription in subscriptions:
+            customer = subscription.customer
+            if isinstance(customer, str) or getattr(customer, "deleted", False):
+                yield _to_subscription(subscription, product_names), None
+            else:
+                yield _to_subscription(subscription, product_names), _to_customer(customer)
+
     def _with_customers(
         self, subscriptions: list[stripe.Subscription]
     ) -> Iterator[tuple[Subscription, Customer]]:

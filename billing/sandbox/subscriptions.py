@@ -346,7 +346,13 @@ def list_subscriptions(call: Call) -> Json:
             return False
         if price and price not in {item["price"] for item in items_of(state, subscription)}:
             return False
-        return range_matches(subscription["created"], params.get("created"), "created")
+        if not range_matches(subscription["created"], params.get("created"), "created"):
+            return False
+        # Stripe: "subscriptions whose minimum item current_period_end falls within the given date interval".
+        wanted_end = params.get("current_period_end")
+        return wanted_end is None or range_matches(
+            period_end(state, subscription), wanted_end, "current_period_end"
+        )
 
     among = state.related("subscription", "customer", customer) if customer else None
     return page_where(state, "subscription", keep, params, "/v1/subscriptions", among)
@@ -485,7 +491,15 @@ ROUTES = [
         "/v1/subscriptions",
         "SubscriptionListParams",
         list_subscriptions,
-        implements=(*PAGINATION, "customer", "price", "status", "test_clock", "created"),
+        implements=(
+            *PAGINATION,
+            "customer",
+            "price",
+            "status",
+            "test_clock",
+            "created",
+            "current_period_end",
+        ),
     ),
     route(
         "GET",

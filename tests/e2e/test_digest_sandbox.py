@@ -14,6 +14,7 @@ from billing.digest import collect_digest
 from billing.digest_models import RiskSection
 from billing.gateway import StripeGateway
 from billing.money import Money
+from billing.plans import collect_plan_mix
 from billing.sandbox import SandboxServer, running_sandbox
 
 DAY = 86400
@@ -167,8 +168,8 @@ def test_every_risk_state_reached_through_the_api_lands_in_its_section_ranked_wi
     assert (dispute.customer_name, dispute.at_stake) == ("Dana", Money(amount=2000, currency="usd"))
     assert section(RiskSection.DUPLICATE) == [("Dora", second)]
     assert digest.section(RiskSection.DUPLICATE)[0].detail == f"duplicates {first}"
-    # Churned customers have no live subscription left to list, so their rows carry IDs, not names.
-    assert [row.object_id for row in digest.section(RiskSection.CHURNED)] == [carl, kumi]
+    # Churned customers are named: the listing of ended subscriptions expands their customer.
+    assert section(RiskSection.CHURNED) == [("Carl", carl), ("Kumi", kumi)]
     assert [row.detail for row in digest.section(RiskSection.CHURNED)] == [
         "switched_service · cancellation_requested · “found a cheaper tool”",
         "cancellation_requested",
@@ -185,3 +186,55 @@ def test_every_risk_state_reached_through_the_api_lands_in_its_section_ranked_wi
     assert digest.totals.disputed == {"usd": Money(amount=20_00, currency="usd")}
     # Listing only: a handful of pages, never a request per customer or per dispute.
     assert gateway.request_count <= 12
+
+
+def test_a_monthly_cancelled_then_yearly_three_days_later_is_a_switch_and_an_upgrade_not_churn(
+    sandbox_client: tuple[SandboxServer, stripe.StripeClient],
+) -> None:
+    sandbox, client = sandbox_client
+    now = int(time.time())
+    account = Account(client, now)
+    monthly = account.price("usd", 1200, "month", "Team")
+    yearly = client.v1.prices.create(
+        params={"currency": "usd", "unit_amount": 12000, "recurring": {"interval": "year"},
+                "product": monthly.product}
+    )  # fmt: skip
+    # Sam subscribes monthly 20 days ago, cancels 3 days ago and starts yearly today.
+    clock = account.clock_at(-20 * DAY)
+    sam = account.customer("Sam", clock)
+    sam_monthly = account.subscribe(sam, monthly)
+    account.advance(clock, now - 3 * DAY)
+    client.v1.subscriptions.cancel(sam_monthly)
+    account.advance(clock, now)
+    sam_yearly = account.subscribe(sam, yearly)
+    # Carl cancels today and subscribes to nothing: churn.
+    churn_clock = account.clock_at(-10)
+    carl = account.subscribe(account.customer("Carl", churn_clock), monthly)
+    client.v1.subscriptions.cancel(carl)
+    account.advance(churn_clock, now)
+
+    gateway = StripeGateway(sandbox.api_key, api_base=sandbox.base_url)
+    at = datetime.fromtimestamp(now, UTC)
+    digest = collect_digest(gateway, now=at, since=None)
+
+    churned = {row.object_id: row for row in digest.section(RiskSection.CHURNED)}
+    assert set(churned) == {sam_monthly, carl}
+    switch = churned[sam_monthly]
+    assert (switch.switch, switch.customer_name, switch.detail) == (
+        True,
+        "Sam",
+        "switched from $12.00/mo monthly to $120.00/yr yearly",
+    )
+    assert (churned[carl].switch, churned[carl].customer_name, churned[carl].detail) == (
+        False,
+        "Carl",
+        "cancellation_requested",
+    )
+    # Only Carl's $12.00/mo is lost.
+    assert digest.totals.churned == {"usd": Money(amount=1200, currency="usd")}
+
+    mix = collect_plan_mix(gateway, now=at)
+    assert [
+        (u.customer_id, u.subscription_id, u.from_price, u.to_price, u.replaced_subscription_id)
+        for u in mix.upgrades
+    ] == [(sam, sam_yearly, monthly.id, yearly.id, sam_monthly)]

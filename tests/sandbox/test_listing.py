@@ -55,3 +55,31 @@ def test_an_object_created_after_a_listing_appears_in_the_next_one() -> None:
     older = create_customer(state, "older", shift=-600)
     newer = create_customer(state, "newer", shift=600)
     assert list_all(state) == [newer["id"], first["id"], older["id"]]
+
+
+def test_subscriptions_filter_on_their_earliest_item_period_end_even_once_cancelled() -> None:
+    state = State()
+    price = invoke(
+        state,
+        "POST",
+        "/v1/prices",
+        wire_params({"currency": "usd", "unit_amount": 1200, "recurring": {"interval": "month"},
+                     "product_data": {"name": "Team"}}),
+    )  # fmt: skip
+    customer = invoke(
+        state, "POST", "/v1/customers", wire_params({"name": "Sam", "payment_method": "pm_card_visa",
+                                                     "invoice_settings": {"default_payment_method": "pm_card_visa"}})
+    )  # fmt: skip
+    subscription = invoke(
+        state, "POST", "/v1/subscriptions",
+        wire_params({"customer": customer["id"], "items": [{"price": price["id"]}]}),
+    )  # fmt: skip
+    invoke(state, "DELETE", f"/v1/subscriptions/{subscription['id']}", wire_params({}))
+    period_end = subscription["items"]["data"][0]["current_period_end"]
+
+    def cancelled_ending(**bound: int) -> list[str]:
+        params = {"status": "canceled", "current_period_end": bound}
+        return [sub["id"] for sub in invoke(state, "GET", "/v1/subscriptions", wire_params(params))["data"]]
+
+    assert cancelled_ending(gte=period_end) == [subscription["id"]]
+    assert cancelled_ending(gt=period_end) == []

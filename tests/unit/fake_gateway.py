@@ -285,6 +285,15 @@ class FakeGateway:
                 if (status == "all" or sub.status == status) and _since(sub.created, created_gte):
                     yield sub, records.customer
 
+    def iter_ended_subscriptions(
+        self, *, ended_gte: datetime
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        self._record("iter_ended_subscriptions", ended_gte)
+        for records in self.records.values():
+            for sub in records.subscriptions:
+                if sub.status == "canceled" and _ends_since(sub, ended_gte):
+                    yield sub, records.customer
+
     def iter_invoices(
         self, *, status: str | None = None, created_gte: datetime | None = None
     ) -> Iterator[Invoice]:
@@ -327,6 +336,11 @@ def _find(items: list[Any], object_id: str) -> Any:
         if item.id == object_id:
             return item
     raise ObjectNotFound(object_id)
+
+
+def _ends_since(subscription: Subscription, gte: datetime | None) -> bool:
+    ends = subscription.current_period_end
+    return gte is None or (ends is not None and ends >= gte)
 
 
 def _since(created: datetime, created_gte: datetime | None) -> bool:

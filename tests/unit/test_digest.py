@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from billing.digest import collect_digest
+from billing.digest import DigestBuilder, collect_digest
 from billing.digest_models import DigestTotals, RiskSection
 from billing.models import Dispute
 from billing.money import Money
@@ -13,7 +13,6 @@ from tests.unit.test_digest_support import (
     customer,
     event,
     price,
-    raw_subscription,
     same_product_rule,
     subscription,
 )
@@ -32,7 +31,15 @@ def risky_account() -> FakeGateway:
         customer("cus_ines", "Ines"),
     )
     healthy = customer("cus_ok", "Olive", card=card())
-    churned_sub = subscription("sub_gone", "cus_bob", status="canceled", plan=ANNUAL)
+    churned_sub = subscription(
+        "sub_gone",
+        "cus_bob",
+        status="canceled",
+        plan=ANNUAL,
+        ended_at=NOW - timedelta(hours=5),
+        cancellation_reason="cancellation_requested",
+        cancellation_feedback="unused",
+    )
     subs = [
         (subscription("sub_ada", "cus_ada", status="past_due", quantity=5), ada),
         (subscription("sub_kenji", "cus_kenji", status="past_due", plan=YEN), kenji),
@@ -59,18 +66,9 @@ def risky_account() -> FakeGateway:
         ),
         (subscription("sub_ok", "cus_ok"), healthy),
         (subscription("sub_dana", "cus_dana"), dana),
+        (churned_sub, bob),
     ]
     events = [
-        event(
-            "evt_del",
-            "customer.subscription.deleted",
-            raw_subscription(
-                churned_sub,
-                ended_at=int((NOW - timedelta(hours=5)).timestamp()),
-                cancellation_details={"reason": "cancellation_requested", "feedback": "unused"},
-            ),
-            at=NOW - timedelta(hours=5),
-        ),
         event(
             "evt_fail",
             "invoice.payment_failed",
@@ -124,7 +122,7 @@ def test_rows_carry_customer_names_money_and_detail() -> None:
     leave = digest.section(RiskSection.SCHEDULED_CANCELLATION)[0]
     assert leave.detail == "ends 2026-04-04 · too_expensive · “<b>pricey</b>”"
     churn = digest.section(RiskSection.CHURNED)[0]
-    # The churned customer's name is found while streaming their other (unpaid) subscription.
+    # The churned customer's name comes with the listed ended subscription (customer expanded).
     assert (churn.customer_name, churn.at_stake.amount, churn.detail) == (
         "Bob",
         round(20000 / 12),
@@ -168,7 +166,7 @@ def test_listing_is_by_status_with_created_bounds_and_no_request_per_dispute() -
     assert gateway.calls == [
         ("events", ("invoice.payment_failed",)),
         ("disputes", None),
-        ("events", ("customer.subscription.deleted",)),
+        ("ended subscriptions", None),
         ("subscriptions", "active"),
         ("subscriptions", "trialing"),
         ("subscriptions", "past_due"),
@@ -213,14 +211,40 @@ def test_far_cancellations_trials_with_cards_and_valid_cards_are_not_risks() -> 
 
 
 def test_churn_before_the_last_digest_is_not_repeated() -> None:
-    old = subscription("sub_old", "cus_x", status="canceled")
-    stale = event(
-        "evt_old",
-        "customer.subscription.deleted",
-        raw_subscription(old, ended_at=int((NOW - timedelta(days=2)).timestamp())),
-        at=NOW - timedelta(hours=1),
+    old = subscription("sub_old", "cus_x", status="canceled", ended_at=NOW - timedelta(days=2))
+    assert build(FakeGateway([(old, customer("cus_x", "Xena"))])).quiet
+
+
+def test_a_cancellation_then_a_new_plan_of_the_product_within_days_is_a_switch_reported_once() -> None:
+    sam = customer("cus_sam", "Sam")
+    monthly = subscription(
+        "sub_month", "cus_sam", status="canceled", quantity=2, ended_at=NOW - timedelta(days=3)
     )
-    assert build(FakeGateway(events=[stale])).quiet
+    yearly = subscription("sub_year", "cus_sam", plan=ANNUAL, created=NOW - timedelta(hours=2))
+    digest = build(FakeGateway([(monthly, sam), (yearly, sam)]))
+    [row] = digest.section(RiskSection.CHURNED)
+    assert (row.object_id, row.customer_name, row.switch, row.detail) == (
+        "sub_month",
+        "Sam",
+        True,
+        "switched from $40.00/mo monthly (2 seats) to $200.00/yr yearly",
+    )
+    assert digest.totals.churned == {}
+    # The next day's digest does not repeat it.
+    next_day = collect_digest(
+        FakeGateway([(monthly, sam), (yearly, sam)]), now=NOW + timedelta(days=1), since=NOW
+    )
+    assert next_day.section(RiskSection.CHURNED) == []
+
+
+def test_a_new_subscription_of_another_product_leaves_the_churn_as_churn_named() -> None:
+    sam = customer("cus_sam", "Sam")
+    monthly = subscription("sub_month", "cus_sam", status="canceled", ended_at=NOW - timedelta(hours=3))
+    other = subscription("sub_other", "cus_sam", plan=price("price_b", product="prod_b"))
+    digest = build(FakeGateway([(monthly, sam), (other, sam)]))
+    [row] = digest.section(RiskSection.CHURNED)
+    assert (row.customer_name, row.switch, row.detail) == ("Sam", False, "no reason given")
+    assert digest.totals.churned == {"usd": Money(amount=2000, currency="usd")}
 
 
 def test_failed_invoice_without_a_live_subscription_is_listed_by_its_amount() -> None:
@@ -251,3 +275,16 @@ def test_the_default_duplicate_rule_is_the_cards() -> None:
     digest = collect_digest(FakeGateway(subs), now=NOW, since=NOW - timedelta(days=1))
     assert ids(digest, RiskSection.DUPLICATE) == ["sub_j2"]
     assert digest.section(RiskSection.DUPLICATE)[0].detail == "duplicates sub_j1"
+
+
+def test_a_deleted_customers_ended_subscription_is_still_churn_by_id() -> None:
+    builder = DigestBuilder(now=NOW, since=NOW - timedelta(days=1), duplicate_rule=same_product_rule)
+    builder.add_churn(
+        subscription("sub_x", "cus_gone", status="canceled", ended_at=NOW - timedelta(hours=1)), None
+    )
+    [row] = builder.build().section(RiskSection.CHURNED)
+    assert (row.customer_id, row.customer_name, row.at_stake) == (
+        "cus_gone",
+        None,
+        Money(amount=2000, currency="usd"),
+    )

@@ -21,6 +21,9 @@ def small_digest() -> Digest:
                 detail="past_due", dedupe_key="sub_k"),
         RiskRow(section=RiskSection.CHURNED, customer_id="cus_b", object_id="sub_b", at_stake=usd(1667),
                 detail="unused", dedupe_key="sub_b"),
+        RiskRow(section=RiskSection.CHURNED, customer_id="cus_s", customer_name="Sam", object_id="sub_s",
+                at_stake=usd(1200), detail="switched from $12.00/mo monthly to $120.00/yr yearly", switch=True,
+                dedupe_key="sub_s"),
     ]  # fmt: skip
     previous = DigestTotals(at_risk={"usd": usd(8000)})
     return Digest(generated_at=NOW, since=NOW, rows=rows, totals=digest_totals(rows), previous=previous)
@@ -47,7 +50,7 @@ def test_digest_blocks_exact_with_investigate_buttons_and_no_email_when_redacted
             "text": {
                 "type": "mrkdwn",
                 "text": "*At risk:* ¥3,000/mo · $100.00/mo (▲ ¥3,000 · ▲ $20.00 since the previous digest)\n"
-                "*Churned:* $16.67/mo · *Disputed:* none · *Customers:* 3",
+                "*Churned:* $16.67/mo · *Disputed:* none · *Customers:* 4",
             },
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Failed renewals* (2)"}},
@@ -64,11 +67,23 @@ def test_digest_blocks_exact_with_investigate_buttons_and_no_email_when_redacted
             "text": {"type": "mrkdwn", "text": "2. *Kenji* `cus_k` `sub_k` · *¥3,000/mo* — past_due"},
             "accessory": button("cus_k"),
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Churned since the last digest* (1)"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Churned or switched plans since the last digest* (2)"},
+        },
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": "1. *(no name)* `cus_b` `sub_b` · *$16.67/mo lost* — unused"},
             "accessory": button("cus_b"),
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "2. *Sam* `cus_s` `sub_s` · *plan switch* — switched from $12.00/mo monthly to "
+                "$120.00/yr yearly",
+            },
+            "accessory": button("cus_s"),
         },
     ]
     assert "example.com" not in str(blocks)
@@ -80,6 +95,9 @@ def test_unredacted_digest_shows_emails_in_blocks_and_text() -> None:
     text = digest_text(small_digest(), redact=False, day="2026-03-30")
     assert "  1. Ada <x> cus_a sub_a ada@example.com · $100.00/mo — past_due" in text.splitlines()
     assert "example" not in digest_text(small_digest(), redact=True, day="2026-03-30")
+    assert "  2. Sam cus_s sub_s · plan switch — switched from $12.00/mo monthly to $120.00/yr yearly" in (
+        text.splitlines()
+    )
 
 
 def test_quiet_day_is_one_line() -> None:

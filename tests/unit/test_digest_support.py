@@ -161,6 +161,15 @@ class FakeGateway(BaseFakeGateway):
                 continue
             yield sub, cust
 
+    def iter_ended_subscriptions(
+        self, *, ended_gte: datetime
+    ) -> Iterator[tuple[Subscription, Customer | None]]:
+        self.calls.append(("ended subscriptions", None))
+        for sub, cust in self.subscriptions:
+            ends = sub.current_period_end
+            if sub.status == "canceled" and ends is not None and ends >= ended_gte:
+                yield sub, cust
+
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]:
         self.calls.append(("events", tuple(types)))
         for item in self.events:

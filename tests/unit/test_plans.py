@@ -76,7 +76,11 @@ def test_upgrades_and_team_seat_confusion() -> None:
 def test_only_active_subscriptions_are_listed_and_upgrades_from_30_days_of_events() -> None:
     gateway = account()
     collect_plan_mix(gateway, now=NOW)
-    assert gateway.calls == [("events", ("customer.subscription.updated",)), ("subscriptions", "active")]
+    assert gateway.calls == [
+        ("events", ("customer.subscription.updated",)),
+        ("events", ("customer.subscription.deleted",)),
+        ("subscriptions", "active"),
+    ]
 
 
 def test_bars_and_seat_buckets() -> None:
@@ -84,6 +88,27 @@ def test_bars_and_seat_buckets() -> None:
     assert bar(0) == "░░░░░░░░░░   0%"
     assert bar(1) == "██████████ 100%"
     assert [seat_bucket(q) for q in (1, 2, 4, 5, 10, 30)] == ["1", "2–4", "2–4", "5–9", "10–24", "25+"]
+
+
+def test_a_monthly_cancelled_then_yearly_days_later_is_an_upgrade_in_the_plans_text() -> None:
+    gateway = account()
+    sam = customer("cus_sam", "Sam")
+    gateway.subscriptions.append(
+        (subscription("sub_sam_y", "cus_sam", plan=YEARLY, created=NOW - timedelta(days=1)), sam)
+    )
+    ended = subscription("sub_sam_m", "cus_sam", plan=MONTHLY, status="canceled")
+    ended_at = int((NOW - timedelta(days=4)).timestamp())
+    gateway.events.append(
+        event("evt_del", "customer.subscription.deleted", raw_subscription(ended, ended_at=ended_at),
+              at=NOW - timedelta(days=4))
+    )  # fmt: skip
+    lines = plans_text(collect_plan_mix(gateway, now=NOW)).splitlines()
+    upgrades = lines[lines.index("Monthly → yearly upgrades, last 30 days (2)") :][:3]
+    assert upgrades == [
+        "Monthly → yearly upgrades, last 30 days (2)",
+        "  2026-03-27 cus_yuki sub_yuki: price_m → price_y",
+        "  2026-03-29 cus_sam sub_sam_y: price_m → price_y (switched from sub_sam_m)",
+    ]
 
 
 def test_plans_text_shows_shares_per_currency() -> None:
