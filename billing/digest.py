@@ -36,6 +36,8 @@ DISPUTE_LOOKBACK = timedelta(days=180)
 MAX_LOOKBACK = timedelta(days=30)
 
 # A duplicate rule takes one customer's live subscriptions and returns groups of duplicates.
+# Groups of subscriptions a customer pays twice for, each oldest (the original) first in Stripe's creation
+# order: by `created`, then Stripe's own order within a second (billing.models.oldest_first), never by ID.
 DuplicateRule = Callable[[list[Subscription]], list[list[Subscription]]]
 
 
@@ -230,10 +232,9 @@ class DigestBuilder:
         for group in self.duplicate_rule(subscriptions):
             if len(group) < 2:
                 continue
-            # Keep the oldest; the rest are what the customer pays twice for.
-            extras = sorted(group, key=lambda sub: (sub.created, sub.id))[1:]
+            # Groups come oldest first in Stripe's own creation order (see DuplicateRule): keep the original.
+            kept, *extras = group
             for extra in extras:
-                kept = sorted(group, key=lambda sub: (sub.created, sub.id))[0]
                 detail = f"duplicates {kept.id}"
                 self._add(
                     RiskSection.DUPLICATE,

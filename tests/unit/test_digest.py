@@ -288,3 +288,16 @@ def test_a_deleted_customers_ended_subscription_is_still_churn_by_id() -> None:
         None,
         Money(amount=2000, currency="usd"),
     )
+
+
+def test_same_second_duplicates_keep_the_one_stripe_created_first() -> None:
+    # Stripe lists newest first; within one second only that order tells the original from the duplicate.
+    jane = customer("cus_jane", "Jane")
+    created = NOW - timedelta(days=2)
+    subs = [
+        (subscription("sub_aaa_newer", "cus_jane", created=created), jane),
+        (subscription("sub_zzz_original", "cus_jane", created=created), jane),
+    ]
+    digest = collect_digest(FakeGateway(subs), now=NOW, since=NOW - timedelta(days=1))
+    assert ids(digest, RiskSection.DUPLICATE) == ["sub_aaa_newer"]
+    assert digest.section(RiskSection.DUPLICATE)[0].detail == "duplicates sub_zzz_original"

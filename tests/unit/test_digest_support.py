@@ -15,6 +15,7 @@ from billing.models import (
     Price,
     Subscription,
     SubscriptionItem,
+    oldest_first,
 )
 from tests.unit.fake_gateway import FakeGateway as BaseFakeGateway
 
@@ -124,13 +125,14 @@ def event(
 
 
 def same_product_rule(subscriptions: list[Subscription]) -> list[list[Subscription]]:
-    """Test stand-in for the card's duplicate rule: live subscriptions sharing a product."""
+    """Test stand-in for the card's duplicate rule: live subscriptions sharing a product, each group oldest
+    first in Stripe's order, as DuplicateRule requires."""
     by_product: dict[str, list[Subscription]] = {}
     for sub in subscriptions:
         if sub.is_live:
             for product_id in sub.product_ids:
                 by_product.setdefault(product_id, []).append(sub)
-    return [group for group in by_product.values() if len(group) > 1]
+    return [oldest_first(group) for group in by_product.values() if len(group) > 1]
 
 
 class FakeGateway(BaseFakeGateway):
