@@ -89,14 +89,13 @@ def uvicorn_server(
     app: App, *, host: str = LOOPBACK, port: int = 3000, health_check: HealthCheck | None = None
 ) -> uvicorn.Server:
     """A configured server; `.run()` blocks, tests run it in a thread and read `.servers` for the port."""
-    config = uvicorn.Config(
-        build_asgi_app(app, health_check),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
+    return graceful_server(build_asgi_app(app, health_check), host=host, port=port)
+
+
+def graceful_server(asgi: Starlette, *, host: str, port: int) -> uvicorn.Server:
+    """Any of the project's ASGI apps under uvicorn, quiet, stopping on SIGINT/SIGTERM through the caller's
+    cleanup (GracefulServer)."""
+    config = uvicorn.Config(asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     return GracefulServer(config)
 
 

@@ -142,10 +142,10 @@ class Playground:
         )
 
     def click(self, user: str, channel: str, ts: str, action_id: str, block_id: str, value: str) -> Outcome:
-        message = self.workspace.find(channel, ts)
-        if message is None or not message.visible_to(user):
+        found = self._message_for(user, channel, ts)
+        if found is None:
             return Outcome("That message is gone.", ok=False)
-        origin = Origin(user=user, channel=channel, message_ts=ts, thread_ts=message.thread_ts)
+        message, origin = found
         return self._send(
             user,
             origin,
@@ -174,10 +174,10 @@ class Playground:
         )
 
     def message_shortcut(self, user: str, channel: str, ts: str) -> Outcome:
-        message = self.workspace.find(channel, ts)
-        if message is None or not message.visible_to(user):
+        found = self._message_for(user, channel, ts)
+        if found is None:
             return Outcome("That message is gone.", ok=False)
-        origin = Origin(user=user, channel=channel, message_ts=ts, thread_ts=message.thread_ts)
+        message, origin = found
         return self._send(
             user,
             origin,
@@ -278,6 +278,13 @@ class Playground:
             self.workspace.close_view(user, everything=True)
         else:
             self.workspace.close_view(user, view_id)
+
+    def _message_for(self, user: str, channel: str, ts: str) -> tuple[Message, Origin] | None:
+        """The message the user acts on, if they can see it, and where the bot's answers to it belong."""
+        message = self.workspace.find(channel, ts)
+        if message is None or not message.visible_to(user):
+            return None
+        return message, Origin(user=user, channel=channel, message_ts=ts, thread_ts=message.thread_ts)
 
     def _view(self, user: str, view_id: str) -> OpenView | None:
         view = self.workspace.views.get(view_id)

@@ -23,7 +23,7 @@ from billing.errors import BillingError, ConfigError
 from bot.demo import DEMO_CHANNEL, DEMO_OPERATOR
 from bot.playground.page import View, fragments, page_html
 from bot.playground.session import PEOPLE, Outcome, Playground
-from bot.server import GracefulServer
+from bot.server import graceful_server
 
 log = logging.getLogger(__name__)
 
@@ -175,17 +175,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def page_server(playground: Playground, port: int) -> uvicorn.Server:
-    config = uvicorn.Config(
-        build_web_app(playground),
-        host=LOOPBACK,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    # GracefulServer: Ctrl-C (or SIGTERM) ends the page's server and returns, so the caller's cleanup
-    # stops the bot, the stand-in and the sandbox and the command exits 0.
-    return GracefulServer(config)
+    # Ctrl-C (or SIGTERM) ends the page's server and returns, so the caller's cleanup stops the bot, the
+    # stand-in and the sandbox and the command exits 0.
+    return graceful_server(build_web_app(playground), host=LOOPBACK, port=port)
 
 
 def serve_page(playground: Playground, *, port: int, ready: Callable[[str], None]) -> None:
