@@ -34,6 +34,7 @@ from billing.errors import (
     TargetBusy,
 )
 from billing.models import WriteResult
+from billing.partial import partial_detail, partly_done, settled
 from billing.reconcile import key_expired
 from billing.snapshot import CustomerSnapshot
 
@@ -229,14 +230,19 @@ class ActionService(CaseActions):
             "generation": dict(pending.progress.get("generation", {})),
             "requests": dict(pending.progress.get("requests", {})),
         }
+        checked: list[TargetRead] = []
+        results: dict[str, WriteResult] = {}
         try:
             checked = self._reverify(pending, progress)
-            outcome = self._execute(pending, actor, progress).model_copy(update={"targets_before": checked})
+            outcome = self._execute(pending, actor, progress, results)
+            outcome = outcome.model_copy(update={"targets_before": checked})
         except (StripeUnavailable, StripeRefused) as error:
             self.store.release_pending(pending.nonce, error=error.message, result=progress)
             self._audit_failure(pending, case, actor, error, retryable=True)
             raise
         except PreconditionFailed as error:
+            if progress["completed"]:
+                return self._finish_partly(pending, case, actor, progress, results, checked, error)
             self.store.fail_pending(pending.nonce, error=error.message)
             self._audit_failure(pending, case, actor, error, retryable=False)
             raise
@@ -268,6 +274,34 @@ class ActionService(CaseActions):
         )
         return outcome
 
+    def _finish_partly(
+        self,
+        pending: PendingAction,
+        case: Case,
+        actor: str,
+        progress: dict[str, Any],
+        results: dict[str, WriteResult],
+        checked: list[TargetRead],
+        error: PreconditionFailed,
+    ) -> ActionOutcome:
+        """Stripe refused a step for good after earlier steps changed it: billing/partial.py."""
+        outcome = partly_done(
+            definition(pending.kind), self.gateway, pending, actor, progress, results, error
+        )
+        self.store.finish_pending(pending.nonce, result=settled(progress, outcome))
+        self.store.close_case(case.id, actor=actor, resolution=str(pending.kind))
+        self._record_gaps(case, pending.kind)
+        self._audit(
+            "action_partly_done",
+            case,
+            actor,
+            stripe_ids=outcome.stripe_ids(),
+            stripe_request_id=",".join(outcome.request_ids) or None,
+            outcome="partial",
+            detail=partial_detail(pending, outcome, actor, error),
+        )
+        return outcome.model_copy(update={"targets_before": checked})
+
     def _audit_failure(
         self, pending: PendingAction, case: Case, actor: str, error: Exception, *, retryable: bool
     ) -> None:
@@ -294,9 +328,11 @@ class ActionService(CaseActions):
             if step.name not in progress["completed"] and step.name != progress["in_flight"]
         ]
 
-    def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
+    def _execute(
+        self, pending: PendingAction, actor: str, progress: dict[str, Any], results: dict[str, WriteResult]
+    ) -> ActionOutcome:
+        """Run the steps not done yet, filling `results` as each one lands (kept if a later step fails)."""
         action = definition(pending.kind)
-        results: dict[str, WriteResult] = {}
         uncertain = progress["in_flight"]
         for step in pending.steps:
             if step.name in progress["completed"] or step.name == uncertain:

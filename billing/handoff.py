@@ -8,6 +8,7 @@ from billing.action_kinds.wording import no_change
 from billing.action_models import ActionOutcome, Case, RevenueImpact
 from billing.models import Model, Subscription
 from billing.money import format_money
+from billing.partial import unfinished_line
 from billing.snapshot import CustomerSnapshot
 
 SECTION_TITLES = ("CUSTOMER", "BILLING STATE", "DECISION", "ACTION TAKEN", "FOLLOW-UP", "PRODUCT GAP")
@@ -95,7 +96,7 @@ def action_lines(outcome: ActionOutcome) -> list[str]:
     who = f"Confirmed by <@{outcome.actor}>"
     if outcome.requested_by and outcome.requested_by != outcome.actor:
         who += f", requested by <@{outcome.requested_by}>"
-    return [*described, who]
+    return [*described, *(unfinished_line(step) for step in outcome.unfinished), who]
 
 
 def gap_lines(case: Case, outcome: ActionOutcome, gaps: list[str]) -> list[str]:

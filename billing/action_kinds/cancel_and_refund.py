@@ -1,4 +1,5 @@
-"""Duplicate subscription: cancel the newer one now and refund the charge that paid it."""
+"""Duplicate subscription: cancel one now (the newer, unless the operator keeps it) and refund the charge
+that paid the one cancelled."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds.choices import duplicate_group, duplicate_role
 from billing.action_kinds.targets import (
     card_label,
     charge_for_subscription,
@@ -23,7 +25,8 @@ from billing.action_models import (
     Step,
     TargetRead,
 )
-from billing.models import Bucket, WriteResult
+from billing.errors import PreconditionFailed
+from billing.models import Bucket, Subscription, WriteResult
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -50,27 +53,18 @@ class CancelAndRefund(ActionDefinition):
         return duplicate.id if duplicate else None
 
     def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
-        customer_id = snapshot.customer.id
         sub = live_subscription(snapshot, target)
-        charge = charge_for_subscription(snapshot, sub.id)
-        cancel = Step(name="cancel", object_id=sub.id)
-        if charge is None:
-            summary = f"Cancel {sub.id} now? (no paid charge to refund)"
-            return Plan(kind=self.kind, customer_id=customer_id, steps=[cancel], summary=summary)
-        refund = Step(
-            name="refund",
-            object_id=charge.id,
-            amount=charge.refundable_amount,
-            refunded_before=charge.amount_refunded,
+        group = duplicate_group(snapshot, sub.id)
+        if len(group) < 2:
+            raise PreconditionFailed(
+                f"{sub.id} is no longer one of several live subscriptions on one plan; nothing was changed."
+            )
+        kept = ", ".join(
+            f"{other.id} (the {duplicate_role(group, other)})" for other in group if other != sub
         )
-        money = format_money(charge.refundable_amount, charge.currency)
-        return Plan(
-            kind=self.kind,
-            customer_id=customer_id,
-            steps=[cancel, refund],
-            amount=charge.refundable_amount,
-            currency=charge.currency,
-            summary=f"Refund {money} of {charge.id} to {card_label(charge)} and cancel {sub.id} now?",
+        stays = "stays" if len(group) == 2 else "stay"
+        return cancel_now_and_refund(
+            self.kind, snapshot, sub, after=f"It is the {duplicate_role(group, sub)}; {kept} {stays}."
         )
 
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
@@ -136,18 +130,52 @@ class CancelAndRefund(ActionDefinition):
         cancelled = outcome.subscription
         if cancelled is None:
             return wording.reported_to_product(snapshot)
+        group = duplicate_group(snapshot, cancelled.id)
+        kept_original = not group or group[0].id != cancelled.id
         kept = [sub for sub in live_subscriptions(snapshot) if sub.id != cancelled.id]
         renewal = kept[0].current_period_end if kept else None
         text = (
             f"{wording.greeting(snapshot)} you were subscribed twice to {wording.product_name(cancelled)}. "
-            "I cancelled the newer one"
+            f"I cancelled the {'newer' if kept_original else 'older'} one"
         )
-        if outcome.refund is not None:
-            text += f" and refunded its {outcome.refund.money()}. {wording.REFUND_ARRIVAL}"
-        else:
-            text += "."
+        text += refund_sentence(outcome)
         if renewal:
+            which = "original" if kept_original else "other"
             text += (
-                f" Your original subscription continues unchanged and renews on {wording.long_date(renewal)}."
+                f" Your {which} subscription continues unchanged and renews on {wording.long_date(renewal)}."
             )
         return text
+
+
+def refund_sentence(outcome: ActionOutcome) -> str:
+    """How the refund that followed a cancel is told to the customer: made, not made yet, or none planned."""
+    if outcome.refund is not None:
+        return f" and refunded its {outcome.refund.money()}. {wording.REFUND_ARRIVAL}"
+    if any(step.name == "refund" for step in outcome.unfinished):
+        return ". Its refund needs one more check on our side; I will write again as soon as it is sorted."
+    return "."
+
+
+def cancel_now_and_refund(kind: str, snapshot: CustomerSnapshot, sub: Subscription, *, after: str) -> Plan:
+    """Cancel `sub` now and refund the charge that paid it, if any; `after` names what is kept."""
+    customer_id = snapshot.customer.id
+    charge = charge_for_subscription(snapshot, sub.id)
+    cancel = Step(name="cancel", object_id=sub.id)
+    if charge is None:
+        summary = f"Cancel {sub.id} now? (no paid charge to refund) {after}"
+        return Plan(kind=kind, customer_id=customer_id, steps=[cancel], summary=summary)
+    refund = Step(
+        name="refund",
+        object_id=charge.id,
+        amount=charge.refundable_amount,
+        refunded_before=charge.amount_refunded,
+    )
+    money = format_money(charge.refundable_amount, charge.currency)
+    return Plan(
+        kind=kind,
+        customer_id=customer_id,
+        steps=[cancel, refund],
+        amount=charge.refundable_amount,
+        currency=charge.currency,
+        summary=f"Refund {money} of {charge.id} to {card_label(charge)} and cancel {sub.id} now? {after}",
+    )

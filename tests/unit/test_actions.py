@@ -69,7 +69,10 @@ def test_actions_without_a_target_are_left_out() -> None:
 
 def test_plan_cancel_and_refund_states_the_exact_effect() -> None:
     plan = plan_action(ActionKind.CANCEL_AND_REFUND, "sub_new", snap("cus_jane"))
-    assert plan.summary == "Refund $20.00 of ch_new to Visa •••• 4242 and cancel sub_new now?"
+    assert plan.summary == (
+        "Refund $20.00 of ch_new to Visa •••• 4242 and cancel sub_new now? "
+        "It is the newer duplicate; sub_old (the original) stays."
+    )
     assert [(s.name, s.object_id, s.amount) for s in plan.steps] == [
         ("cancel", "sub_new", None),
         ("refund", "ch_new", 2000),

@@ -1,0 +1,134 @@
+"""Which object the operator may pick for an action, and how each is named in the picker (pure).
+
+A duplicate group and an overlap are read in Stripe's creation order (billing.models.oldest_first), never by
+ID; labels name the role (original / newer, monthly / yearly), the price, the card that pays and the ID.
+"""
+
+from __future__ import annotations
+
+from billing.action_kinds.targets import live_subscriptions
+from billing.models import AnomalyKind, CardSummary, Invoice, Subscription, oldest_first
+from billing.money import format_money
+from billing.snapshot import CustomerSnapshot
+
+# Slack's limit for an option's text.
+LABEL_LIMIT = 75
+
+_PER = {"day": "day", "week": "week", "month": "mo", "year": "yr"}
+_LENGTH = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def fit(text: str, limit: int = LABEL_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def intervals(sub: Subscription) -> frozenset[tuple[str | None, int]]:
+    return frozenset((item.price.interval, item.price.interval_count) for item in sub.items)
+
+
+def same_plan(one: Subscription, other: Subscription) -> bool:
+    return bool(one.product_ids & other.product_ids) and intervals(one) == intervals(other)
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+
+def duplicate_group(snapshot: CustomerSnapshot, subscription_id: str) -> list[Subscription]:
+    """The live subscriptions on the same plan as `subscription_id` (itself included), original first."""
+    live = live_subscriptions(snapshot)
+    chosen = next((sub for sub in live if sub.id == subscription_id), None)
+    if chosen is None:
+        return []
+    return oldest_first([sub for sub in live if sub.id == chosen.id or same_plan(sub, chosen)])
+
+
+def duplicate_role(group: list[Subscription], sub: Subscription) -> str:
+    if group and group[0].id == sub.id:
+        return "original"
+    return "newer duplicate" if len(group) == 2 else f"duplicate {group.index(sub)}"
+
+
+# --- overlaps (one product, monthly and yearly) ----------------------------------------------------
+
+
+def overlap_pair(snapshot: CustomerSnapshot) -> list[Subscription]:
+    """The first overlap the snapshot found, original first; [] when there is none."""
+    live = {sub.id: sub for sub in live_subscriptions(snapshot)}
+    for anomaly in snapshot.anomalies:
+        if anomaly.kind == AnomalyKind.OVERLAPPING_PLANS:
+            pair = [live[object_id] for object_id in anomaly.object_ids if object_id in live]
+            if len(pair) == 2:
+                return oldest_first(pair)
+    return []
+
+
+def overlapping(snapshot: CustomerSnapshot, subscription_id: str) -> list[Subscription]:
+    """The overlap `subscription_id` belongs to, original first; [] when it is in none."""
+    live = {sub.id: sub for sub in live_subscriptions(snapshot)}
+    for anomaly in snapshot.anomalies:
+        if anomaly.kind == AnomalyKind.OVERLAPPING_PLANS and subscription_id in anomaly.object_ids:
+            pair = [live[object_id] for object_id in anomaly.object_ids if object_id in live]
+            if len(pair) == 2:
+                return oldest_first(pair)
+    return []
+
+
+def shortest_period(subs: list[Subscription]) -> Subscription:
+    """The one billed most often (the monthly of a monthly + yearly): what an accidental switch usually ends."""
+    return min(subs, key=_period_days)
+
+
+def _period_days(sub: Subscription) -> int:
+    return max(
+        (_LENGTH.get(item.price.interval or "", 0) * item.price.interval_count for item in sub.items),
+        default=0,
+    )
+
+
+def billing_period(sub: Subscription) -> str:
+    every = {item.price.interval for item in sub.items}
+    names = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
+    return names.get(every.pop() or "", "") if len(every) == 1 else ""
+
+
+# --- labels ----------------------------------------------------------------------------------------
+
+
+def price_text(sub: Subscription) -> str:
+    amount = format_money(sub.period_amount().amount, sub.currency)
+    every = {item.price.interval for item in sub.items}
+    per = _PER.get(every.pop() or "", "") if len(every) == 1 else ""
+    return f"{amount}/{per}" if per else amount
+
+
+def paid_by(sub: Subscription, default_card: CardSummary | None) -> str:
+    card = sub.default_payment_method or default_card
+    return card.short_label() if card else "no card on file"
+
+
+def subscription_label(sub: Subscription, role: str, default_card: CardSummary | None) -> str:
+    """`Newer duplicate · $20.00/mo · Visa •••• 4242 · sub_…`: the ID is kept whole, the role clipped."""
+    tail = f" · {price_text(sub)} · {paid_by(sub, default_card)} · {sub.id}"
+    head = role[:1].upper() + role[1:]
+    return fit(head, max(LABEL_LIMIT - len(tail), 1)) + tail if len(tail) < LABEL_LIMIT else fit(tail[3:])
+
+
+def invoice_label(invoice: Invoice) -> str:
+    """`$20.00 due · 2026-11-02 · INV-0042 · in_…`."""
+    due = format_money(invoice.amount_remaining, invoice.currency)
+    name = f" · {invoice.number}" if invoice.number else ""
+    return fit(f"{due} due · {invoice.created:%Y-%m-%d}{name} · {invoice.id}")
+
+
+# --- several live subscriptions / open invoices ------------------------------------------------------
+
+
+def cancellable_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
+    """Live subscriptions not already set to cancel, original first."""
+    return oldest_first([sub for sub in live_subscriptions(snapshot) if not sub.cancel_at_period_end])
+
+
+def open_invoices(snapshot: CustomerSnapshot) -> list[Invoice]:
+    """Open invoices with something left to pay, newest first."""
+    candidates = [inv for inv in snapshot.records.invoices if inv.status == "open" and inv.amount_remaining]
+    return sorted(candidates, key=lambda inv: inv.created, reverse=True)

@@ -1,0 +1,84 @@
+"""An action only partly done: an earlier step changed Stripe, then Stripe refused a later one for good
+(e.g. the duplicate was cancelled, then its charge turned out charged back). What changed must be reported as
+changed, and the rest named with Stripe's reason, never as "nothing was changed"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from billing.action_kinds import ActionDefinition
+from billing.action_models import ActionOutcome, PendingAction, UnfinishedStep
+from billing.errors import BillingError, PreconditionFailed
+from billing.models import WriteResult
+from billing.ports import BillingGateway
+
+
+def partly_done(
+    action: ActionDefinition,
+    gateway: BillingGateway,
+    pending: PendingAction,
+    actor: str,
+    progress: dict[str, Any],
+    results: dict[str, WriteResult],
+    error: PreconditionFailed,
+) -> ActionOutcome:
+    """The outcome of the steps that landed (this run's results, or Stripe's state for an earlier run's),
+    and the steps that did not."""
+    done = dict(results)
+    for step in pending.steps:
+        if step.name in progress["completed"] and step.name not in done:
+            try:
+                found = action.find_effect(step, gateway, nonce=pending.nonce)
+            except BillingError:
+                found = None  # the audit and the stored progress still hold the step's Stripe ID
+            if found is not None:
+                done[step.name] = found
+    unfinished = [
+        UnfinishedStep(name=step.name, object_id=step.object_id, reason=_reason(error.message))
+        for step in pending.steps
+        if step.name not in progress["completed"]
+    ]
+    return ActionOutcome(
+        kind=pending.kind,
+        case_id=pending.case_id,
+        actor=actor,
+        requested_by=pending.requested_by,
+        nonce=pending.nonce,
+        results=done,
+        request_ids=[rid for result in done.values() if (rid := result.stripe_request_id)],
+        unfinished=unfinished,
+    )
+
+
+def settled(progress: dict[str, Any], outcome: ActionOutcome) -> dict[str, Any]:
+    """The progress stored with the finished action: no call in flight (the refusal was final), and the
+    steps that did not happen."""
+    return {**progress, "in_flight": None, "unfinished": [step.model_dump() for step in outcome.unfinished]}
+
+
+def partial_detail(
+    pending: PendingAction, outcome: ActionOutcome, actor: str, error: PreconditionFailed
+) -> dict[str, Any]:
+    return {
+        "nonce": pending.nonce,
+        "kind": str(pending.kind),
+        "done": sorted(outcome.results),
+        "not_done": [step.name for step in outcome.unfinished],
+        "error": error.message,
+        "requested_by": pending.requested_by,
+        "confirmed_by": actor,
+    }
+
+
+# A refusal's own sentence may say "nothing was changed": true of its step, false of the action.
+_NOTHING_CHANGED = re.compile(r"[;,.]?\s*nothing (else )?was (changed|charged)\.?", re.IGNORECASE)
+
+
+def _reason(message: str) -> str:
+    return _NOTHING_CHANGED.sub("", message).strip() or message
+
+
+def unfinished_line(step: UnfinishedStep) -> str:
+    """`Not done: refund of ch_… (Stripe refused, and retrying cannot change that: …)`."""
+    return f"Not done: {step.name} of {step.object_id} ({step.reason.rstrip('.')})"
