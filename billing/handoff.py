@@ -5,10 +5,9 @@ from __future__ import annotations
 from billing.action_kinds import definition
 from billing.action_kinds.targets import live_subscriptions
 from billing.action_kinds.wording import no_change
-from billing.action_models import ActionOutcome, Case, RevenueImpact
+from billing.action_models import ActionOutcome, Case, RevenueImpact, UnfinishedStep
 from billing.models import Model, Subscription
 from billing.money import format_money
-from billing.partial import unfinished_line
 from billing.snapshot import CustomerSnapshot
 
 SECTION_TITLES = ("CUSTOMER", "BILLING STATE", "DECISION", "ACTION TAKEN", "FOLLOW-UP", "PRODUCT GAP")
@@ -97,6 +96,11 @@ def action_lines(outcome: ActionOutcome) -> list[str]:
     if outcome.requested_by and outcome.requested_by != outcome.actor:
         who += f", requested by <@{outcome.requested_by}>"
     return [*described, *(unfinished_line(step) for step in outcome.unfinished), who]
+
+
+def unfinished_line(step: UnfinishedStep) -> str:
+    """`Not done: refund of ch_… (Stripe refused, and retrying cannot change that: …)`."""
+    return f"Not done: {step.name} of {step.object_id} ({step.reason.rstrip('.')})"
 
 
 def gap_lines(case: Case, outcome: ActionOutcome, gaps: list[str]) -> list[str]:

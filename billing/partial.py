@@ -7,11 +7,43 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from billing.action_kinds import ActionDefinition
-from billing.action_models import ActionOutcome, PendingAction, UnfinishedStep
+from billing.action_kinds import ActionDefinition, definition
+from billing.action_models import ActionOutcome, Case, PendingAction, TargetRead, UnfinishedStep
+from billing.case_actions import CaseActions
 from billing.errors import BillingError, PreconditionFailed
 from billing.models import WriteResult
 from billing.ports import BillingGateway
+
+
+class PartlyDoneActions(CaseActions):
+    def _finish_partly(
+        self,
+        pending: PendingAction,
+        case: Case,
+        actor: str,
+        progress: dict[str, Any],
+        results: dict[str, WriteResult],
+        checked: list[TargetRead],
+        error: PreconditionFailed,
+    ) -> ActionOutcome:
+        """What was done stands and is reported as done (card, handoff, audit); the steps that did not happen
+        are named with Stripe's reason and never retried by a Confirm."""
+        outcome = partly_done(
+            definition(pending.kind), self.gateway, pending, actor, progress, results, error
+        )
+        self.store.finish_pending(pending.nonce, result=settled(progress, outcome))
+        self.store.close_case(case.id, actor=actor, resolution=str(pending.kind))
+        self._record_gaps(case, pending.kind)
+        self._audit(
+            "action_partly_done",
+            case,
+            actor,
+            stripe_ids=outcome.stripe_ids(),
+            stripe_request_id=",".join(outcome.request_ids) or None,
+            outcome="partial",
+            detail=partial_detail(pending, outcome, actor, error),
+        )
+        return outcome.model_copy(update={"targets_before": checked})
 
 
 def partly_done(
@@ -77,8 +109,3 @@ _NOTHING_CHANGED = re.compile(r"[;,.]?\s*nothing (else )?was (changed|charged)\.
 
 def _reason(message: str) -> str:
     return _NOTHING_CHANGED.sub("", message).strip() or message
-
-
-def unfinished_line(step: UnfinishedStep) -> str:
-    """`Not done: refund of ch_… (Stripe refused, and retrying cannot change that: …)`."""
-    return f"Not done: {step.name} of {step.object_id} ({step.reason.rstrip('.')})"

@@ -18,6 +18,7 @@ from billing.action_kinds.targets import (
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
     Interaction,
     PendingAction,
     Plan,
@@ -27,9 +28,17 @@ from billing.action_models import (
 )
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, Subscription, WriteResult
-from billing.money import format_money
+from billing.money import Money, format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
+
+
+def refund_and_given_up(refund: int, currency: str, sub: Subscription) -> Money:
+    """The approval impact of cancelling and refunding: the refund plus the year the cancel gives up."""
+    given_up = sub.yearly_contract_value()
+    if given_up.currency != currency:
+        return Money(amount=refund, currency=currency)
+    return Money(amount=refund + given_up.amount, currency=currency)
 
 
 @register
@@ -52,7 +61,14 @@ class CancelAndRefund(ActionDefinition):
         duplicate = newer_duplicate(snapshot)
         return duplicate.id if duplicate else None
 
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
         sub = live_subscription(snapshot, target)
         group = duplicate_group(snapshot, sub.id)
         if len(group) < 2:
@@ -163,7 +179,13 @@ def cancel_now_and_refund(kind: str, snapshot: CustomerSnapshot, sub: Subscripti
     cancel = Step(name="cancel", object_id=sub.id)
     if charge is None:
         summary = f"Cancel {sub.id} now? (no paid charge to refund) {after}"
-        return Plan(kind=kind, customer_id=customer_id, steps=[cancel], summary=summary)
+        return Plan(
+            kind=kind,
+            customer_id=customer_id,
+            steps=[cancel],
+            summary=summary,
+            impact=sub.yearly_contract_value(),
+        )
     refund = Step(
         name="refund",
         object_id=charge.id,
@@ -178,4 +200,5 @@ def cancel_now_and_refund(kind: str, snapshot: CustomerSnapshot, sub: Subscripti
         amount=charge.refundable_amount,
         currency=charge.currency,
         summary=f"Refund {money} of {charge.id} to {card_label(charge)} and cancel {sub.id} now? {after}",
+        impact=refund_and_given_up(charge.refundable_amount, charge.currency, sub),
     )

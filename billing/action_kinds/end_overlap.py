@@ -9,7 +9,7 @@ from billing.action_kinds.base import register
 from billing.action_kinds.cancel_and_refund import CancelAndRefund, cancel_now_and_refund, refund_sentence
 from billing.action_kinds.choices import billing_period, overlap_pair, overlapping, shortest_period
 from billing.action_kinds.targets import live_subscription, live_subscriptions
-from billing.action_models import ActionKind, ActionOutcome, Plan
+from billing.action_models import ActionKind, ActionOutcome, Choices, Plan
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, Subscription
 from billing.snapshot import CustomerSnapshot
@@ -31,7 +31,14 @@ class EndOverlap(CancelAndRefund):
         pair = overlap_pair(snapshot)
         return shortest_period(pair).id if pair else None
 
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
         sub = live_subscription(snapshot, target)
         pair = overlapping(snapshot, sub.id)
         if not pair:
