@@ -7,7 +7,7 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
-from billing.action_kinds.choices import duplicate_group, duplicate_role
+from billing.action_kinds.choices import duplicate_group, duplicate_role, subscription_field
 from billing.action_kinds.targets import (
     card_label,
     charge_for_subscription,
@@ -19,6 +19,7 @@ from billing.action_models import (
     ActionKind,
     ActionOutcome,
     Choices,
+    Form,
     Interaction,
     PendingAction,
     Plan,
@@ -60,6 +61,24 @@ class CancelAndRefund(ActionDefinition):
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         duplicate = newer_duplicate(snapshot)
         return duplicate.id if duplicate else None
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        group = duplicate_group(snapshot, target)
+        if len(group) < 2:
+            return None
+        roles = {sub.id: duplicate_role(group, sub) for sub in group}
+        return Form(
+            title="Cancel a duplicate",
+            submit="Review",
+            intro=(
+                "Choose the subscription to *cancel now*; the charge that paid it is refunded and the other one "
+                "is kept. The original (created first, in Stripe's order) is usually the one to keep. You "
+                "confirm on the card next; nothing changes yet."
+            ),
+            fields=[
+                subscription_field(snapshot, group, roles, initial=target, label="Subscription to cancel")
+            ],
+        )
 
     def plan(
         self,

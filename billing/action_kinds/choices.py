@@ -7,6 +7,8 @@ ID; labels name the role (original / newer, monthly / yearly), the price, the ca
 from __future__ import annotations
 
 from billing.action_kinds.targets import live_subscriptions
+from billing.action_kinds.wording import product_name
+from billing.action_models import TARGET_FIELD, Choice, FieldKind, FormField
 from billing.models import AnomalyKind, CardSummary, Invoice, Subscription, oldest_first
 from billing.money import format_money
 from billing.snapshot import CustomerSnapshot
@@ -132,3 +134,40 @@ def open_invoices(snapshot: CustomerSnapshot) -> list[Invoice]:
     """Open invoices with something left to pay, newest first."""
     candidates = [inv for inv in snapshot.records.invoices if inv.status == "open" and inv.amount_remaining]
     return sorted(candidates, key=lambda inv: inv.created, reverse=True)
+
+
+# --- the "target" field of a form ------------------------------------------------------------------------
+
+
+def subscription_field(
+    snapshot: CustomerSnapshot, subs: list[Subscription], roles: dict[str, str], *, initial: str, label: str
+) -> FormField:
+    """A select of subscriptions (value: the ID the action acts on), each named by its role, price and card."""
+    card = snapshot.customer.default_payment_method
+    return FormField(
+        name=TARGET_FIELD,
+        label=label,
+        kind=FieldKind.SELECT,
+        choices=[Choice(value=sub.id, label=subscription_label(sub, roles[sub.id], card)) for sub in subs],
+        initial=initial if any(sub.id == initial for sub in subs) else subs[0].id,
+    )
+
+
+def plan_roles(snapshot: CustomerSnapshot, subs: list[Subscription]) -> dict[str, str]:
+    """`Pro monthly`, and for a duplicate `Pro monthly, newer duplicate`: how the operator tells them apart."""
+    roles = {}
+    for sub in subs:
+        role = f"{product_name(sub)} {billing_period(sub)}".strip()
+        group = duplicate_group(snapshot, sub.id)
+        roles[sub.id] = f"{role}, {duplicate_role(group, sub)}" if len(group) > 1 else role
+    return roles
+
+
+def invoice_field(invoices: list[Invoice], *, initial: str) -> FormField:
+    return FormField(
+        name=TARGET_FIELD,
+        label="Invoice to charge",
+        kind=FieldKind.SELECT,
+        choices=[Choice(value=invoice.id, label=invoice_label(invoice)) for invoice in invoices],
+        initial=initial if any(invoice.id == initial for invoice in invoices) else invoices[0].id,
+    )

@@ -7,9 +7,15 @@ from __future__ import annotations
 from billing.action_kinds import wording
 from billing.action_kinds.base import register
 from billing.action_kinds.cancel_and_refund import CancelAndRefund, cancel_now_and_refund, refund_sentence
-from billing.action_kinds.choices import billing_period, overlap_pair, overlapping, shortest_period
+from billing.action_kinds.choices import (
+    billing_period,
+    overlap_pair,
+    overlapping,
+    shortest_period,
+    subscription_field,
+)
 from billing.action_kinds.targets import live_subscription, live_subscriptions
-from billing.action_models import ActionKind, ActionOutcome, Choices, Plan
+from billing.action_models import ActionKind, ActionOutcome, Choices, Form, Plan
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, Subscription
 from billing.snapshot import CustomerSnapshot
@@ -30,6 +36,22 @@ class EndOverlap(CancelAndRefund):
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         pair = overlap_pair(snapshot)
         return shortest_period(pair).id if pair else None
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        pair = overlapping(snapshot, target)
+        if not pair:
+            return None
+        roles = {sub.id: _period(sub) for sub in pair}  # listed original first
+        return Form(
+            title="End one plan",
+            submit="Review",
+            intro=(
+                "One product on two billing periods, bought close together: usually a switch that left the old "
+                "plan running. Choose the plan to *end now*; the charge that paid it is refunded and the other "
+                "one is kept. You confirm on the card next; nothing changes yet."
+            ),
+            fields=[subscription_field(snapshot, pair, roles, initial=target, label="Plan to end")],
+        )
 
     def plan(
         self,
