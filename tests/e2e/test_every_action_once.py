@@ -104,7 +104,7 @@ def test_a_double_confirm_and_a_confirm_after_a_restart_change_stripe_once(
     if scenario.prepare is not None:
         scenario.prepare(demo_stripe_client, customer_id(demo_stripe_client, scenario.email))
     db = tmp_path / "bot.db"
-    with bot_for(demo_sandbox, db, clock, **scenario.settings) as bot:
+    with bot_for(demo_sandbox, db, clock, None, **scenario.settings) as bot:
         prompt = prompt_for(bot, kind, scenario)
         assert "Confirm" in str(prompt.args["blocks"]), answers(bot)
         demo_sandbox.clear_log()
@@ -114,7 +114,7 @@ def test_a_double_confirm_and_a_confirm_after_a_restart_change_stripe_once(
     if scenario.changes_stripe:
         assert writes, "the action changed nothing in Stripe"
     assert len(writes) == len(set(writes)), writes
-    with bot_for(demo_sandbox, db, clock, **scenario.settings) as restarted:
+    with bot_for(demo_sandbox, db, clock, None, **scenario.settings) as restarted:
         assert restarted.click(prompt, "billing.confirm").status_code == 200
         restarted.wait_idle()
         assert any("Already done" in text for text in answers(restarted)), answers(restarted)
