@@ -258,7 +258,11 @@ def _request_cancel(bot: DemoBot, transcript: Transcript, options: Call) -> Call
     label = button_label(blocks_of(options), button_id(ActionKind.CANCEL_AND_REFUND), "Cancel duplicate")
     transcript.step(f"[ {label} ]")
     writes = bot.stripe_writes()
-    prompt = _click(bot, options, button_id(ActionKind.CANCEL_AND_REFUND))
+    form = _open_form(bot, options, button_id(ActionKind.CANCEL_AND_REFUND))
+    transcript.say("A form asks which subscription to cancel; the newer duplicate is preselected:")
+    transcript.show("\n".join(_select_lines(form)))
+    transcript.say("The operator keeps that choice and clicks [ Review ].")
+    prompt = _submit_form(bot, form)
     _expect_no_writes(bot, writes, "the first click")
     transcript.say("Nothing changes in Stripe yet. The bot asks:")
     transcript.show(blocks_text(new_blocks(blocks_of(options), blocks_of(prompt))))
@@ -334,6 +338,43 @@ def _click(bot: DemoBot, call: Call, action_id: str, **value_fields: str) -> Cal
     if not after:
         answers = _answers(bot)
         raise DemoFailed(f"{action_id} did not update the card: {answers[-1] if answers else 'no answer'}")
+    return after[-1]
+
+
+def _open_form(bot: DemoBot, call: Call, action_id: str) -> dict[str, Any]:
+    """Click an action's button and return the form the bot put in its modal (with its view id)."""
+    updated = len(bot.standin.calls_to("views.update"))
+    _expect_ack(bot.slack.click(call, action_id).status_code, action_id)
+    bot.wait_idle()
+    after = bot.standin.calls_to("views.update")[updated:]
+    if not after:
+        answers = _answers(bot)
+        raise DemoFailed(f"{action_id} opened no form: {answers[-1] if answers else 'no answer'}")
+    return {**after[-1].args["view"], "id": after[-1].args["view_id"]}
+
+
+def _select_lines(form: dict[str, Any]) -> list[str]:
+    lines = []
+    for block in form.get("blocks") or []:
+        element = block.get("element") or {}
+        if element.get("type") != "static_select":
+            continue
+        chosen = (element.get("initial_option") or {}).get("value")
+        for option in element.get("options") or []:
+            mark = "(•)" if option["value"] == chosen else "( )"
+            lines.append(f"{block['label']['text']}: {mark} {option['text']['text']}")
+    return lines
+
+
+def _submit_form(bot: DemoBot, form: dict[str, Any]) -> Call:
+    """Submit the form as preselected and return the card as the bot updated it (the Confirm prompt)."""
+    updates = len(bot.standin.calls_to("chat.update"))
+    _expect_ack(bot.slack.submit_form(form).status_code, "the form")
+    bot.wait_idle()
+    after = bot.standin.calls_to("chat.update")[updates:]
+    if not after:
+        answers = _answers(bot)
+        raise DemoFailed(f"the form did not update the card: {answers[-1] if answers else 'no answer'}")
     return after[-1]
 
 

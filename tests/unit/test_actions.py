@@ -33,8 +33,9 @@ def snap(customer_id: str):
 
 def test_duplicate_ladder_targets_the_newer_subscription_reversible_first() -> None:
     assert ladder(Bucket.DUPLICATE, snap("cus_jane")) == [
-        Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_new"),
-        Option(kind=ActionKind.CANCEL_AND_REFUND, target="sub_new"),
+        # Two live subscriptions: each cancel asks which one first (the newer preselected).
+        Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_new", asks=True),
+        Option(kind=ActionKind.CANCEL_AND_REFUND, target="sub_new", asks=True),
         Option(kind=ActionKind.KEEP_BOTH),
     ]
 
