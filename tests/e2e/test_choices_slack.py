@@ -236,3 +236,154 @@ def test_an_overlap_ends_the_plan_the_operator_chooses_the_monthly_by_default_an
     assert (refund.charge, refund.amount) == (charge_of(demo_stripe_client, ended), amount)
     assert f"I ended the {ends} one and refunded its" in told
     assert f"Your {other} subscription continues unchanged" in told
+
+
+# --- refund: four charges, the operator picks the second-oldest and refunds part of it ----------------
+
+
+def customer_with_four_charges(client: stripe.StripeClient, email: str) -> tuple[str, list[stripe.Charge]]:
+    """Pro monthly bought 95 days ago, renewed three times since (the clock advanced through Stripe)."""
+    now = int(datetime.now(UTC).timestamp())
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": now - 95 * DAY})
+    customer = client.v1.customers.create(
+        params={
+            "email": email,
+            "name": "Four Charges",
+            "test_clock": clock.id,
+            "payment_method": "pm_card_visa",
+            "invoice_settings": {"default_payment_method": "pm_card_visa"},
+        }
+    )
+    subscribe(client, customer, pro_price(client).id)
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": now - 3600})
+    charges = client.v1.charges.list(params={"customer": customer.id, "limit": 100}).data
+    return customer.id, sorted(charges, key=lambda charge: charge.created)
+
+
+def test_four_charges_the_operator_refunds_part_of_the_second_oldest_not_the_preselected_latest(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, tmp_path: Path, clock: FixedClock
+) -> None:
+    email = "four.charges@example.com"
+    _, charges = customer_with_four_charges(demo_stripe_client, email)
+    assert len(charges) == 4
+    oldest, second, _, latest = charges
+    demo_stripe_client.v1.refunds.create(params={"charge": oldest.id, "amount": 500})
+    with bot_for(demo_sandbox, tmp_path / "bot.db", clock) as bot:
+        options = classify(bot, email, "product_failure")
+        form = open_form(bot, bot.standin, options, ActionId.REFUND_CHARGE)
+        labels = select_labels(form, "target")
+        assert preselected(form) == latest.id  # the affected one: the latest charge
+        day_of = {
+            charge.id: datetime.fromtimestamp(charge.created, UTC).strftime("%Y-%m-%d") for charge in charges
+        }
+        assert labels == [
+            f"{day_of[latest.id]} · $20.00 · Pro",
+            f"{day_of[charges[2].id]} · $20.00 · Pro",
+            f"{day_of[second.id]} · $20.00 · Pro",
+            f"{day_of[oldest.id]} · $20.00 · Pro · $15.00 left",
+        ]
+        assert select_labels(form, "reason") == [
+            "Requested by the customer",
+            "Duplicate charge",
+            "Fraudulent",
+        ]
+        prompt = submit_form(
+            bot, bot.standin, form, {"target": second.id, "amount": "7.50", "reason": "duplicate"}
+        )
+        assert (
+            f"Refund $7.50 (of $20.00) of {second.id} to Visa •••• 4242 (duplicate charge)?"
+            in prompt_text(prompt)
+        )
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt)
+        [handoff] = handoffs(bot)
+    assert stripe_writes(demo_sandbox) == ["POST /v1/refunds"]
+    made = [refund for refund in refunds(demo_stripe_client, email) if refund.charge != oldest.id]
+    assert [(refund.charge, refund.amount, refund.reason) for refund in made] == [
+        (second.id, 750, "duplicate")
+    ]
+    refunded = {
+        charge.id: charge.amount_refunded
+        for charge in demo_stripe_client.v1.charges.list(
+            params={"customer": str(oldest.customer), "limit": 100}
+        ).data
+    }
+    assert refunded == {oldest.id: 500, second.id: 750, charges[2].id: 0, latest.id: 0}
+    assert f"Refunded $7.50 of {second.id}" in handoff.args["text"]
+
+
+# --- cancel at period end and retry payment: which subscription, which invoice ---------------------------
+
+
+def monthly_price(client: stripe.StripeClient, name: str, amount: int) -> stripe.Price:
+    return client.v1.prices.create(
+        params={
+            "currency": "usd",
+            "unit_amount": amount,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": name},
+        }
+    )
+
+
+def test_cancel_at_period_end_asks_which_of_several_subscriptions_and_cancels_only_that_one(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, tmp_path: Path, clock: FixedClock
+) -> None:
+    email = "two.products@example.com"
+    customer = customer_on_a_frozen_clock(demo_stripe_client, email)
+    pro = subscribe(demo_stripe_client, customer, pro_price(demo_stripe_client).id)
+    addon = subscribe(demo_stripe_client, customer, monthly_price(demo_stripe_client, "Storage", 500).id)
+    with bot_for(demo_sandbox, tmp_path / "bot.db", clock) as bot:
+        options = classify(bot, email, "missing_self_serve")
+        form, prompt = choose(bot, options, ActionId.CANCEL_AT_PERIOD_END, target=pro.id)
+        assert sorted(select_labels(form, "target")) == [
+            f"Pro monthly · $20.00/mo · Visa •••• 4242 · {pro.id}",
+            f"Storage monthly · $5.00/mo · Visa •••• 4242 · {addon.id}",
+        ]
+        assert f"Cancel {pro.id} at the end of its period" in prompt_text(prompt)
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{pro.id}"]
+    listed = demo_stripe_client.v1.subscriptions.list(params={"customer": customer.id}).data
+    assert {sub.id: sub.cancel_at_period_end for sub in listed} == {pro.id: True, addon.id: False}
+
+
+def test_retry_payment_asks_which_of_several_open_invoices_and_charges_only_that_one(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, tmp_path: Path, clock: FixedClock
+) -> None:
+    email = "two.renewals@example.com"
+    now = int(datetime.now(UTC).timestamp())
+    test_clock = demo_stripe_client.v1.test_helpers.test_clocks.create(params={"frozen_time": now - 32 * DAY})
+    customer = demo_stripe_client.v1.customers.create(
+        params={
+            "email": email,
+            "test_clock": test_clock.id,
+            "payment_method": "pm_card_visa",
+            "invoice_settings": {"default_payment_method": "pm_card_visa"},
+        }
+    )
+    subscribe(demo_stripe_client, customer, pro_price(demo_stripe_client).id)
+    subscribe(demo_stripe_client, customer, monthly_price(demo_stripe_client, "Storage", 500).id)
+    use_card(demo_stripe_client, customer.id, "pm_card_chargeCustomerFail")
+    demo_stripe_client.v1.test_helpers.test_clocks.advance(test_clock.id, params={"frozen_time": now - 3600})
+    use_card(demo_stripe_client, customer.id, "pm_card_visa")  # the customer fixed the card
+    unpaid = demo_stripe_client.v1.invoices.list(params={"customer": customer.id, "status": "open"}).data
+    assert len(unpaid) == 2
+    with bot_for(demo_sandbox, tmp_path / "bot.db", clock) as bot:
+        options = classify(bot, email, "failed_payment")
+        form = open_form(bot, bot.standin, options, ActionId.RETRY_PAYMENT)
+        labels = select_labels(form, "target")
+        assert sorted(label.split(" · ")[0] for label in labels) == ["$20.00 due", "$5.00 due"]
+        chosen = next(inv for inv in unpaid if inv.id != preselected(form))
+        prompt = submit_form(bot, bot.standin, form, {"target": str(chosen.id)})
+        assert f"for invoice {chosen.id} to Visa •••• 4242 now?" in prompt_text(prompt)
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/invoices/{chosen.id}/pay"]
+    after = {inv.id: demo_stripe_client.v1.invoices.retrieve(str(inv.id)).status for inv in unpaid}
+    assert after == {inv.id: "paid" if inv.id == chosen.id else "open" for inv in unpaid}
+
+
+def use_card(client: stripe.StripeClient, customer_id: str, token: str) -> None:
+    card = client.v1.payment_methods.attach(token, params={"customer": customer_id})
+    client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": card.id}})
