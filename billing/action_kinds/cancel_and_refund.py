@@ -66,7 +66,7 @@ class CancelAndRefund(ActionDefinition):
         group = duplicate_group(snapshot, target)
         if len(group) < 2:
             return None
-        roles = {sub.id: duplicate_role(group, sub) for sub in group}
+        roles = {sub.id: duplicate_role(group, sub, short=True) for sub in group}
         return Form(
             title="Cancel a duplicate",
             submit="Review",

@@ -44,10 +44,13 @@ def duplicate_group(snapshot: CustomerSnapshot, subscription_id: str) -> list[Su
     return oldest_first([sub for sub in live if sub.id == chosen.id or same_plan(sub, chosen)])
 
 
-def duplicate_role(group: list[Subscription], sub: Subscription) -> str:
+def duplicate_role(group: list[Subscription], sub: Subscription, *, short: bool = False) -> str:
+    """`original`, `newer duplicate` (`duplicate` when short, for a picker's label), or `duplicate 2`."""
     if group and group[0].id == sub.id:
         return "original"
-    return "newer duplicate" if len(group) == 2 else f"duplicate {group.index(sub)}"
+    if len(group) == 2:
+        return "duplicate" if short else "newer duplicate"
+    return f"duplicate {group.index(sub)}"
 
 
 # --- overlaps (one product, monthly and yearly) ----------------------------------------------------
@@ -109,10 +112,11 @@ def paid_by(sub: Subscription, default_card: CardSummary | None) -> str:
 
 
 def subscription_label(sub: Subscription, role: str, default_card: CardSummary | None) -> str:
-    """`Newer duplicate · $20.00/mo · Visa •••• 4242 · sub_…`: the ID is kept whole, the role clipped."""
-    tail = f" · {price_text(sub)} · {paid_by(sub, default_card)} · {sub.id}"
-    head = role[:1].upper() + role[1:]
-    return fit(head, max(LABEL_LIMIT - len(tail), 1)) + tail if len(tail) < LABEL_LIMIT else fit(tail[3:])
+    """`Duplicate · $20.00/mo · Visa •••• 4242 · sub_…`: over Slack's limit, the end of the description is
+    clipped, never the ID."""
+    tail = f" · {sub.id}"
+    body = f"{role[:1].upper()}{role[1:]} · {price_text(sub)} · {paid_by(sub, default_card)}"
+    return fit(body, LABEL_LIMIT - len(tail)) + tail
 
 
 def invoice_label(invoice: Invoice) -> str:
@@ -159,7 +163,7 @@ def plan_roles(snapshot: CustomerSnapshot, subs: list[Subscription]) -> dict[str
     for sub in subs:
         role = f"{product_name(sub)} {billing_period(sub)}".strip()
         group = duplicate_group(snapshot, sub.id)
-        roles[sub.id] = f"{role}, {duplicate_role(group, sub)}" if len(group) > 1 else role
+        roles[sub.id] = f"{role}, {duplicate_role(group, sub, short=True)}" if len(group) > 1 else role
     return roles
 
 

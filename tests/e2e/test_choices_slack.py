@@ -147,7 +147,7 @@ def test_a_duplicate_form_offers_both_the_newer_preselected_and_the_operator_can
         form, prompt = choose(bot, options, ActionId.CANCEL_DUPLICATE, target=original.id)
         assert select_labels(form, "target") == [
             f"Original · $20.00/mo · Visa •••• 4242 · {original.id}",
-            f"Newer duplicate · $20.00/mo · Visa •••• 4242 · {newer.id}",
+            f"Duplicate · $20.00/mo · Visa •••• 4242 · {newer.id}",
         ]
         assert preselected(form) == newer.id  # the default keeps the original
         assert (
