@@ -7,9 +7,12 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from billing.model_base import Model as Model
+from billing.model_base import WriteResult as WriteResult
 from billing.money import Money
+from billing.toolbox_models import Coupon, PauseCollection
 
 Interval = Literal["day", "week", "month", "year"]
 
@@ -25,16 +28,6 @@ _MONTHS_PER_INTERVAL: dict[str, Fraction] = {
     "month": Fraction(1),
     "year": Fraction(12),
 }
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class WriteResult(Model):
-    """An object a write returned. Stripe's Request-Id lets support trace that exact call in the Dashboard."""
-
-    stripe_request_id: str | None = None
 
 
 # Stripe's `card.brand` values, as people write them.
@@ -91,6 +84,7 @@ class Customer(Model):
     test_clock: str | None = None
     # Live subscriptions counted from the lookup listing (expand=subscriptions); None when not fetched.
     subscription_count: int | None = None
+    balance: int = 0  # minor units, the customer's currency: negative is credit they hold
 
     def display_name(self) -> str:
         return self.name or self.email or self.id
@@ -152,6 +146,8 @@ class Subscription(WriteResult):
     # Percent off from subscription-level discounts, 0-100; amount-off coupons are in discount_amount_off.
     discount_percent_off: float = 0.0
     discount_amount_off: int = 0
+    coupon_ids: list[str] = Field(default_factory=list)  # its discounts' coupons (discounts expanded)
+    pause_collection: PauseCollection | None = None
     test_clock: str | None = None
     # Where Stripe listed it among the customer's subscriptions, newest first (0 = newest). `created` is
     # whole seconds, so a double-clicked checkout gives two subscriptions one `created`: this position,
@@ -338,6 +334,7 @@ class BillingRecords(Model):
     has_more_charges: bool = False
     # Account-wide, fetched in the same parallel round: whether customers can cancel on their own.
     portal_configurations: list[PortalConfiguration] = Field(default_factory=list)
+    coupons: list[Coupon] = Field(default_factory=list)  # account-wide, same round; `valid` ones apply
 
 
 class Bucket(StrEnum):

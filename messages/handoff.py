@@ -20,6 +20,10 @@ def revenue_lines(revenue: RevenueImpact) -> list[str]:
         lines.append(f"MRR change: {change}{when}")
     else:
         lines.append("MRR change: none")
+    if revenue.credited:
+        lines.append("Account credit: " + ", ".join(str(money) for money in revenue.credited))
+    if revenue.given_up:
+        lines.append("Billing given up: " + ", ".join(str(money) for money in revenue.given_up))
     return lines
 
 
