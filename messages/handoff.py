@@ -15,7 +15,7 @@ def revenue_lines(revenue: RevenueImpact) -> list[str]:
     refunded = ", ".join(str(money) for money in revenue.refunded) or "nothing"
     lines = [f"Refunded: {refunded}"]
     if revenue.mrr_change:
-        change = ", ".join(f"{money}/mo" for money in revenue.mrr_change)
+        change = ", ".join(f"{'+' if money.amount > 0 else ''}{money}/mo" for money in revenue.mrr_change)
         when = f" from {day(revenue.mrr_change_from)}" if revenue.mrr_change_from else " now"
         lines.append(f"MRR change: {change}{when}")
     else:

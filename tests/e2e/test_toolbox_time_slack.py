@@ -1,0 +1,97 @@
+"""The operator's toolbox, time and goodwill (issue 13): undo a scheduled cancellation, pause and resume
+collection, extend a trial, apply a coupon, add account credit. Signed Slack requests -> real Bolt app ->
+ActionService -> real StripeGateway -> demo sandbox; what Stripe holds afterwards is read back with
+stripe-python. Each action: the card, the exact effect, Confirm, the handoff, and a double Confirm plus a
+Confirm after a restart changing Stripe once.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import stripe
+
+from billing.clock import FixedClock
+from billing.sandbox import SandboxServer
+from bot.slack_standin import Call
+from tests.e2e.buttons import ActionId
+from tests.e2e.slack_harness import SlackHarness
+from tests.e2e.test_actions_slack import (
+    HANDOFF_SECTIONS,
+    answers,
+    bot_for,
+    button_texts,
+    classify,
+    click_and_wait,
+    clock,  # noqa: F401  (fixture)
+    confirm_and_wait,
+    db,  # noqa: F401  (fixture)
+    handoffs,
+    stripe_writes,
+    subscriptions,
+)
+
+
+def confirm_twice_at_once(bot: SlackHarness, prompt: Call) -> Call:
+    """Two Confirm clicks racing: exactly one handoff, the other click told it is done or in progress."""
+    clicks = [threading.Thread(target=bot.click, args=(prompt, ActionId.CONFIRM)) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    bot.wait_idle()
+    [handoff] = handoffs(bot)
+    assert any("Already done" in text or "In progress" in text for text in answers(bot))
+    return handoff
+
+
+def confirm_after_restart(sandbox: SandboxServer, db: Path, clock: FixedClock, prompt: Call) -> None:
+    with bot_for(sandbox, db, clock) as restarted:  # new app, new Store, same database file
+        confirm_and_wait(restarted, prompt)
+        assert any("Already done by <@U0OPERATOR>" in text for text in answers(restarted))
+        assert handoffs(restarted) == []
+
+
+def assert_handoff(text: str, *lines: str) -> None:
+    for title in HANDOFF_SECTIONS:
+        assert f"{title}\n" in text
+    for line in lines:
+        assert line in text, line
+
+
+def follow_up(text: str) -> str:
+    return text.split("FOLLOW-UP\n")[1].split("\n\n")[0]
+
+
+# --- undo a scheduled cancellation -------------------------------------------------------------------
+
+
+def test_undoing_a_scheduled_cancellation_leaves_the_subscription_renewing_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    [sub] = subscriptions(demo_stripe_client, "pat@example.com")
+    demo_stripe_client.v1.subscriptions.update(sub.id, params={"cancel_at_period_end": True})
+    renews = f"{sub.items.data[0].current_period_end}"
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "pat@example.com", "missing_self_serve")
+        assert button_texts(options)[0] == "Undo scheduled cancellation"
+        prompt = click_and_wait(bot, options, ActionId.UNDO_CANCELLATION)
+        assert f"Undo the scheduled cancellation of {sub.id} (Pro)? It renews on " in str(
+            prompt.args["blocks"]
+        )
+        demo_sandbox.clear_log()
+        handoff = confirm_twice_at_once(bot, prompt)
+    confirm_after_restart(demo_sandbox, db, clock, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{sub.id}"]
+    [after] = subscriptions(demo_stripe_client, "pat@example.com")
+    assert (after.cancel_at_period_end, after.cancel_at, after.status) == (False, None, "active")
+    assert f"{after.items.data[0].current_period_end}" == renews
+    text = handoff.args["text"]
+    assert_handoff(
+        text,
+        f"Undid the scheduled cancellation of {sub.id}: renews ",
+        "at $20.00",
+        "MRR change: +$20.00/mo from ",
+    )
+    assert "stays active and renews on " in follow_up(text)
