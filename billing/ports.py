@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from billing.models import (
+    BalanceTransaction,
     BillingRecords,
     Charge,
     Customer,
@@ -18,7 +19,7 @@ from billing.models import (
     Refund,
     Subscription,
 )
-from billing.toolbox_models import BalanceTransaction, Coupon, PauseBehavior
+from billing.toolbox_models import Coupon, PauseBehavior
 
 
 class BillingGateway(Protocol):

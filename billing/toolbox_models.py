@@ -1,15 +1,13 @@
-"""The project's view of the Stripe objects the operator's toolbox reads and writes besides subscriptions:
-paused collection, coupons and customer balance transactions (billing.models holds them on its records)."""
+"""The project's view of what the operator's toolbox reads besides subscriptions and customers: paused
+collection and coupons (billing.models holds them on its subscriptions and records)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
-
-from billing.model_base import Model, WriteResult
-from billing.money import Money, format_money
+from billing.model_base import Model
+from billing.money import format_money
 
 PauseBehavior = Literal["keep_as_draft", "mark_uncollectible", "void"]
 
@@ -46,20 +44,3 @@ class Coupon(Model):
         else:
             lasts = "once" if self.duration == "once" else "forever"
         return f"{self.name or self.id} ({off}, {lasts})"
-
-
-class BalanceTransaction(WriteResult):
-    """One customer balance transaction: negative `amount` is credit given to the customer."""
-
-    id: str
-    customer_id: str
-    amount: int
-    currency: str
-    ending_balance: int
-    type: str
-    description: str | None = None
-    created: datetime
-    metadata: dict[str, str] = Field(default_factory=dict)
-
-    def credit(self) -> Money:
-        return Money(amount=-self.amount, currency=self.currency)

@@ -8,10 +8,14 @@ from typing import Any
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.targets import live_subscriptions
-from billing.action_kinds.toolbox import Choices, OneStepAction, chosen
+from billing.action_kinds.toolbox import OneStepAction, chosen
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
+    FieldKind,
+    Form,
+    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -20,12 +24,11 @@ from billing.action_models import (
     TargetRead,
 )
 from billing.errors import PreconditionFailed
-from billing.models import Bucket, WriteResult
+from billing.models import BalanceTransaction, Bucket, WriteResult
 from billing.money import Money, format_money, parse_major
 from billing.ports import BillingGateway
 from billing.reconcile import NONCE_METADATA
 from billing.snapshot import CustomerSnapshot
-from billing.toolbox_models import BalanceTransaction
 
 DESCRIPTION_LIMIT = 350  # Stripe's limit on a balance transaction's description
 
@@ -65,6 +68,28 @@ class AccountCredit(OneStepAction):
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return snapshot.customer.id if credit_currency(snapshot) else None
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        currency = credit_currency(snapshot) or "usd"
+        return Form(
+            title="Add account credit",
+            submit="Review credit",
+            intro=(
+                f"Stripe takes the credit off the customer's next invoices before charging their card (balance "
+                f"now: {balance_text(snapshot.customer.balance, currency)}). You confirm on the card next; "
+                "nothing moves yet."
+            ),
+            fields=[
+                FormField(name="amount", label="Credit", kind=FieldKind.AMOUNT, currency=currency),
+                FormField(
+                    name="reason",
+                    label="Reason (kept on the balance transaction)",
+                    kind=FieldKind.TEXT,
+                    optional=True,
+                    hint="e.g. Export broken for a week",
+                ),
+            ],
+        )
 
     def plan(
         self,

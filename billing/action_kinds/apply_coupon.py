@@ -12,10 +12,22 @@ from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.time_value import discount_per_invoice, monthly_discount, yearly_discount
-from billing.action_kinds.toolbox import Choices, OneStepAction, chosen, newest_id, recheck_subscription
+from billing.action_kinds.toolbox import (
+    OneStepAction,
+    candidates,
+    chosen,
+    newest_id,
+    recheck_subscription,
+    target_fields,
+)
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choice,
+    Choices,
+    FieldKind,
+    Form,
+    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -30,6 +42,7 @@ from billing.snapshot import CustomerSnapshot
 from billing.toolbox_models import Coupon
 
 DISCOUNTABLE = frozenset({"active", "trialing", "past_due"})
+MAX_COUPONS_LISTED = 100  # a Slack select's limit
 
 
 def fits(coupon: Coupon, sub: Subscription) -> bool:
@@ -63,7 +76,7 @@ class ApplyCoupon(OneStepAction):
     kind = ActionKind.APPLY_COUPON
     label = "Apply coupon…"
     button_id = "billing.apply_coupon"
-    moves_money = True  # on main before "Action forms": a Confirm action with Stripe steps
+    moves_money = True
     changes_mrr = True
     offered_in = {Bucket.PRODUCT_FAILURE: -1, Bucket.TEAM: 3}
     interaction = Interaction.CONFIRM
@@ -77,6 +90,28 @@ class ApplyCoupon(OneStepAction):
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return newest_id(snapshot, discountable(snapshot))
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        subs = candidates(snapshot, discountable(snapshot))
+        sub = next((s for s in subs if s.id == target), subs[0] if subs else None)
+        coupons = usable_coupons(snapshot, sub)[:MAX_COUPONS_LISTED] if sub else []
+        return Form(
+            title="Apply a coupon",
+            submit="Review",
+            intro=(
+                "Choose one of the account's active coupons: Stripe discounts the subscription's invoices from "
+                "the next one on. You confirm on the card next; nothing changes yet."
+            ),
+            fields=[
+                *target_fields(subs, target),
+                FormField(
+                    name="coupon",
+                    label="Coupon",
+                    kind=FieldKind.SELECT,
+                    choices=[Choice(value=coupon.id, label=coupon.label()) for coupon in coupons],
+                ),
+            ],
+        )
 
     def plan(
         self,

@@ -14,18 +14,23 @@ from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.time_value import value_of_days
 from billing.action_kinds.toolbox import (
-    Choices,
     OneStepAction,
+    candidates,
     chosen_date,
     day_text,
     from_unix,
     newest_id,
     recheck_subscription,
+    target_fields,
     unix,
 )
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
+    FieldKind,
+    Form,
+    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -56,7 +61,7 @@ class ExtendTrial(OneStepAction):
     kind = ActionKind.EXTEND_TRIAL
     label = "Extend trial…"
     button_id = "billing.extend_trial"
-    moves_money = True  # on main before "Action forms": a Confirm action with Stripe steps
+    moves_money = True
     changes_mrr = False
     offered_in = {Bucket.PRODUCT_FAILURE: -4, Bucket.TEAM: 2, Bucket.MISSING_SELF_SERVE: 3}
     interaction = Interaction.CONFIRM
@@ -70,6 +75,28 @@ class ExtendTrial(OneStepAction):
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return newest_id(snapshot, in_trial)
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        subs = candidates(snapshot, in_trial)
+        current = next((sub for sub in subs if sub.id == target), subs[0] if subs else None)
+        ends = current.trial_end if current and current.trial_end else snapshot.taken_at
+        return Form(
+            title="Extend the trial",
+            submit="Review",
+            intro=(
+                f"The trial ends {ends:%Y-%m-%d}. Choose a later date: Stripe moves the trial end and the first "
+                "charge to it. You confirm on the card next; nothing changes yet."
+            ),
+            fields=[
+                *target_fields(subs, target),
+                FormField(
+                    name="trial_end",
+                    label="New trial end",
+                    kind=FieldKind.DATE,
+                    initial=f"{ends + DEFAULT_EXTENSION:%Y-%m-%d}",
+                ),
+            ],
+        )
 
     def plan(
         self,

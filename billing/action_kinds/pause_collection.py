@@ -12,19 +12,25 @@ from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.time_value import renewals, total
 from billing.action_kinds.toolbox import (
-    Choices,
     OneStepAction,
+    candidates,
     chosen,
     chosen_date,
     from_unix,
     newest_id,
     recheck_subscription,
     start_of,
+    target_fields,
     unix,
 )
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choice,
+    Choices,
+    FieldKind,
+    Form,
+    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -46,6 +52,11 @@ BEHAVIOR_EFFECTS: dict[str, str] = {
     "keep_as_draft": "kept as a draft (collect it later, or not)",
     "mark_uncollectible": "marked uncollectible (can still be paid later)",
 }
+BEHAVIOR_LABELS: dict[str, str] = {
+    "keep_as_draft": "Keep as drafts (decide later whether to collect)",
+    "void": "Void them (the paused time is free)",
+    "mark_uncollectible": "Mark them uncollectible (can still be paid)",
+}
 DEFAULT_PAUSE = timedelta(days=30)
 # Pausing a trial holds back nothing; an unpaid or past-due subscription is for the failed-payment path.
 PAUSABLE = frozenset({"active", "past_due"})
@@ -64,7 +75,7 @@ class PauseCollection(OneStepAction):
     kind = ActionKind.PAUSE_COLLECTION
     label = "Pause collection…"
     button_id = "billing.pause_collection"
-    moves_money = True  # on main before "Action forms": a Confirm action with Stripe steps
+    moves_money = True
     changes_mrr = False
     offered_in = {Bucket.FAILED_PAYMENT: 2, Bucket.MISSING_SELF_SERVE: 2, Bucket.PRODUCT_FAILURE: -3}
     interaction = Interaction.CONFIRM
@@ -78,6 +89,33 @@ class PauseCollection(OneStepAction):
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return newest_id(snapshot, pausable)
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        resumes = snapshot.taken_at + DEFAULT_PAUSE
+        return Form(
+            title="Pause collection",
+            submit="Review pause",
+            intro=(
+                "The subscription stays active and keeps renewing; Stripe does not collect its invoices until "
+                "the date you choose, then resumes on its own. You confirm on the card next; nothing changes yet."
+            ),
+            fields=[
+                *target_fields(candidates(snapshot, pausable), target),
+                FormField(
+                    name="resumes_on",
+                    label="Resume collection on",
+                    kind=FieldKind.DATE,
+                    initial=f"{resumes:%Y-%m-%d}",
+                ),
+                FormField(
+                    name="behavior",
+                    label="Invoices made while paused",
+                    kind=FieldKind.SELECT,
+                    choices=[Choice(value=value, label=BEHAVIOR_LABELS[value]) for value in BEHAVIORS],
+                    initial="keep_as_draft",
+                ),
+            ],
+        )
 
     def plan(
         self,
@@ -192,7 +230,7 @@ class ResumeCollection(OneStepAction):
     kind = ActionKind.RESUME_COLLECTION
     label = "Resume collection"
     button_id = "billing.resume_collection"
-    moves_money = True  # on main before "Action forms": a Confirm action with Stripe steps
+    moves_money = True
     changes_mrr = False
     # Offered only when collection is paused: the customer is ready to pay again.
     offered_in = {Bucket.FAILED_PAYMENT: -1, Bucket.MISSING_SELF_SERVE: -2, Bucket.PRODUCT_FAILURE: -5}
@@ -204,6 +242,17 @@ class ResumeCollection(OneStepAction):
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return newest_id(snapshot, paused)
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        subs = candidates(snapshot, paused)
+        if len(subs) <= 1:
+            return None
+        return Form(
+            title="Resume collection",
+            submit="Review",
+            intro="Several subscriptions are paused: choose the one to collect again.",
+            fields=target_fields(subs, target),
+        )
 
     def plan(
         self,

@@ -4,21 +4,27 @@ snapshot (a "target" SELECT when several fit), and its re-check on a fresh read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import ClassVar
 
 from billing.action_kinds import steps
 from billing.action_kinds.base import ActionDefinition
 from billing.action_kinds.targets import live_subscriptions
-from billing.action_models import ActionOutcome, PendingAction, Step
+from billing.action_models import (
+    TARGET_FIELD,
+    ActionOutcome,
+    Choice,
+    Choices,
+    FieldKind,
+    FormField,
+    PendingAction,
+    Step,
+)
 from billing.errors import PreconditionFailed
 from billing.models import Subscription
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
-
-# Field name -> submitted value, as the form returns them (billing.action_models.Choices on main).
-Choices = Mapping[str, str]
 
 
 class OneStepAction(ActionDefinition):
@@ -44,6 +50,30 @@ def candidates(snapshot: CustomerSnapshot, fits: Callable[[Subscription], bool])
 def newest_id(snapshot: CustomerSnapshot, fits: Callable[[Subscription], bool]) -> str | None:
     found = candidates(snapshot, fits)
     return found[0].id if found else None
+
+
+def subscription_choice(sub: Subscription) -> Choice:
+    """ "Pro (monthly) · $20.00 · renews 2026-12-30 · sub_…": enough to tell a customer's subscriptions apart."""
+    plan = sub.items[0].price.label() if sub.items else "Subscription"
+    ends = sub.current_period_end
+    when = f" · period ends {ends:%Y-%m-%d}" if ends else ""
+    return Choice(value=sub.id, label=f"{plan} · {sub.period_amount()}{when} · {sub.id}")
+
+
+def target_fields(subs: list[Subscription], target: str) -> list[FormField]:
+    """A "target" SELECT when several subscriptions fit; none when the button's one is the only one."""
+    if len(subs) <= 1:
+        return []
+    initial = target if any(sub.id == target for sub in subs) else None
+    return [
+        FormField(
+            name=TARGET_FIELD,
+            label="Subscription",
+            kind=FieldKind.SELECT,
+            choices=[subscription_choice(sub) for sub in subs],
+            initial=initial,
+        )
+    ]
 
 
 def recheck_subscription(step: Step, gateway: BillingGateway, pending: PendingAction) -> Subscription:

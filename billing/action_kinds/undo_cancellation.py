@@ -8,10 +8,18 @@ from typing import Any
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.targets import live_subscription
-from billing.action_kinds.toolbox import Choices, OneStepAction, newest_id, recheck_subscription
+from billing.action_kinds.toolbox import (
+    OneStepAction,
+    candidates,
+    newest_id,
+    recheck_subscription,
+    target_fields,
+)
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
+    Form,
     Interaction,
     PendingAction,
     Plan,
@@ -34,7 +42,7 @@ class UndoCancellation(OneStepAction):
     kind = ActionKind.UNDO_CANCELLATION
     label = "Undo scheduled cancellation"
     button_id = "billing.undo_cancellation"
-    moves_money = True  # on main before "Action forms": a Confirm action with Stripe steps
+    moves_money = True
     changes_mrr = True
     # Offered only when a subscription is set to cancel; nothing is given up, so it comes first.
     offered_in = {Bucket.MISSING_SELF_SERVE: -3, Bucket.PRODUCT_FAILURE: -6}
@@ -49,6 +57,17 @@ class UndoCancellation(OneStepAction):
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return newest_id(snapshot, scheduled_to_cancel)
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        scheduled = candidates(snapshot, scheduled_to_cancel)
+        if len(scheduled) <= 1:
+            return None
+        return Form(
+            title="Undo a cancellation",
+            submit="Review",
+            intro="Several subscriptions are set to cancel: choose the one the customer keeps.",
+            fields=target_fields(scheduled, target),
+        )
 
     def plan(
         self,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import stripe
 
 from billing.models import (
+    BalanceTransaction,
     CardSummary,
     Charge,
     Customer,
@@ -26,7 +27,7 @@ from billing.models import (
     SubscriptionStatus,
     WriteResult,
 )
-from billing.toolbox_models import BalanceTransaction, Coupon, CouponDuration, PauseBehavior, PauseCollection
+from billing.toolbox_models import Coupon, CouponDuration, PauseBehavior, PauseCollection
 
 if TYPE_CHECKING:
     pass

@@ -17,8 +17,8 @@ from billing.gateway.convert import (
     _to_subscription,
     _with_request_id,
 )
-from billing.models import Subscription
-from billing.toolbox_models import BalanceTransaction, Coupon, PauseBehavior
+from billing.models import BalanceTransaction, Subscription
+from billing.toolbox_models import Coupon, PauseBehavior
 
 if TYPE_CHECKING:
     from stripe.params import SubscriptionUpdateParams

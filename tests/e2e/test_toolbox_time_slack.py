@@ -8,8 +8,10 @@ Confirm after a restart changing Stripe once.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import stripe
 
 from billing.clock import FixedClock
@@ -24,13 +26,22 @@ from tests.e2e.test_actions_slack import (
     button_texts,
     classify,
     click_and_wait,
-    clock,  # noqa: F401  (fixture)
     confirm_and_wait,
-    db,  # noqa: F401  (fixture)
     handoffs,
     stripe_writes,
     subscriptions,
 )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    # The sandbox runs on wall time; the bot's clock starts there and only moves when a test says so.
+    return FixedClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "bot.db"
 
 
 def confirm_twice_at_once(bot: SlackHarness, prompt: Call) -> Call:

@@ -19,6 +19,7 @@ from typing import Any
 
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.models import (
+    BalanceTransaction,
     BillingRecords,
     CardSummary,
     Charge,
@@ -36,7 +37,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.ports import BillingGateway
-from billing.toolbox_models import BalanceTransaction, Coupon, PauseBehavior, PauseCollection
+from billing.toolbox_models import Coupon, PauseBehavior, PauseCollection
 
 _SEARCH_CLAUSE = re.compile(
     r"^(?P<field>name|email|metadata\['(?P<key>[^']*)'\])(?P<op>[:~])'(?P<value>.*)'$"
