@@ -111,7 +111,7 @@ class PauseCollection(OneStepAction):
                     name="behavior",
                     label="Invoices made while paused",
                     kind=FieldKind.SELECT,
-                    choices=[Choice(value=value, label=BEHAVIOR_LABELS[value]) for value in BEHAVIORS],
+                    choices=[Choice(value=value, label=label) for value, label in BEHAVIOR_LABELS.items()],
                     initial="keep_as_draft",
                 ),
             ],

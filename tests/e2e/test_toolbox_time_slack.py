@@ -8,7 +8,7 @@ Confirm after a restart changing Stripe once.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from billing.clock import FixedClock
 from billing.sandbox import SandboxServer
 from bot.slack_standin import Call
 from tests.e2e.buttons import ActionId
+from tests.e2e.forms import input_blocks, open_form, select_labels, submit_form
 from tests.e2e.slack_harness import SlackHarness
 from tests.e2e.test_actions_slack import (
     HANDOFF_SECTIONS,
@@ -106,3 +107,69 @@ def test_undoing_a_scheduled_cancellation_leaves_the_subscription_renewing_once(
         "MRR change: +$20.00/mo from ",
     )
     assert "stays active and renews on " in follow_up(text)
+
+
+# --- pause collection until a date, and resume -------------------------------------------------------
+
+
+def test_pausing_collection_until_a_date_sets_stripes_pause_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    [sub] = subscriptions(demo_stripe_client, "pat@example.com")
+    renews = datetime.fromtimestamp(sub.items.data[0].current_period_end, UTC)
+    resumes = (datetime.now(UTC) + timedelta(days=40)).date()
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "pat@example.com", "product_failure")
+        assert button_texts(options)[:2] == ["Pause collection…", "Add account credit…"]
+        form = open_form(bot, bot.standin, options, ActionId.PAUSE_COLLECTION)
+        assert list(input_blocks(form)) == ["resumes_on", "behavior"]  # one subscription: no target choice
+        assert select_labels(form, "behavior")[1] == "Void them (the paused time is free)"
+        prompt = submit_form(bot, bot.standin, form, {"resumes_on": f"{resumes}", "behavior": "void"})
+        summary = str(prompt.args["blocks"])
+        assert (
+            f"Pause collection on {sub.id} until {resumes} (void)? The subscription stays active" in summary
+        )
+        assert f"the invoice(s) Stripe makes meanwhile ({renews:%Y-%m-%d} $20.00) are voided" in summary
+        demo_sandbox.clear_log()
+        handoff = confirm_twice_at_once(bot, prompt)
+    confirm_after_restart(demo_sandbox, db, clock, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{sub.id}"]
+    [after] = subscriptions(demo_stripe_client, "pat@example.com")
+    assert after.pause_collection is not None and after.status == "active"
+    resumes_at = datetime.combine(resumes, time(0), tzinfo=UTC)
+    assert (after.pause_collection.behavior, after.pause_collection.resumes_at) == (
+        "void",
+        int(resumes_at.timestamp()),
+    )
+    text = handoff.args["text"]
+    assert_handoff(
+        text,
+        f"Paused collection on {sub.id} until {resumes} (behavior void: invoices made meanwhile are voided",
+        "MRR change: none\nBilling given up: $20.00",
+    )
+    assert "billing resumes automatically on" in follow_up(text)
+
+
+def test_resuming_paused_collection_clears_the_pause_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    [sub] = subscriptions(demo_stripe_client, "pat@example.com")
+    resumes_at = int((datetime.now(UTC) + timedelta(days=60)).timestamp())
+    pause = {"behavior": "keep_as_draft", "resumes_at": resumes_at}
+    demo_stripe_client.v1.subscriptions.update(sub.id, params={"pause_collection": pause})  # type: ignore[typeddict-item]
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "sam@example.com", "failed_payment")
+        assert "Resume collection" not in button_texts(options)  # Sam is not paused
+        options = classify(bot, "pat@example.com", "failed_payment")
+        assert button_texts(options)[0] == "Resume collection"
+        prompt = click_and_wait(bot, options, ActionId.RESUME_COLLECTION)
+        assert f"Resume collection on {sub.id} now (paused until " in str(prompt.args["blocks"])
+        demo_sandbox.clear_log()
+        handoff = confirm_twice_at_once(bot, prompt)
+    confirm_after_restart(demo_sandbox, db, clock, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{sub.id}"]
+    [after] = subscriptions(demo_stripe_client, "pat@example.com")
+    assert after.pause_collection is None and after.status == "active"
+    text = handoff.args["text"]
+    assert_handoff(text, f"Resumed collection on {sub.id}: next invoice $20.00 on ", "MRR change: none")
+    assert "billing for your Pro subscription is back on" in follow_up(text)
