@@ -155,8 +155,9 @@ def test_resuming_paused_collection_clears_the_pause_once(
 ) -> None:
     [sub] = subscriptions(demo_stripe_client, "pat@example.com")
     resumes_at = int((datetime.now(UTC) + timedelta(days=60)).timestamp())
-    pause = {"behavior": "keep_as_draft", "resumes_at": resumes_at}
-    demo_stripe_client.v1.subscriptions.update(sub.id, params={"pause_collection": pause})  # type: ignore[typeddict-item]
+    demo_stripe_client.v1.subscriptions.update(
+        sub.id, params={"pause_collection": {"behavior": "keep_as_draft", "resumes_at": resumes_at}}
+    )
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "sam@example.com", "failed_payment")
         assert "Resume collection" not in button_texts(options)  # Sam is not paused
@@ -173,3 +174,61 @@ def test_resuming_paused_collection_clears_the_pause_once(
     text = handoff.args["text"]
     assert_handoff(text, f"Resumed collection on {sub.id}: next invoice $20.00 on ", "MRR change: none")
     assert "billing for your Pro subscription is back on" in follow_up(text)
+
+
+# --- extend a trial ----------------------------------------------------------------------------------
+
+
+def trialing_customer(client: stripe.StripeClient, email: str, days: int) -> stripe.Subscription:
+    customer = client.v1.customers.create(
+        params={
+            "email": email,
+            "name": "Tina Trial",
+            "payment_method": "pm_card_visa",
+            "invoice_settings": {"default_payment_method": "pm_card_visa"},
+        }
+    )
+    [pro] = [price for price in client.v1.prices.list().data if price.nickname == "Pro"]
+    return client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": pro.id}], "trial_period_days": days}
+    )
+
+
+def test_extending_a_trial_moves_the_trial_end_and_the_period_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    sub = trialing_customer(demo_stripe_client, "tina@example.com", days=7)
+    assert sub.trial_end is not None
+    trial_end = datetime.fromtimestamp(sub.trial_end, UTC)
+    new_end = trial_end + timedelta(days=14)
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "tina@example.com", "product_failure")
+        assert button_texts(options)[0] == "Extend trial…"
+        form = open_form(bot, bot.standin, options, ActionId.EXTEND_TRIAL)
+        assert input_blocks(form)["trial_end"]["element"]["initial_date"] == f"{new_end:%Y-%m-%d}"
+        told = len(bot.standin.calls_to("chat.postEphemeral"))
+        assert bot.submit_form(form, {"trial_end": f"{trial_end:%Y-%m-%d}"}).status_code == 200
+        [refused] = bot.standin.wait_for("chat.postEphemeral", count=told + 1)[told:]
+        assert "The new trial end must be after the current one" in refused.args["text"]
+        form = open_form(bot, bot.standin, options, ActionId.EXTEND_TRIAL)
+        prompt = submit_form(bot, bot.standin, form, {"trial_end": f"{new_end:%Y-%m-%d}"})
+        assert (
+            f"Extend the trial of {sub.id} (Pro) from {trial_end:%Y-%m-%d} to {new_end:%Y-%m-%d} (14 days more, "
+            f"free)? Stripe moves the trial end and the current period to {new_end:%Y-%m-%d}, so the first "
+            "charge, $20.00, is made then; nothing is charged now."
+        ) in str(prompt.args["blocks"])
+        demo_sandbox.clear_log()
+        handoff = confirm_twice_at_once(bot, prompt)
+    confirm_after_restart(demo_sandbox, db, clock, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{sub.id}"]
+    [after] = subscriptions(demo_stripe_client, "tina@example.com")
+    assert after.status == "trialing"
+    assert after.trial_end == int(new_end.timestamp())
+    assert after.items.data[0].current_period_end == int(new_end.timestamp())
+    text = handoff.args["text"]
+    assert_handoff(
+        text,
+        f"Extended the trial of {sub.id} to {new_end:%Y-%m-%d}: first charge $20.00 then",
+        "MRR change: none\nBilling given up: $9.21",  # 14 days of $240 a year
+    )
+    assert f"I extended your Pro trial to {new_end:%B} {new_end.day}, {new_end.year}" in follow_up(text)
