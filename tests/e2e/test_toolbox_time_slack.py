@@ -22,12 +22,14 @@ from tests.e2e.forms import input_blocks, open_form, select_labels, submit_form
 from tests.e2e.slack_harness import SlackHarness
 from tests.e2e.test_actions_slack import (
     HANDOFF_SECTIONS,
+    SECOND,
     answers,
     bot_for,
     button_texts,
     classify,
     click_and_wait,
     confirm_and_wait,
+    customer_id,
     handoffs,
     stripe_writes,
     subscriptions,
@@ -232,3 +234,91 @@ def test_extending_a_trial_moves_the_trial_end_and_the_period_once(
         "MRR change: none\nBilling given up: $9.21",  # 14 days of $240 a year
     )
     assert f"I extended your Pro trial to {new_end:%B} {new_end.day}, {new_end.year}" in follow_up(text)
+
+
+# --- apply a coupon, add account credit ----------------------------------------------------------------
+
+
+def test_applying_a_coupon_chosen_from_the_active_ones_discounts_the_subscription_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    coupons = demo_stripe_client.v1.coupons
+    sorry = coupons.create(
+        params={"percent_off": 25, "duration": "repeating", "duration_in_months": 3, "name": "Sorry 25"}
+    )
+    coupons.create(params={"amount_off": 500, "currency": "eur", "duration": "once", "name": "Euro only"})
+    gone = coupons.create(params={"percent_off": 50, "duration": "forever", "name": "Withdrawn"})
+    coupons.delete(gone.id)
+    [sub] = subscriptions(demo_stripe_client, "pat@example.com")
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "pat@example.com", "product_failure")
+        assert "Apply coupon…" in button_texts(options)
+        form = open_form(bot, bot.standin, options, ActionId.APPLY_COUPON)
+        assert select_labels(form, "coupon") == ["Sorry 25 (25% off, 3 months)"]  # USD-fit, redeemable
+        prompt = submit_form(bot, bot.standin, form, {"coupon": sorry.id})
+        assert (
+            f"Apply coupon Sorry 25 (25% off, 3 months) to {sub.id} (Pro)? Stripe takes $5.00 off each $20.00 "
+            "invoice on invoices for the next 3 months; nothing is charged or refunded now."
+        ) in str(prompt.args["blocks"])
+        demo_sandbox.clear_log()
+        handoff = confirm_twice_at_once(bot, prompt)
+    confirm_after_restart(demo_sandbox, db, clock, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{sub.id}"]
+    after = demo_stripe_client.v1.subscriptions.retrieve(sub.id, params={"expand": ["discounts"]})
+    [discount] = after.discounts
+    assert isinstance(discount, stripe.Discount) and discount.source is not None
+    assert discount.source.coupon == sorry.id and discount.customer == after.customer
+    text = handoff.args["text"]
+    assert_handoff(text, f"Applied coupon {sorry.id} to {sub.id}", "MRR change: -$5.00/mo from ")
+    assert "I applied a discount of 25% to your Pro subscription" in follow_up(text)
+
+
+def test_account_credit_lands_on_the_customers_balance_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    customer = customer_id(demo_stripe_client, "pat@example.com")
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "pat@example.com", "product_failure")
+        form = open_form(bot, bot.standin, options, ActionId.ACCOUNT_CREDIT)
+        assert list(input_blocks(form)) == ["amount", "reason"]
+        prompt = submit_form(
+            bot, bot.standin, form, {"amount": "15.00", "reason": "Export broken for a week"}
+        )
+        assert (
+            f"Add $15.00 of account credit to {customer} (Export broken for a week)? Balance zero → $15.00 "
+            "credit: Stripe applies it to the next invoices before charging the card; nothing is refunded to "
+            "the card."
+        ) in str(prompt.args["blocks"])
+        demo_sandbox.clear_log()
+        handoff = confirm_twice_at_once(bot, prompt)
+    confirm_after_restart(demo_sandbox, db, clock, prompt)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/customers/{customer}/balance_transactions"]
+    assert demo_stripe_client.v1.customers.retrieve(customer).balance == -1500
+    [credit] = demo_stripe_client.v1.customers.balance_transactions.list(customer).data
+    assert (credit.amount, credit.currency, credit.type) == (-1500, "usd", "adjustment")
+    assert credit.description == "Export broken for a week"
+    assert credit.metadata is not None and credit.metadata["confirmed_by"] == "U0OPERATOR"
+    text = handoff.args["text"]
+    assert_handoff(
+        text,
+        f"Added $15.00 of account credit to {customer} ({credit.id}); balance now $15.00 credit",
+        "Refunded: nothing\nMRR change: none\nAccount credit: $15.00",
+    )
+    assert "I added $15.00 of credit to your account" in follow_up(text)
+
+
+def test_account_credit_above_the_approval_threshold_needs_a_second_operator(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    customer = customer_id(demo_stripe_client, "pat@example.com")
+    with bot_for(demo_sandbox, db, clock, billing_approval_above="USD:10") as bot:
+        options = classify(bot, "pat@example.com", "product_failure")
+        form = open_form(bot, bot.standin, options, ActionId.ACCOUNT_CREDIT)
+        prompt = submit_form(bot, bot.standin, form, {"amount": "15.00"})
+        confirm_and_wait(bot, prompt)
+        assert "another operator must click Confirm" in answers(bot)[-1]
+        assert demo_stripe_client.v1.customers.retrieve(customer).balance == 0
+        confirm_and_wait(bot, prompt, user_id=SECOND)
+        [handoff] = handoffs(bot)
+    assert demo_stripe_client.v1.customers.retrieve(customer).balance == -1500
+    assert f"Confirmed by <@{SECOND}>, requested by <@U0OPERATOR>" in handoff.args["text"]
