@@ -272,8 +272,8 @@ class ResumeCollection(OneStepAction):
             customer_id=snapshot.customer.id,
             steps=[Step(name=self.step, object_id=sub.id)],
             summary=(
-                f"Resume collection on {sub.id} now (paused until {resume_day(sub)}, "
-                f"{sub.pause_collection.behavior})? Stripe collects its next invoice, {sub.period_amount()} "
+                f"Resume collection on {sub.id} now ({paused_text(sub)})? Stripe collects its next invoice, "
+                f"{sub.period_amount()} "
                 f"{next_charge}; invoices made while paused stay as they are."
             ),
         )
@@ -335,9 +335,18 @@ def resume_day(sub: Subscription) -> str:
     return f"{pause.resumes_at:%Y-%m-%d}"
 
 
+def paused_text(sub: Subscription) -> str:
+    """ "paused until 2027-01-09, void" or "paused with no end date, void"."""
+    pause = sub.pause_collection
+    if pause is None:
+        return "not paused"
+    until = f"until {pause.resumes_at:%Y-%m-%d}" if pause.resumes_at else "with no end date"
+    return f"paused {until}, {pause.behavior}"
+
+
 def describe_state(sub: Subscription) -> str:
     if sub.pause_collection is not None:
-        return f"already paused until {resume_day(sub)}"
+        return f"already {paused_text(sub)}"
     if sub.cancel_at_period_end:
         return "set to cancel at period end"
     return sub.status
