@@ -63,7 +63,7 @@ def yearly_value(sub: Subscription) -> Fraction:
     )
 
 
-def value_of_days(sub: Subscription, days: Fraction) -> Money:
+def value_of_days(sub: Subscription, days: Fraction | int) -> Money:
     """The price of `days` days of the subscription: a free trial day is worth what a paid one costs."""
     return Money(amount=round(yearly_value(sub) * days / 365), currency=sub.currency)
 
