@@ -35,7 +35,7 @@ from billing.action_models import (
     Step,
     TargetRead,
 )
-from billing.errors import PreconditionFailed
+from billing.errors import ObjectNotFound, PreconditionFailed
 from billing.models import Bucket, Subscription, WriteResult
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -153,7 +153,12 @@ class ApplyCoupon(OneStepAction):
             raise PreconditionFailed(
                 f"{sub.id} has a discount now ({', '.join(sub.coupon_ids)}); nothing was changed."
             )
-        coupon = gateway.get_coupon(step.params["coupon"])
+        try:
+            coupon = gateway.get_coupon(step.params["coupon"])
+        except ObjectNotFound:
+            raise PreconditionFailed(
+                f"Coupon {step.params['coupon']} was deleted since this was planned; nothing was changed."
+            ) from None
         if not fits(coupon, sub):
             raise PreconditionFailed(f"Coupon {coupon.id} can no longer be applied; nothing was changed.")
         return sub

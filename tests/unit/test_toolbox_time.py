@@ -30,6 +30,7 @@ from billing.money import Money
 from billing.snapshot import CustomerSnapshot, build_snapshot
 from billing.store import Store
 from billing.toolbox_models import Coupon, PauseCollection
+from messages.card import customer_card
 from tests.unit.fake_gateway import FakeGateway, customer, price, records, subscription
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -361,3 +362,26 @@ def test_pause_then_handoff_words_and_revenue() -> None:
         "is held and not charged for now. You keep your subscription, and billing resumes automatically on "
         "January 1, 2027."
     ]
+
+
+def test_a_coupon_deleted_since_planning_is_refused_at_confirm() -> None:
+    world = ToolboxWorld(pro(), coupons=(SORRY,))
+    case_id = world.case(Bucket.PRODUCT_FAILURE)
+    pending = world.service.request(
+        case_id, ActionKind.APPLY_COUPON, "sub_Pro00001", OPERATOR, choices={"coupon": "SORRY25"}
+    )
+    world.gateway.coupons = []
+    world.gateway.calls.clear()
+    with pytest.raises(PreconditionFailed, match="Coupon SORRY25 was deleted since this was planned"):
+        world.service.confirm(pending.nonce, OPERATOR)
+    assert world.writes() == []
+
+
+def test_the_card_shows_paused_collection_and_a_coupon() -> None:
+    pause = PauseCollection(behavior="void", resumes_at=datetime(2027, 1, 1, tzinfo=UTC))
+    snapshot = ToolboxWorld(pro(pause_collection=pause, coupon_ids=["SORRY25"])).snapshot("cus_Jane0001")
+    text = str(customer_card(snapshot, case_id="case_1"))
+    assert (
+        "• `sub_Pro00001` *Pro* × 1 — $20.00 / month — active — collection paused until 2027-01-01 (void) — "
+        "coupon `SORRY25` — renews 2026-12-05"
+    ) in text
