@@ -55,17 +55,10 @@ def total(amounts: list[Money], currency: str) -> Money:
     return Money(amount=sum(money.amount for money in amounts), currency=currency)
 
 
-def yearly_value(sub: Subscription) -> Fraction:
-    """The subscription's price over a year, quantity included, in minor units (discounts aside)."""
-    return sum(
-        (Fraction(item.period_amount().amount) * item.price.monthly_fraction() * 12 for item in sub.items),
-        Fraction(0),
-    )
-
-
 def value_of_days(sub: Subscription, days: Fraction | int) -> Money:
     """The price of `days` days of the subscription: a free trial day is worth what a paid one costs."""
-    return Money(amount=round(yearly_value(sub) * days / 365), currency=sub.currency)
+    yearly = Fraction(sub.yearly_contract_value().amount)
+    return Money(amount=round(yearly * days / 365), currency=sub.currency)
 
 
 def discount_per_invoice(sub: Subscription, coupon: Coupon) -> Money:
