@@ -18,7 +18,7 @@ from billing.action_kinds.time_value import (
     value_of_days,
     yearly_discount,
 )
-from billing.action_models import ActionKind, FieldKind, Form
+from billing.action_models import ActionKind, FieldKind, Form, RevenueImpact
 from billing.actions import ActionService
 from billing.approval import ApprovalRule
 from billing.case_actions import ActionPolicy
@@ -31,6 +31,7 @@ from billing.snapshot import CustomerSnapshot, build_snapshot
 from billing.store import Store
 from billing.toolbox_models import Coupon, PauseCollection
 from messages.card import customer_card
+from messages.handoff import revenue_lines
 from tests.unit.fake_gateway import FakeGateway, customer, price, records, subscription
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -385,3 +386,18 @@ def test_the_card_shows_paused_collection_and_a_coupon() -> None:
         "• `sub_Pro00001` *Pro* × 1 — $20.00 / month — active — collection paused until 2027-01-01 (void) — "
         "coupon `SORRY25` — renews 2026-12-05"
     ) in text
+
+
+def test_revenue_lines_say_credit_given_and_billing_given_up() -> None:
+    usd = "usd"
+    kept = RevenueImpact(mrr_change=[Money(amount=2000, currency=usd)], mrr_change_from=PERIOD_END)
+    assert revenue_lines(kept) == ["Refunded: nothing", "MRR change: +$20.00/mo from 2026-12-05"]
+    goodwill = RevenueImpact(
+        credited=[Money(amount=1500, currency=usd)], given_up=[Money(amount=921, currency=usd)]
+    )
+    assert revenue_lines(goodwill) == [
+        "Refunded: nothing",
+        "MRR change: none",
+        "Account credit: $15.00",
+        "Billing given up: $9.21",
+    ]
