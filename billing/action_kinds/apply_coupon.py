@@ -5,7 +5,6 @@ on, for the coupon's duration (once, N months, forever)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from billing.action_kinds import wording
@@ -198,7 +197,7 @@ class ApplyCoupon(OneStepAction):
         if coupon.duration == "once":
             return RevenueImpact(given_up=[discount_per_invoice(previous, coupon)])
         return RevenueImpact(
-            mrr_change=[-monthly_discount(previous, coupon)], mrr_change_from=_next_invoice(sub)
+            mrr_change=[-monthly_discount(previous, coupon)], mrr_change_from=sub.current_period_end
         )
 
     def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:
@@ -220,7 +219,3 @@ class ApplyCoupon(OneStepAction):
         if sub is None or not sub.coupon_ids:
             return None
         return next((c for c in snapshot.records.coupons if c.id == sub.coupon_ids[0]), None)
-
-
-def _next_invoice(sub: Subscription) -> datetime | None:
-    return sub.current_period_end

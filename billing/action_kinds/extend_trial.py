@@ -5,7 +5,7 @@ now."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -50,7 +50,7 @@ def in_trial(sub: Subscription) -> bool:
     return sub.status == "trialing" and sub.trial_end is not None
 
 
-def new_trial_end(sub: Subscription, day: Any) -> datetime:
+def new_trial_end(sub: Subscription, day: date) -> datetime:
     """The chosen day at the current trial end's time of day: whole days added, as the operator counts."""
     assert sub.trial_end is not None
     return datetime.combine(day, sub.trial_end.timetz())
