@@ -270,8 +270,8 @@ class ActionService(PartlyDoneActions):
             self._audit_failure(pending, case, actor, error, retryable=True)
             raise
         except PreconditionFailed as error:
-            if progress["completed"]:
-                return self._finish_partly(pending, case, actor, progress, results, checked, error)
+            if partly := self._finish_partly(pending, case, actor, progress, results, checked, error):
+                return partly
             self.store.fail_pending(pending.nonce, error=error.message)
             self._audit_failure(pending, case, actor, error, retryable=False)
             raise

@@ -25,12 +25,15 @@ class PartlyDoneActions(CaseActions):
         results: dict[str, WriteResult],
         checked: list[TargetRead],
         error: PreconditionFailed,
-    ) -> ActionOutcome:
-        """What was done stands and is reported as done (card, handoff, audit); the steps that did not happen
-        are named with Stripe's reason and never retried by a Confirm."""
+    ) -> ActionOutcome | None:
+        """If an earlier step changed Stripe, what was done stands and is reported as done (card, handoff,
+        audit), and the steps that did not happen are named with Stripe's reason, never retried by a Confirm.
+        None when nothing changed: the action simply failed."""
         outcome = partly_done(
             definition(pending.kind), self.gateway, pending, actor, progress, results, error
         )
+        if outcome is None:
+            return None
         self.store.finish_pending(pending.nonce, result=settled(progress, outcome))
         self.store.close_case(case.id, actor=actor, resolution=str(pending.kind))
         self._record_gaps(case, pending.kind)
@@ -54,22 +57,26 @@ def partly_done(
     progress: dict[str, Any],
     results: dict[str, WriteResult],
     error: PreconditionFailed,
-) -> ActionOutcome:
-    """The outcome of the steps that landed (this run's results, or Stripe's state for an earlier run's),
-    and the steps that did not."""
+) -> ActionOutcome | None:
+    """The outcome of the steps that landed (this run's results, or Stripe's state for an earlier run's and
+    for a call whose outcome was unknown) and of the steps that did not; None when none landed."""
     done = dict(results)
     for step in pending.steps:
-        if step.name in progress["completed"] and step.name not in done:
+        maybe = step.name in progress["completed"] or step.name == progress.get("in_flight")
+        if maybe and step.name not in done:
             try:
                 found = action.find_effect(step, gateway, nonce=pending.nonce)
             except BillingError:
-                found = None  # the audit and the stored progress still hold the step's Stripe ID
+                found = None  # a completed step's Stripe ID is still in the stored progress and the audit
             if found is not None:
                 done[step.name] = found
+    landed = set(done) | set(progress["completed"])
+    if not landed:
+        return None
     unfinished = [
         UnfinishedStep(name=step.name, object_id=step.object_id, reason=_reason(error.message))
         for step in pending.steps
-        if step.name not in progress["completed"]
+        if step.name not in landed
     ]
     return ActionOutcome(
         kind=pending.kind,
@@ -84,9 +91,17 @@ def partly_done(
 
 
 def settled(progress: dict[str, Any], outcome: ActionOutcome) -> dict[str, Any]:
-    """The progress stored with the finished action: no call in flight (the refusal was final), and the
-    steps that did not happen."""
-    return {**progress, "in_flight": None, "unfinished": [step.model_dump() for step in outcome.unfinished]}
+    """The progress stored with the finished action: every step that landed (a call of unknown outcome too,
+    once Stripe showed it), no call in flight, and the steps that did not happen."""
+    completed = dict(progress["completed"])
+    for name, result in outcome.results.items():
+        completed.setdefault(name, {"id": getattr(result, "id", None), "key": None})
+    return {
+        **progress,
+        "completed": completed,
+        "in_flight": None,
+        "unfinished": [step.model_dump() for step in outcome.unfinished],
+    }
 
 
 def partial_detail(

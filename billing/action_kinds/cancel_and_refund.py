@@ -52,8 +52,8 @@ class CancelAndRefund(ActionDefinition):
     offered_in = {Bucket.DUPLICATE: 1}
     interaction = Interaction.CONFIRM
     why = (
-        "The customer pays twice for one product; cancelling the newer subscription and refunding its charge "
-        "leaves exactly the original one, with no service interruption."
+        "The customer pays twice for one product; cancelling one of the subscriptions (the newer, unless the "
+        "operator chose to keep it) and refunding its charge leaves exactly one, with no service interruption."
     )
     product_gap = None
     step_names = ("cancel", "refund")
