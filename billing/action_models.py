@@ -6,13 +6,24 @@ What each action kind *does* lives in its definition under billing/action_kinds/
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, SerializeAsAny
 
-from billing.models import Bucket, Charge, Invoice, Model, PortalSession, Refund, Subscription, WriteResult
+from billing.models import (
+    Bucket,
+    Charge,
+    Dispute,
+    Invoice,
+    Model,
+    PortalSession,
+    Refund,
+    Subscription,
+    WriteResult,
+)
 from billing.money import Money
 
 
@@ -28,6 +39,9 @@ class ActionKind(StrEnum):
     EXPLAIN_BILLING = "explain_billing"
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
+    CREDIT_NOTE = "credit_note"  # a credit note on a paid invoice: refund to the card or customer balance
+    CANCEL_PRORATED = "cancel_prorated"  # cancel now, refund the unused part of the period paid
+    ACCEPT_DISPUTE = "accept_dispute"  # close the dispute: the money is lost
 
 
 def _known_kind(value: str) -> str:
@@ -63,6 +77,40 @@ class Interaction(StrEnum):
     RESOLVE = "resolve"  # close the case without changing Stripe
 
 
+class FieldKind(StrEnum):
+    SELECT = "select"
+    TEXT = "text"
+    AMOUNT = "amount"
+    DATE = "date"
+    NUMBER = "number"
+
+
+class Choice(Model):
+    value: str
+    label: str
+
+
+class FormField(Model):
+    name: str
+    label: str
+    kind: FieldKind
+    choices: list[Choice] = Field(default_factory=list)
+    initial: str | None = None
+    optional: bool = False
+    hint: str | None = None
+    currency: str | None = None
+
+
+class Form(Model):
+    title: str
+    submit: str = "Continue"
+    intro: str | None = None
+    fields: list[FormField]
+
+
+Choices = Mapping[str, str]
+
+
 class Option(Model):
     """One button of a bucket's ladder: what it does and the Stripe object it targets."""
 
@@ -76,6 +124,7 @@ class Step(Model):
     amount: int | None = None
     at_period_end: bool = False
     refunded_before: int | None = None  # the charge's amount_refunded when planned; None in older rows
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Plan(Model):
@@ -85,6 +134,7 @@ class Plan(Model):
     amount: int | None = None
     currency: str | None = None
     summary: str
+    impact: Money | None = None
 
     @property
     def target_ids(self) -> list[str]:
@@ -162,7 +212,7 @@ class PendingAction(Model):
 
 R = TypeVar("R", bound=WriteResult)
 # A money action's target as its re-check read it from Stripe.
-TargetRead = Subscription | Charge | Invoice
+TargetRead = Subscription | Charge | Invoice | Dispute
 
 
 class ActionOutcome(Model):
@@ -225,3 +275,5 @@ class RevenueImpact(Model):
     refunded: list[Money] = Field(default_factory=list)
     mrr_change: list[Money] = Field(default_factory=list)
     mrr_change_from: datetime | None = None  # set when the change only starts at period end
+    credited: list[Money] = Field(default_factory=list)  # to the customer's balance (credit notes)
+    lost_to_disputes: list[Money] = Field(default_factory=list)  # disputes accepted

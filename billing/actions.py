@@ -63,7 +63,7 @@ class ActionService(CaseActions):
         snapshot = snapshot or self.snapshot(case)
         if snapshot.customer.id != case.customer_id:
             raise PreconditionFailed("The snapshot is for another customer; nothing was changed.")
-        plan = action.plan(target, snapshot, amount=amount)
+        plan = action.preview(action.plan(target, snapshot, amount=amount), self.gateway)
         needs_second = self.policy.refund_needs_second_operator(plan.refund_amount)
         nonce = self.store.create_pending(
             case_id=case_id,

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
+from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.models import (
     BillingRecords,
     Charge,
-    CreditNote,
-    CreditNoteDraft,
     Customer,
     Dispute,
     Event,

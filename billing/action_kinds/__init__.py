@@ -2,8 +2,11 @@
 its gateway call, its sandbox support, its tests; nothing else names it."""
 
 from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
+    accept_dispute,
     cancel_and_refund,
     cancel_at_period_end,
+    cancel_prorated,
+    credit_note,
     explain_billing,
     keep_both,
     no_action,

@@ -66,6 +66,12 @@ class ActionDefinition(ABC):
     def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
         """The exact effect of the first click; raises PreconditionFailed when the target does not fit."""
 
+    def preview(self, plan: Plan, gateway: BillingGateway) -> Plan:
+        """Stripe's own preview of the plan (e.g. credit_notes.preview), read once when the operator asks for
+        the action, so the Confirm prompt shows what Stripe will do; raises PreconditionFailed when Stripe
+        would refuse it. Most actions need none."""
+        return plan
+
     @abstractmethod
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         """Re-read the step's target just before Stripe is called and return it as read; raises

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
+from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.errors import (
     ObjectNotFound,
     StripeRefused,
@@ -46,8 +47,6 @@ from billing.gateway.convert import (
 from billing.models import (
     BillingRecords,
     Charge,
-    CreditNote,
-    CreditNoteDraft,
     Customer,
     Dispute,
     Invoice,

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import stripe
 
+from billing.credit_notes import CreditNote
 from billing.models import (
     CardSummary,
     Charge,
-    CreditNote,
     Customer,
     Dispute,
     Event,

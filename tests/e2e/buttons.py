@@ -29,3 +29,6 @@ class ActionId(StrEnum):
     EXPLAIN_BILLING = button_id(ActionKind.EXPLAIN_BILLING)
     KEEP_BOTH = button_id(ActionKind.KEEP_BOTH)
     NO_ACTION = button_id(ActionKind.NO_ACTION)
+    CREDIT_NOTE = button_id(ActionKind.CREDIT_NOTE)
+    CANCEL_PRORATED = button_id(ActionKind.CANCEL_PRORATED)
+    ACCEPT_DISPUTE = button_id(ActionKind.ACCEPT_DISPUTE)

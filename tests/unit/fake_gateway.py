@@ -17,13 +17,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from billing.credit_notes import CreditNote, CreditNoteDraft, creditable_amount
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.models import (
     BillingRecords,
     CardSummary,
     Charge,
-    CreditNote,
-    CreditNoteDraft,
     Customer,
     Dispute,
     Event,
@@ -327,7 +326,7 @@ class FakeGateway:
         invoice = _find(records.invoices, draft.invoice_id)
         if invoice.status not in ("open", "paid"):
             raise StripeRefused(f"invoice is {invoice.status}", "invoice_not_creditable")
-        if not 0 < draft.amount <= invoice.creditable_amount:
+        if not 0 < draft.amount <= creditable_amount(invoice):
             raise StripeRefused("amount is greater than the creditable amount", "amount_too_large")
         if draft.refund_amount + draft.credit_amount != draft.amount:
             raise StripeRefused("refund_amount + credit_amount must equal the amount", "parameter_invalid")

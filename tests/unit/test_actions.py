@@ -51,11 +51,14 @@ def test_ladders_for_the_other_buckets() -> None:
     assert ladder(Bucket.MISSING_SELF_SERVE, snap("cus_yuki")) == [
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_year"),
+        Option(kind=ActionKind.CANCEL_PRORATED, target="sub_year"),
     ]
     assert ladder(Bucket.PRODUCT_FAILURE, snap("cus_kenji")) == [
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_jp"),
         Option(kind=ActionKind.REFUND, target="ch_jp"),
         Option(kind=ActionKind.NO_ACTION),
+        Option(kind=ActionKind.CREDIT_NOTE, target="in_sub_jp"),
+        Option(kind=ActionKind.CANCEL_PRORATED, target="sub_jp"),
     ]
 
 
