@@ -86,7 +86,7 @@ def test_the_credit_note_form_offers_each_paid_invoice_with_what_is_left_to_cred
         paid_customer().model_copy(update={"invoices": [older, *paid_customer().invoices]})
     )
     assert CREDIT_NOTE.target(Bucket.PRODUCT_FAILURE, snapshot) == "in_Pro00001"
-    form = CREDIT_NOTE.form("in_Pro00001", snapshot)  # type: ignore[attr-defined]
+    form = CREDIT_NOTE.form("in_Pro00001", snapshot)
     assert form is not None
     fields = {field.name: field for field in form.fields}
     assert list(fields) == ["target", "amount", "method", "reason"]
@@ -111,7 +111,7 @@ def test_the_credit_note_form_offers_each_paid_invoice_with_what_is_left_to_cred
 
 def test_a_partial_credit_note_refunded_to_the_card_is_planned_exactly() -> None:
     choices = {"amount": "7.50", "method": "refund", "reason": "product_unsatisfactory"}
-    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)  # type: ignore[call-arg]
+    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)
     assert plan.summary == (
         "Issue a credit note of $7.50 (of $20.00 paid) on invoice ACME-0001 (in_Pro00001), refunded to "
         "Visa •••• 4242, reason: product unsatisfactory?"
@@ -130,7 +130,7 @@ def test_a_partial_credit_note_refunded_to_the_card_is_planned_exactly() -> None
 
 def test_a_credit_note_to_the_balance_needs_no_charge() -> None:
     choices = {"amount": "20", "method": "credit", "reason": "order_change"}
-    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)  # type: ignore[call-arg]
+    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)
     assert plan.summary == (
         "Issue a credit note of $20.00 on invoice ACME-0001 (in_Pro00001), to the customer's balance, "
         "reason: order change?"
@@ -149,7 +149,7 @@ def test_a_credit_note_to_the_balance_needs_no_charge() -> None:
 )
 def test_a_credit_note_plan_refuses_what_does_not_fit(choices: dict[str, str], message: str) -> None:
     with pytest.raises(PreconditionFailed, match=message):
-        CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)  # type: ignore[call-arg]
+        CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)
 
 
 def test_a_credit_note_refund_on_a_disputed_charge_is_refused_but_a_balance_credit_is_not() -> None:
@@ -159,15 +159,15 @@ def test_a_credit_note_refund_on_a_disputed_charge_is_refused_but_a_balance_cred
     )
     refund = {"amount": "5", "method": "refund", "reason": "duplicate"}
     with pytest.raises(PreconditionFailed, match="is disputed"):
-        CREDIT_NOTE.plan("in_Pro00001", snapshot_of(billing), amount=None, choices=refund)  # type: ignore[call-arg]
+        CREDIT_NOTE.plan("in_Pro00001", snapshot_of(billing), amount=None, choices=refund)
     credit = {**refund, "method": "credit"}
-    assert CREDIT_NOTE.plan("in_Pro00001", snapshot_of(billing), amount=None, choices=credit).amount == 500  # type: ignore[call-arg]
+    assert CREDIT_NOTE.plan("in_Pro00001", snapshot_of(billing), amount=None, choices=credit).amount == 500
 
 
 def test_the_preview_is_stripes_and_a_refused_preview_stops_the_plan() -> None:
     gateway = FakeGateway([paid_customer()])
     choices = {"amount": "7.50", "method": "refund", "reason": "duplicate"}
-    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)  # type: ignore[call-arg]
+    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)
     shown = CREDIT_NOTE.preview(plan, gateway)
     assert shown.summary.endswith(
         "Stripe's preview: credit note $7.50 on in_Pro00001, all of it after payment."
@@ -182,7 +182,7 @@ def test_the_preview_is_stripes_and_a_refused_preview_stops_the_plan() -> None:
 def test_a_credit_note_is_created_once_per_key_found_by_its_nonce_and_rechecked() -> None:
     gateway = FakeGateway([paid_customer()])
     choices = {"amount": "7.50", "method": "credit", "reason": "duplicate"}
-    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)  # type: ignore[call-arg]
+    plan = CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)
     [step] = plan.steps
     pending = pending_for(plan)
     assert CREDIT_NOTE.find_effect(step, gateway, nonce="nonce1") is None
@@ -295,7 +295,7 @@ def test_no_prorated_cancel_without_a_paid_current_period() -> None:
 
 def test_several_live_subscriptions_ask_which_one_in_a_form() -> None:
     billing = paid_customer()
-    assert PRORATED.form("sub_Pro00001", snapshot_of(billing)) is None  # type: ignore[attr-defined]
+    assert PRORATED.form("sub_Pro00001", snapshot_of(billing)) is None
     second = subscription("sub_Team0001", created=T0 + DAY, item_price=price("price_T", product_name="Team"))
     billing = billing.model_copy(
         update={
@@ -314,7 +314,7 @@ def test_several_live_subscriptions_ask_which_one_in_a_form() -> None:
     )
     snapshot = snapshot_of(billing)
     assert PRORATED.target(Bucket.MISSING_SELF_SERVE, snapshot) == "sub_Team0001"
-    form = PRORATED.form("sub_Team0001", snapshot)  # type: ignore[attr-defined]
+    form = PRORATED.form("sub_Team0001", snapshot)
     assert form is not None
     [field] = form.fields
     assert (field.name, field.kind, field.initial) == ("target", FieldKind.SELECT, "sub_Team0001")
@@ -432,10 +432,10 @@ def test_a_dispute_is_closed_once_and_a_closed_one_is_not_closed_again() -> None
 
 def test_several_open_disputes_ask_which_one() -> None:
     other = DISPUTE.model_copy(update={"id": "dp_2", "created": T0 + 2 * DAY, "due_by": None})
-    form = ACCEPT.form("dp_2", snapshot_of(records(disputes=[DISPUTE, other])))  # type: ignore[attr-defined]
+    form = ACCEPT.form("dp_2", snapshot_of(records(disputes=[DISPUTE, other])))
     assert form is not None
     assert [(c.value, c.label) for c in form.fields[0].choices] == [
         ("dp_2", "$20.00 on ch_Pro00001 · product_not_received"),
         ("dp_1", "$20.00 on ch_Pro00001 · product_not_received · respond by 2026-11-09"),
     ]
-    assert ACCEPT.form("dp_1", snapshot_of(records(disputes=[DISPUTE]))) is None  # type: ignore[attr-defined]
+    assert ACCEPT.form("dp_1", snapshot_of(records(disputes=[DISPUTE]))) is None
