@@ -42,6 +42,7 @@ class ActionKind(StrEnum):
     CREDIT_NOTE = "credit_note"  # a credit note on a paid invoice: refund to the card or customer balance
     CANCEL_PRORATED = "cancel_prorated"  # cancel now, refund the unused part of the period paid
     ACCEPT_DISPUTE = "accept_dispute"  # close the dispute: the money is lost
+    RECORD_GAP = "record_gap"  # the operator's own product gap, counted by `audit --gaps`
 
 
 def _known_kind(value: str) -> str:
@@ -144,6 +145,8 @@ class Plan(Model):
     summary: str
     # What the approval threshold weighs: money moved now, plus the yearly contract value given up.
     impact: Money | None = None
+    # Product gaps the Confirm records with the case (e.g. the operator's own words), besides the definition's.
+    gaps: list[str] = Field(default_factory=list)
 
     @property
     def target_ids(self) -> list[str]:
@@ -189,6 +192,7 @@ class PendingAction(Model):
     steps: list[Step]
     needs_second_operator: bool = False
     impact: Money | None = None
+    gaps: list[str] = Field(default_factory=list)
     status: PendingStatus
     expires_at: datetime
     claimed_by: str | None = None
@@ -212,6 +216,7 @@ class PendingAction(Model):
             steps=[Step.model_validate(step) for step in params.get("steps", [])],
             needs_second_operator=bool(params.get("needs_second_operator")),
             impact=Money.model_validate(params["impact"]) if params.get("impact") else None,
+            gaps=list(params.get("gaps") or []),
             status=PendingStatus(row["status"]),
             expires_at=datetime.fromisoformat(row["expires_at"]),
             claimed_by=row["claimed_by"],

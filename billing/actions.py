@@ -86,6 +86,7 @@ class ActionService(CaseActions):
                 "needs_second_operator": needs_second,
                 "bucket": case.bucket.value if case.bucket else None,
                 "impact": plan.impact.model_dump() if plan.impact else None,
+                "gaps": plan.gaps,
             },
             summary=plan.summary,
             ttl=PENDING_TTL,
@@ -279,7 +280,7 @@ class ActionService(CaseActions):
             raise
         self.store.finish_pending(pending.nonce, result=progress)
         self.store.close_case(case.id, actor=actor, resolution=str(pending.kind))
-        self._record_gaps(case, pending.kind)
+        self._record_gaps(case, pending.kind, pending.gaps)
         self._audit(
             "action_succeeded",
             case,

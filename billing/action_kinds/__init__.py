@@ -11,6 +11,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     keep_both,
     no_action,
     portal_link,
+    record_gap,
     refund,
     retry_payment,
 )

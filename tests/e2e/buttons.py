@@ -32,3 +32,4 @@ class ActionId(StrEnum):
     CREDIT_NOTE = button_id(ActionKind.CREDIT_NOTE)
     CANCEL_PRORATED = button_id(ActionKind.CANCEL_PRORATED)
     ACCEPT_DISPUTE = button_id(ActionKind.ACCEPT_DISPUTE)
+    RECORD_GAP = button_id(ActionKind.RECORD_GAP)
