@@ -11,8 +11,14 @@ from billing.action_kinds.choosing import (
     choice,
     chosen_amount,
     chosen_option,
-    day_text,
     major_text,
+)
+from billing.action_kinds.paid_invoices import (
+    creditable_invoices,
+    invoice_label,
+    invoice_name,
+    paid_by_disputed_charge,
+    paying_charge,
 )
 from billing.action_kinds.targets import card_label, refuse_if_disputed
 from billing.action_models import (
@@ -49,39 +55,6 @@ REASONS = {
     "duplicate": "Duplicate",
     "fraudulent": "Fraudulent",
 }
-
-
-def creditable_invoices(snapshot: CustomerSnapshot) -> list[Invoice]:
-    """Paid invoices with something left to credit, newest first."""
-    paid = [
-        invoice
-        for invoice in snapshot.records.invoices
-        if invoice.status == "paid" and invoice.amount_paid > 0 and creditable_amount(invoice) > 0
-    ]
-    return sorted(paid, key=lambda invoice: invoice.created, reverse=True)
-
-
-def paying_charge(snapshot: CustomerSnapshot, invoice: Invoice) -> Charge | None:
-    return next(
-        (
-            charge
-            for charge in snapshot.records.charges
-            if charge.payment_intent_id in invoice.payment_intent_ids and charge.status == "succeeded"
-        ),
-        None,
-    )
-
-
-def invoice_name(invoice: Invoice) -> str:
-    return f"{invoice.number} ({invoice.id})" if invoice.number else invoice.id
-
-
-def _invoice_label(invoice: Invoice) -> str:
-    paid = format_money(invoice.amount_paid, invoice.currency)
-    label = f"{invoice.number or invoice.id} · {paid} paid {day_text(invoice.created)}"
-    if creditable_amount(invoice) < invoice.amount_paid:
-        label += f" · {format_money(creditable_amount(invoice), invoice.currency)} left"
-    return label
 
 
 def _reason_words(reason: str) -> str:
@@ -125,7 +98,7 @@ class CreditNoteOnInvoice(ActionDefinition):
                     name="target",
                     label="Paid invoice",
                     kind=FieldKind.SELECT,
-                    choices=[choice(invoice.id, _invoice_label(invoice)) for invoice in invoices[:100]],
+                    choices=[choice(invoice.id, invoice_label(invoice)) for invoice in invoices[:100]],
                     initial=chosen_invoice.id,
                 ),
                 FormField(
@@ -159,6 +132,12 @@ class CreditNoteOnInvoice(ActionDefinition):
         amount: int | None = None,
         choices: Choices | None = None,
     ) -> Plan:
+        disputed = next((inv for inv in snapshot.records.invoices if inv.id == target), None)
+        if disputed is not None and paid_by_disputed_charge(snapshot, disputed):
+            raise PreconditionFailed(
+                f"{invoice_name(disputed)} was paid by a disputed charge: the dispute settles it, and a credit "
+                "note too would pay the customer back twice. Nothing was changed."
+            )
         invoice = next((inv for inv in creditable_invoices(snapshot) if inv.id == target), None)
         if invoice is None:
             raise PreconditionFailed(
@@ -259,15 +238,17 @@ class CreditNoteOnInvoice(ActionDefinition):
                 f"{invoice.id} has only {format_money(creditable_amount(invoice), invoice.currency)} left to credit; "
                 "nothing was changed."
             )
-        if step.params.get("method") == "refund":
-            charge = gateway.get_charge(str(step.params["charge"]))
-            steps.verify_charge(
-                charge,
-                customer_id=pending.customer_id,
-                amount=step.amount or 0,
-                refunded_before=step.params.get("refunded_before"),
-            )
-        return invoice
+        if step.params.get("method") != "refund":
+            return invoice
+        charge = gateway.get_charge(str(step.params["charge"]))
+        steps.verify_charge(
+            charge,
+            customer_id=pending.customer_id,
+            amount=step.amount or 0,
+            refunded_before=step.params.get("refunded_before"),
+        )
+        # The charge as it was is what the handoff's "before" needs: the credit note's refund lands on it.
+        return charge
 
     def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         if step.name != STEP:

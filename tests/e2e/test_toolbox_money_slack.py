@@ -125,6 +125,7 @@ def test_a_partial_credit_note_refunded_to_the_card_is_previewed_issued_once_and
     assert (refund.amount, str(refund.id)) == (750, str(note.refunds[0].refund))
     text = handoff.args["text"]
     assert all(f"{title}\n" in text for title in HANDOFF_SECTIONS)
+    assert "Already refunded" not in section(text, "BILLING STATE")  # as it was before the credit note
     action = section(text, "ACTION TAKEN")
     assert f"Credit note {note.id} ({note.number}) of $7.50 on invoice {invoice.id}" in action
     assert f"Refunded $7.50 to the card ({refund.id})" in action

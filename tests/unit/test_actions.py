@@ -43,6 +43,7 @@ def test_ladders_for_the_other_buckets() -> None:
     assert ladder(Bucket.TEAM, snap("cus_team")) == [
         Option(kind=ActionKind.EXPLAIN_BILLING),
         Option(kind=ActionKind.PORTAL_LINK),
+        Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_sam")) == [
         Option(kind=ActionKind.PORTAL_LINK),
@@ -52,6 +53,7 @@ def test_ladders_for_the_other_buckets() -> None:
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_year"),
         Option(kind=ActionKind.CANCEL_PRORATED, target="sub_year"),
+        Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
     assert ladder(Bucket.PRODUCT_FAILURE, snap("cus_kenji")) == [
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_jp"),
@@ -59,6 +61,7 @@ def test_ladders_for_the_other_buckets() -> None:
         Option(kind=ActionKind.NO_ACTION),
         Option(kind=ActionKind.CREDIT_NOTE, target="in_sub_jp", asks=True),
         Option(kind=ActionKind.CANCEL_PRORATED, target="sub_jp"),
+        Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
 
 

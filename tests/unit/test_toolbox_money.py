@@ -152,16 +152,16 @@ def test_a_credit_note_plan_refuses_what_does_not_fit(choices: dict[str, str], m
         CREDIT_NOTE.plan("in_Pro00001", snapshot_of(paid_customer()), amount=None, choices=choices)
 
 
-def test_a_credit_note_refund_on_a_disputed_charge_is_refused_but_a_balance_credit_is_not() -> None:
+def test_no_credit_note_on_an_invoice_whose_charge_is_disputed() -> None:
     billing = paid_customer()
     billing = billing.model_copy(
         update={"charges": [billing.charges[0].model_copy(update={"disputed": True})]}
     )
-    refund = {"amount": "5", "method": "refund", "reason": "duplicate"}
-    with pytest.raises(PreconditionFailed, match="is disputed"):
-        CREDIT_NOTE.plan("in_Pro00001", snapshot_of(billing), amount=None, choices=refund)
-    credit = {**refund, "method": "credit"}
-    assert CREDIT_NOTE.plan("in_Pro00001", snapshot_of(billing), amount=None, choices=credit).amount == 500
+    assert CREDIT_NOTE.target(Bucket.PRODUCT_FAILURE, snapshot_of(billing)) is None
+    for method in ("refund", "credit"):
+        choices = {"amount": "5", "method": method, "reason": "duplicate"}
+        with pytest.raises(PreconditionFailed, match="paid by a disputed charge: the dispute settles it"):
+            CREDIT_NOTE.plan("in_Pro00001", snapshot_of(billing), amount=None, choices=choices)
 
 
 def test_the_preview_is_stripes_and_a_refused_preview_stops_the_plan() -> None:
