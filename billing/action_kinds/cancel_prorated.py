@@ -9,7 +9,7 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
-from billing.action_kinds.choosing import choice, day_text, yearly_value
+from billing.action_kinds.choosing import choice, day_text
 from billing.action_kinds.targets import card_label, live_subscriptions
 from billing.action_models import (
     ActionKind,
@@ -174,7 +174,7 @@ class CancelProrated(ActionDefinition):
             name="cancel", object_id=sub.id, params={"period_start": int(prorated.start.timestamp())}
         )
         refund = prorated.refund
-        lost = yearly_value(sub)
+        lost = sub.yearly_contract_value()
         if refund == 0:
             return Plan(
                 kind=self.kind,

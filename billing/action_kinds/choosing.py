@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from fractions import Fraction
 
 from billing.action_models import Choice, Choices
 from billing.errors import PreconditionFailed
-from billing.models import Subscription
 from billing.money import Money, parse_major
 
 # Slack's option text limit.
@@ -51,15 +49,6 @@ def chosen_amount(choices: Choices | None, name: str, currency: str, *, default:
 def major_text(amount: int, currency: str) -> str:
     """An AMOUNT field's initial value: major units, no symbol (`"12.50"`, `"3000"`)."""
     return str(Money(amount=amount, currency=currency).major())
-
-
-def yearly_value(sub: Subscription) -> Money:
-    """What the subscription brings in a year at its prices and quantities: monthly x 12, yearly x 1."""
-    yearly = sum(
-        (Fraction(item.period_amount().amount) * item.price.monthly_fraction() * 12 for item in sub.items),
-        Fraction(0),
-    )
-    return Money(amount=round(yearly), currency=sub.currency)
 
 
 def day_text(moment: datetime) -> str:

@@ -10,7 +10,6 @@ import pytest
 
 from billing.action_kinds import definition
 from billing.action_kinds.cancel_prorated import PRORATION_METADATA, days_text, proration
-from billing.action_kinds.choosing import yearly_value
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
@@ -273,15 +272,6 @@ def test_a_prorated_cancel_plan_shows_the_amount_and_gives_up_the_yearly_value()
         ("refund", "ch_Pro00001", 1333),
     ]
     assert plan.impact == Money(amount=24000 + 1333, currency="usd")
-
-
-def test_yearly_value_counts_a_year_of_each_item() -> None:
-    monthly = subscription(quantity=3)
-    yearly = subscription(item_price=price(unit_amount=20000, interval="year"))
-    assert (yearly_value(monthly), yearly_value(yearly)) == (
-        Money(amount=72000, currency="usd"),
-        Money(amount=20000, currency="usd"),
-    )
 
 
 def test_no_prorated_cancel_without_a_paid_current_period() -> None:
