@@ -14,6 +14,7 @@ from billing.action_kinds.choosing import (
     major_text,
 )
 from billing.action_kinds.paid_invoices import (
+    credit_left,
     creditable_invoices,
     invoice_label,
     invoice_name,
@@ -98,7 +99,9 @@ class CreditNoteOnInvoice(ActionDefinition):
                     name="target",
                     label="Paid invoice",
                     kind=FieldKind.SELECT,
-                    choices=[choice(invoice.id, invoice_label(invoice)) for invoice in invoices[:100]],
+                    choices=[
+                        choice(invoice.id, invoice_label(snapshot, invoice)) for invoice in invoices[:100]
+                    ],
                     initial=chosen_invoice.id,
                 ),
                 FormField(
@@ -106,7 +109,7 @@ class CreditNoteOnInvoice(ActionDefinition):
                     label=f"Amount ({currency.upper()})",
                     kind=FieldKind.AMOUNT,
                     currency=currency,
-                    initial=major_text(creditable_amount(chosen_invoice), currency),
+                    initial=major_text(credit_left(snapshot, chosen_invoice), currency),
                     hint="A part of the invoice is fine; at most what is left to credit on it.",
                 ),
                 FormField(
@@ -147,8 +150,8 @@ class CreditNoteOnInvoice(ActionDefinition):
         credited = amount if amount is not None else chosen_amount(choices, "amount", currency, default=None)
         method = chosen_option(choices, "method", METHODS, "way to give the money back")
         reason = chosen_option(choices, "reason", REASONS, "reason")
-        if not 0 < credited <= creditable_amount(invoice):
-            limit = format_money(creditable_amount(invoice), currency)
+        if not 0 < credited <= credit_left(snapshot, invoice):
+            limit = format_money(credit_left(snapshot, invoice), currency)
             raise PreconditionFailed(
                 f"The credit note must be more than zero and at most {limit} for {invoice_name(invoice)}; "
                 "nothing was changed."

@@ -10,6 +10,7 @@ import pytest
 
 from billing.action_kinds import definition
 from billing.action_kinds.cancel_prorated import PRORATION_METADATA, days_text, proration
+from billing.action_kinds.record_gap import gap_text
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
@@ -18,13 +19,16 @@ from billing.action_models import (
     PendingAction,
     PendingStatus,
     Plan,
+    RevenueImpact,
 )
 from billing.credit_notes import CreditNote
-from billing.errors import PreconditionFailed, StripeRefused
+from billing.errors import ActionAlreadyTaken, PreconditionFailed, StripeRefused
 from billing.models import BillingRecords, Bucket, Dispute, Refund
 from billing.money import Money
 from billing.snapshot import CustomerSnapshot
+from messages.handoff import revenue_lines
 from tests.unit.fake_gateway import T0, FakeGateway, card, charge, invoice, price, records, subscription
+from tests.unit.test_actions_fakes import OPERATOR, World
 
 DAY = timedelta(days=1)
 NOW = T0 + 10 * DAY  # ten days into a 30-day period that started at T0
@@ -429,3 +433,66 @@ def test_several_open_disputes_ask_which_one() -> None:
         ("dp_1", "$20.00 on ch_Pro00001 · product_not_received · respond by 2026-11-09"),
     ]
     assert ACCEPT.form("dp_1", snapshot_of(records(disputes=[DISPUTE]))) is None
+
+
+def test_a_plain_refund_of_the_invoice_charge_lowers_what_the_credit_note_offers() -> None:
+    billing = paid_customer()
+    refunded = billing.charges[0].model_copy(update={"amount_refunded": 500})
+    snapshot = snapshot_of(billing.model_copy(update={"charges": [refunded]}))
+    form = CREDIT_NOTE.form("in_Pro00001", snapshot)
+    assert form is not None
+    fields = {field.name: field for field in form.fields}
+    assert fields["amount"].initial == "15.00"
+    assert [c.label for c in fields["target"].choices] == ["ACME-0001 · $20.00 paid 2026-11-01 · $15.00 left"]
+    with pytest.raises(PreconditionFailed, match=r"at most \$15\.00"):
+        CREDIT_NOTE.plan(
+            "in_Pro00001", snapshot, choices={"amount": "15.01", "method": "credit", "reason": "duplicate"}
+        )
+
+
+# --- record a product gap ----------------------------------------------------------------------------
+
+RECORD = definition(ActionKind.RECORD_GAP)
+
+
+def test_the_gap_is_one_clean_line_and_the_plan_has_no_stripe_step() -> None:
+    assert gap_text("  no usage or\n rate-limit   visibility. ") == "No usage or rate-limit visibility"
+    assert gap_text("card 4242 4242 4242 4242 declined") == "Card [card number removed] declined"
+    plan = RECORD.plan("", snapshot_of(paid_customer()), choices={"gap": "no usage visibility"})
+    assert (plan.steps, plan.gaps, plan.impact) == ([], ["No usage visibility"], None)
+    assert (
+        plan.summary
+        == "Record the product gap “No usage visibility” for this case? Nothing changes in Stripe."
+    )
+    with pytest.raises(PreconditionFailed, match="Write what the product lacks"):
+        RECORD.plan("", snapshot_of(paid_customer()), choices={"gap": " . "})
+
+
+def test_confirming_a_gap_records_it_with_the_case_and_calls_no_stripe() -> None:
+    world = World()
+    case_id = world.case("cus_kenji", Bucket.PRODUCT_FAILURE)
+    pending = world.service.request(
+        case_id, ActionKind.RECORD_GAP, "", OPERATOR, choices={"gap": "no rate-limit visibility"}
+    )
+    assert (pending.steps, pending.gaps) == ([], ["No rate-limit visibility"])
+    outcome = world.service.confirm(pending.nonce, OPERATOR)
+    assert outcome.results == {} and world.gateway.writes == []
+    assert "No rate-limit visibility" in world.store.case_gaps(case_id)
+    assert ("No rate-limit visibility", 1) in world.store.gap_counts()
+    with pytest.raises(ActionAlreadyTaken):
+        world.service.confirm(pending.nonce, OPERATOR)
+    assert ("No rate-limit visibility", 1) in world.store.gap_counts()
+
+
+# --- the handoff's revenue lines ---------------------------------------------------------------------
+
+
+def test_revenue_lines_name_balance_credits_and_lost_disputes_only_when_there_are_some() -> None:
+    usd = Money(amount=750, currency="usd")
+    assert revenue_lines(RevenueImpact()) == ["Refunded: nothing", "MRR change: none"]
+    assert revenue_lines(RevenueImpact(credited=[usd], lost_to_disputes=[usd])) == [
+        "Refunded: nothing",
+        "Credited to balance: $7.50",
+        "Lost to disputes: $7.50",
+        "MRR change: none",
+    ]
