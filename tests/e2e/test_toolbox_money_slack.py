@@ -17,6 +17,10 @@ import pytest
 import stripe
 
 from billing.clock import FixedClock
+from billing.credit_notes import CreditNote, CreditNoteDraft
+from billing.errors import StripeUnavailable
+from billing.gateway import StripeGateway
+from billing.models import Dispute
 from billing.sandbox import SandboxServer
 from bot.cli import build_parser
 from bot.cli.audit import run as run_audit
@@ -41,6 +45,30 @@ from tests.e2e.test_actions_slack import (
 )
 
 DAY = 86400
+
+
+class AnswersLost(StripeGateway):
+    """The real gateway; the first credit note and the first dispute close reach Stripe, and their answers are
+    lost (a timeout after Stripe executed them)."""
+
+    def __init__(self, sandbox: SandboxServer) -> None:
+        super().__init__(sandbox.api_key, api_base=sandbox.base_url, max_retries=0, timeout_seconds=5)
+        self.sent: list[str] = []
+
+    def _lost_once(self, name: str) -> None:
+        self.sent.append(name)
+        if self.sent.count(name) == 1:
+            raise StripeUnavailable("could not reach Stripe (read timed out)")
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote:
+        note = super().create_credit_note(draft, idempotency_key=idempotency_key)
+        self._lost_once("credit_note")
+        return note
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        dispute = super().close_dispute(dispute_id, idempotency_key=idempotency_key)
+        self._lost_once("close_dispute")
+        return dispute
 
 
 @pytest.fixture
@@ -177,6 +205,32 @@ def test_a_credit_note_over_what_is_left_is_refused_before_any_prompt(
     assert stripe_writes(demo_sandbox) == []
 
 
+def test_a_credit_note_whose_answer_was_lost_is_found_in_stripe_by_the_next_confirm(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    gateway = AnswersLost(demo_sandbox)
+    with bot_for(demo_sandbox, db, clock, gateway=gateway) as bot:
+        options = classify(bot, "pat@example.com", "product_failure")
+        form = open_form(bot, bot.standin, options, ActionId.CREDIT_NOTE)
+        prompt = submit_form(
+            bot, bot.standin, form, {"amount": "20", "method": "refund", "reason": "duplicate"}
+        )
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt)
+        assert "read timed out" in answers(bot)[-1] and "click Confirm again" in answers(bot)[-1]
+        assert handoffs(bot) == []
+        confirm_and_wait(bot, prompt, user_id=SECOND)
+        [handoff] = handoffs(bot)
+    assert gateway.sent == ["credit_note"], "the second Confirm found the credit note and sent nothing"
+    assert stripe_writes(demo_sandbox) == ["POST /v1/credit_notes"]
+    [note] = demo_stripe_client.v1.credit_notes.list(
+        params={"customer": customer_id(demo_stripe_client, "pat@example.com")}
+    ).data
+    assert note.amount == 2000 and note.metadata is not None and note.metadata["confirmed_by"] == OPERATOR
+    assert f"Credit note {note.id}" in handoff.args["text"]
+    assert len(refunds(demo_stripe_client, "pat@example.com")) == 1
+
+
 # --- cancel now with a prorated refund ---------------------------------------------------------------
 
 
@@ -299,6 +353,26 @@ def test_accepting_a_dispute_closes_it_as_lost_once(
     assert f"Accepted dispute {dispute.id} on {dispute.charge} (status lost)" in section(text, "ACTION TAKEN")
     assert "Refunded: nothing\nLost to disputes: $20.00\nMRR change: none" in text
     assert "you keep that money" in section(text, "FOLLOW-UP")
+
+
+def test_a_dispute_close_whose_answer_was_lost_is_finished_without_a_second_close(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    gateway = AnswersLost(demo_sandbox)
+    [dispute] = demo_stripe_client.v1.disputes.list().data
+    with bot_for(demo_sandbox, db, clock, gateway=gateway) as bot:
+        prompt = click_and_wait(
+            bot, classify(bot, "dana@example.com", "product_failure"), ActionId.ACCEPT_DISPUTE
+        )
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt)
+        assert "click Confirm again" in answers(bot)[-1] and handoffs(bot) == []
+        confirm_and_wait(bot, prompt)
+        [handoff] = handoffs(bot)
+    assert gateway.sent == ["close_dispute"]
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/disputes/{dispute.id}/close"]
+    assert demo_stripe_client.v1.disputes.retrieve(dispute.id).status == "lost"
+    assert "Lost to disputes: $20.00" in handoff.args["text"]
 
 
 # --- record a product gap ----------------------------------------------------------------------------
