@@ -304,6 +304,30 @@ def test_cancel_now_refunds_exactly_the_unused_days_once(
     assert f"refunded {money} for the unused part of the period" in section(text, "FOLLOW-UP")
 
 
+def test_with_two_live_subscriptions_the_operator_picks_the_one_to_cancel_in_a_form(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    older, newer = subscriptions(demo_stripe_client, "jane@example.com")
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, "jane@example.com", "missing_self_serve")
+        form = open_form(bot, bot.standin, options, ActionId.CANCEL_PRORATED)
+        assert list(input_blocks(form)) == ["target"]
+        labels = select_labels(form, "target")
+        assert [label.rsplit(" · ", 1)[-1] for label in labels] == [newer.id, older.id]
+        prompt = submit_form(bot, bot.standin, form, {"target": older.id})
+        assert f"Cancel {older.id} (Pro) now and refund $" in str(prompt.args["blocks"])
+        confirm_and_wait(bot, prompt)
+        [handoff] = handoffs(bot)
+    statuses = {sub.id: sub.status for sub in subscriptions(demo_stripe_client, "jane@example.com")}
+    assert statuses == {older.id: "canceled", newer.id: "active"}
+    [refund] = refunds(demo_stripe_client, "jane@example.com")
+    item = older["items"].data[0]
+    now = int(clock.now().timestamp())
+    period = item.current_period_end - item.current_period_start
+    assert refund.amount == int(Fraction(2000 * (item.current_period_end - now), period) + Fraction(1, 2))
+    assert f"Cancelled {older.id} now" in handoff.args["text"]
+
+
 def test_a_prorated_cancel_above_the_threshold_needs_a_second_operator(
     demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
 ) -> None:
