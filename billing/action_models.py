@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, SerializeAsAny
 from billing.models import (
     Bucket,
     Charge,
+    Customer,
     Dispute,
     Invoice,
     Model,
@@ -43,6 +44,12 @@ class ActionKind(StrEnum):
     CANCEL_PRORATED = "cancel_prorated"  # cancel now, refund the unused part of the period paid
     ACCEPT_DISPUTE = "accept_dispute"  # close the dispute: the money is lost
     RECORD_GAP = "record_gap"  # the operator's own product gap, counted by `audit --gaps`
+    UNDO_CANCELLATION = "undo_cancellation"
+    PAUSE_COLLECTION = "pause_collection"
+    RESUME_COLLECTION = "resume_collection"
+    EXTEND_TRIAL = "extend_trial"
+    APPLY_COUPON = "apply_coupon"
+    ACCOUNT_CREDIT = "account_credit"
 
 
 def _known_kind(value: str) -> str:
@@ -228,7 +235,7 @@ class PendingAction(Model):
 
 R = TypeVar("R", bound=WriteResult)
 # A money action's target as its re-check read it from Stripe.
-TargetRead = Subscription | Charge | Invoice | Dispute
+TargetRead = Subscription | Charge | Invoice | Dispute | Customer
 
 
 class ActionOutcome(Model):
@@ -291,5 +298,8 @@ class RevenueImpact(Model):
     refunded: list[Money] = Field(default_factory=list)
     mrr_change: list[Money] = Field(default_factory=list)
     mrr_change_from: datetime | None = None  # set when the change only starts at period end
-    credited: list[Money] = Field(default_factory=list)  # to the customer's balance (credit notes)
+    credited: list[Money] = Field(default_factory=list)  # account credit given (the customer's balance)
     lost_to_disputes: list[Money] = Field(default_factory=list)  # disputes accepted
+    given_up: list[Money] = Field(
+        default_factory=list
+    )  # billing forgone: paused or free time, a one-off discount

@@ -64,11 +64,12 @@ if TYPE_CHECKING:
     )
 
 from billing.gateway.listing import AccountListing
+from billing.gateway.toolbox import ToolboxWrites
 
 log = logging.getLogger(__name__)
 
 
-class StripeGateway(AccountListing):
+class StripeGateway(AccountListing, ToolboxWrites):
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
@@ -170,6 +171,7 @@ class StripeGateway(AccountListing):
         invoices = self._pool.submit(self._recent_invoices, customer.id)
         charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
+        coupons = self._pool.submit(self._coupons_or_empty)
 
         products.result()
         subscription_page = subscriptions.result()
@@ -190,6 +192,7 @@ class StripeGateway(AccountListing):
             has_more_invoices=invoice_page.has_more,
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
+            coupons=coupons.result(),
         )
 
     def _recent_charges_and_disputes(self, customer_id: str) -> tuple[ListedPage, list[Any]]:

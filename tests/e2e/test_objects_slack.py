@@ -142,6 +142,8 @@ def test_a_disputed_charge_is_offered_no_refund_and_the_respond_by_date_is_on_ca
         options = click_and_wait(bot, card, ActionId.CLASSIFY, bucket="product_failure")
         assert "Refund charge…" not in button_texts(options)
         assert button_texts(options) == [
+            "Pause collection…",
+            "Add account credit…",
             "Cancel at period end",
             "No action",
             "Accept dispute (lose the money)",

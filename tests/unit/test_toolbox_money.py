@@ -487,12 +487,12 @@ def test_confirming_a_gap_records_it_with_the_case_and_calls_no_stripe() -> None
 # --- the handoff's revenue lines ---------------------------------------------------------------------
 
 
-def test_revenue_lines_name_balance_credits_and_lost_disputes_only_when_there_are_some() -> None:
+def test_revenue_lines_name_lost_disputes_only_when_there_are_some() -> None:
     usd = Money(amount=750, currency="usd")
     assert revenue_lines(RevenueImpact()) == ["Refunded: nothing", "MRR change: none"]
     assert revenue_lines(RevenueImpact(credited=[usd], lost_to_disputes=[usd])) == [
         "Refunded: nothing",
-        "Credited to balance: $7.50",
-        "Lost to disputes: $7.50",
         "MRR change: none",
+        "Account credit: $7.50",
+        "Lost to disputes: $7.50",
     ]
