@@ -71,7 +71,7 @@ class ActionService(PartlyDoneActions):
         if snapshot.customer.id != case.customer_id:
             raise PreconditionFailed("The snapshot is for another customer; nothing was changed.")
         target = (choices or {}).get(TARGET_FIELD) or target
-        plan = action.plan(target, snapshot, amount=amount, choices=choices)
+        plan = action.preview(action.plan(target, snapshot, amount=amount, choices=choices), self.gateway)
         needs_second = self._needs_second_operator(plan.impact, case.customer_id, actor, excluding="")
         nonce = self.store.create_pending(
             case_id=case_id,
@@ -86,6 +86,7 @@ class ActionService(PartlyDoneActions):
                 "needs_second_operator": needs_second,
                 "bucket": case.bucket.value if case.bucket else None,
                 "impact": plan.impact.model_dump() if plan.impact else None,
+                "gaps": plan.gaps,
             },
             summary=plan.summary,
             ttl=PENDING_TTL,
@@ -260,17 +261,15 @@ class ActionService(PartlyDoneActions):
             "requests": dict(pending.progress.get("requests", {})),
         }
         checked: list[TargetRead] = []
-        results: dict[str, WriteResult] = {}
         try:
             checked = self._reverify(pending, progress)
-            outcome = self._execute(pending, actor, progress, results)
-            outcome = outcome.model_copy(update={"targets_before": checked})
+            outcome = self._execute(pending, actor, progress).model_copy(update={"targets_before": checked})
         except (StripeUnavailable, StripeRefused) as error:
             self.store.release_pending(pending.nonce, error=error.message, result=progress)
             self._audit_failure(pending, case, actor, error, retryable=True)
             raise
         except PreconditionFailed as error:
-            if partly := self._finish_partly(pending, case, actor, progress, results, checked, error):
+            if partly := self._finish_partly(pending, case, actor, progress, checked, error):
                 return partly
             self.store.fail_pending(pending.nonce, error=error.message)
             self._audit_failure(pending, case, actor, error, retryable=False)
@@ -284,7 +283,7 @@ class ActionService(PartlyDoneActions):
             raise
         self.store.finish_pending(pending.nonce, result=progress)
         self.store.close_case(case.id, actor=actor, resolution=str(pending.kind))
-        self._record_gaps(case, pending.kind)
+        self._record_gaps(case, pending.kind, pending.gaps)
         self._audit(
             "action_succeeded",
             case,
@@ -329,10 +328,9 @@ class ActionService(PartlyDoneActions):
             if step.name not in progress["completed"] and step.name != progress["in_flight"]
         ]
 
-    def _execute(
-        self, pending: PendingAction, actor: str, progress: dict[str, Any], results: dict[str, WriteResult]
-    ) -> ActionOutcome:
+    def _execute(self, pending: PendingAction, actor: str, progress: dict[str, Any]) -> ActionOutcome:
         action = definition(pending.kind)
+        results: dict[str, WriteResult] = {}
         uncertain = progress["in_flight"]
         for step in pending.steps:
             if step.name in progress["completed"] or step.name == uncertain:

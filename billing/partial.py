@@ -22,16 +22,13 @@ class PartlyDoneActions(CaseActions):
         case: Case,
         actor: str,
         progress: dict[str, Any],
-        results: dict[str, WriteResult],
         checked: list[TargetRead],
         error: PreconditionFailed,
     ) -> ActionOutcome | None:
         """If an earlier step changed Stripe, what was done stands and is reported as done (card, handoff,
         audit), and the steps that did not happen are named with Stripe's reason, never retried by a Confirm.
         None when nothing changed: the action simply failed."""
-        outcome = partly_done(
-            definition(pending.kind), self.gateway, pending, actor, progress, results, error
-        )
+        outcome = partly_done(definition(pending.kind), self.gateway, pending, actor, progress, error)
         if outcome is None:
             return None
         self.store.finish_pending(pending.nonce, result=settled(progress, outcome))
@@ -55,15 +52,13 @@ def partly_done(
     pending: PendingAction,
     actor: str,
     progress: dict[str, Any],
-    results: dict[str, WriteResult],
     error: PreconditionFailed,
 ) -> ActionOutcome | None:
-    """The outcome of the steps that landed (this run's results, or Stripe's state for an earlier run's and
-    for a call whose outcome was unknown) and of the steps that did not; None when none landed."""
-    done = dict(results)
+    """The outcome of the steps that landed, as Stripe shows them (a call whose outcome was unknown too),
+    and of the steps that did not; None when none landed."""
+    done: dict[str, WriteResult] = {}
     for step in pending.steps:
-        maybe = step.name in progress["completed"] or step.name == progress.get("in_flight")
-        if maybe and step.name not in done:
+        if step.name in progress["completed"] or step.name == progress.get("in_flight"):
             try:
                 found = action.find_effect(step, gateway, nonce=pending.nonce)
             except BillingError:

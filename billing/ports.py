@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
+from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.models import (
     BalanceTransaction,
     BillingRecords,
@@ -104,6 +105,22 @@ class BillingGateway(Protocol):
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]: ...
+
+    # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
+    def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:
+        """credit_notes.preview: the credit note Stripe would issue; nothing is created or moved."""
+        ...
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote: ...
+
+    def list_credit_notes(self, invoice_id: str) -> list[CreditNote]:
+        """Every credit note of the invoice (finding the one an action made, by its metadata)."""
+        ...
+
+    def get_dispute(self, dispute_id: str) -> Dispute: ...
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        """disputes.close: accept the dispute; Stripe marks it lost and the money stays with the cardholder."""
 
     # --- toolbox: time and goodwill (issue 13: undo a cancellation, pause/resume, trial, coupon, credit) ---
     def undo_scheduled_cancellation(self, subscription_id: str, *, idempotency_key: str) -> Subscription:

@@ -2,10 +2,13 @@
 its gateway call, its sandbox support, its tests; nothing else names it."""
 
 from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
+    accept_dispute,
     account_credit,
     apply_coupon,
     cancel_and_refund,
     cancel_at_period_end,
+    cancel_prorated,
+    credit_note,
     end_overlap,
     explain_billing,
     extend_trial,
@@ -13,6 +16,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     no_action,
     pause_collection,
     portal_link,
+    record_gap,
     refund,
     retry_payment,
     undo_cancellation,
