@@ -7,7 +7,7 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
-from billing.action_kinds.choices import duplicate_group, duplicate_role, subscription_field
+from billing.action_kinds.pickers import duplicate_group, duplicate_role, subscription_field
 from billing.action_kinds.targets import (
     card_label,
     charge_for_subscription,

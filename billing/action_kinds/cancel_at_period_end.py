@@ -6,8 +6,13 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
-from billing.action_kinds.choices import cancellable_subscriptions, plan_roles, subscription_field
-from billing.action_kinds.targets import cancellable_subscription, live_subscription, newer_duplicate
+from billing.action_kinds.pickers import plan_roles, subscription_field
+from billing.action_kinds.targets import (
+    cancellable_subscription,
+    cancellable_subscriptions,
+    live_subscription,
+    newer_duplicate,
+)
 from billing.action_models import (
     ActionKind,
     ActionOutcome,

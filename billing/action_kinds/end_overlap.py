@@ -7,7 +7,7 @@ from __future__ import annotations
 from billing.action_kinds import wording
 from billing.action_kinds.base import register
 from billing.action_kinds.cancel_and_refund import CancelAndRefund, cancel_now_and_refund, refund_sentence
-from billing.action_kinds.choices import (
+from billing.action_kinds.pickers import (
     billing_period,
     overlap_pair,
     overlapping,

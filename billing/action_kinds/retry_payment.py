@@ -6,8 +6,8 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
-from billing.action_kinds.choices import invoice_field, open_invoices
-from billing.action_kinds.targets import open_invoice
+from billing.action_kinds.pickers import invoice_field
+from billing.action_kinds.targets import open_invoice, open_invoices
 from billing.action_models import (
     ActionKind,
     ActionOutcome,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from billing.action_kinds import definition
-from billing.action_kinds.choices import LABEL_LIMIT, subscription_label
+from billing.action_kinds.pickers import LABEL_LIMIT, subscription_label
 from billing.action_models import ActionKind, ActionOutcome, Choice, FieldKind, FormField
 from billing.errors import PreconditionFailed
 from billing.models import BillingRecords, Refund

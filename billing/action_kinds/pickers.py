@@ -1,4 +1,5 @@
-"""Which object the operator may pick for an action, and how each is named in the picker (pure).
+"""Which object the operator may pick for an action (the form's "target" SELECT), and how each is named in
+the picker (pure).
 
 A duplicate group and an overlap are read in Stripe's creation order (billing.models.oldest_first), never by
 ID; labels name the role (original / newer, monthly / yearly), the price, the card that pays and the ID.
@@ -6,15 +7,15 @@ ID; labels name the role (original / newer, monthly / yearly), the price, the ca
 
 from __future__ import annotations
 
-from billing.action_kinds.targets import live_subscriptions
+from billing.action_kinds.choosing import CHOICE_LABEL_LIMIT
+from billing.action_kinds.targets import live_subscriptions, same_plan
 from billing.action_kinds.wording import product_name
 from billing.action_models import TARGET_FIELD, Choice, FieldKind, FormField
 from billing.models import AnomalyKind, CardSummary, Invoice, Subscription, oldest_first
 from billing.money import format_money
 from billing.snapshot import CustomerSnapshot
 
-# Slack's limit for an option's text.
-LABEL_LIMIT = 75
+LABEL_LIMIT = CHOICE_LABEL_LIMIT
 
 _PER = {"day": "day", "week": "week", "month": "mo", "year": "yr"}
 _LENGTH = {"day": 1, "week": 7, "month": 30, "year": 365}
@@ -22,14 +23,6 @@ _LENGTH = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 def fit(text: str, limit: int = LABEL_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def intervals(sub: Subscription) -> frozenset[tuple[str | None, int]]:
-    return frozenset((item.price.interval, item.price.interval_count) for item in sub.items)
-
-
-def same_plan(one: Subscription, other: Subscription) -> bool:
-    return bool(one.product_ids & other.product_ids) and intervals(one) == intervals(other)
 
 
 # --- duplicates ----------------------------------------------------------------------------------
@@ -124,20 +117,6 @@ def invoice_label(invoice: Invoice) -> str:
     due = format_money(invoice.amount_remaining, invoice.currency)
     name = f" · {invoice.number}" if invoice.number else ""
     return fit(f"{due} due · {invoice.created:%Y-%m-%d}{name} · {invoice.id}")
-
-
-# --- several live subscriptions / open invoices ------------------------------------------------------
-
-
-def cancellable_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
-    """Live subscriptions not already set to cancel, original first."""
-    return oldest_first([sub for sub in live_subscriptions(snapshot) if not sub.cancel_at_period_end])
-
-
-def open_invoices(snapshot: CustomerSnapshot) -> list[Invoice]:
-    """Open invoices with something left to pay, newest first."""
-    candidates = [inv for inv in snapshot.records.invoices if inv.status == "open" and inv.amount_remaining]
-    return sorted(candidates, key=lambda inv: inv.created, reverse=True)
 
 
 # --- the "target" field of a form ------------------------------------------------------------------------
