@@ -6,6 +6,7 @@ What each action kind *does* lives in its definition under billing/action_kinds/
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -28,6 +29,12 @@ class ActionKind(StrEnum):
     EXPLAIN_BILLING = "explain_billing"
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
+    CHANGE_SEATS = "change_seats"
+    SWITCH_INTERVAL = "switch_interval"
+    SEND_INVOICE_LINK = "send_invoice_link"
+    SEND_INVOICE = "send_invoice"
+    PORTAL_PAYMENT_METHOD = "portal_payment_method"
+    PORTAL_CANCEL = "portal_cancel"
 
 
 def _known_kind(value: str) -> str:
@@ -63,6 +70,40 @@ class Interaction(StrEnum):
     RESOLVE = "resolve"  # close the case without changing Stripe
 
 
+class FieldKind(StrEnum):
+    SELECT = "select"
+    TEXT = "text"
+    AMOUNT = "amount"
+    DATE = "date"
+    NUMBER = "number"
+
+
+class Choice(Model):
+    value: str
+    label: str
+
+
+class FormField(Model):
+    name: str
+    label: str
+    kind: FieldKind
+    choices: list[Choice] = []
+    initial: str | None = None
+    optional: bool = False
+    hint: str | None = None
+    currency: str | None = None
+
+
+class Form(Model):
+    title: str
+    submit: str = "Continue"
+    intro: str | None = None
+    fields: list[FormField]
+
+
+Choices = Mapping[str, str]
+
+
 class Option(Model):
     """One button of a bucket's ladder: what it does and the Stripe object it targets."""
 
@@ -76,6 +117,7 @@ class Step(Model):
     amount: int | None = None
     at_period_end: bool = False
     refunded_before: int | None = None  # the charge's amount_refunded when planned; None in older rows
+    params: dict[str, Any] = {}
 
 
 class Plan(Model):
@@ -85,6 +127,7 @@ class Plan(Model):
     amount: int | None = None
     currency: str | None = None
     summary: str
+    impact: Money | None = None
 
     @property
     def target_ids(self) -> list[str]:

@@ -4,6 +4,7 @@ its gateway call, its sandbox support, its tests; nothing else names it."""
 from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
     cancel_and_refund,
     cancel_at_period_end,
+    change_seats,
     explain_billing,
     keep_both,
     no_action,

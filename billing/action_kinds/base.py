@@ -66,6 +66,11 @@ class ActionDefinition(ABC):
     def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
         """The exact effect of the first click; raises PreconditionFailed when the target does not fit."""
 
+    def previewed(self, plan: Plan, gateway: BillingGateway) -> Plan:
+        """The plan with what Stripe previews of its effect (e.g. a change's proration), read just after
+        `plan` and before the Confirm prompt shows it; reads only. Most actions need no preview."""
+        return plan
+
     @abstractmethod
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         """Re-read the step's target just before Stripe is called and return it as read; raises

@@ -17,6 +17,7 @@ from billing.models import (
     Customer,
     Invoice,
     PortalConfiguration,
+    PortalFlowType,
     PortalSession,
     Price,
     Refund,
@@ -80,7 +81,15 @@ class FakeGateway(BaseFakeGateway):
     def list_portal_configurations(self) -> list[PortalConfiguration]:
         return self.portal_configs
 
-    def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession:
+    def create_portal_session(
+        self,
+        customer_id: str,
+        *,
+        return_url: str | None = None,
+        flow: PortalFlowType | None = None,
+        subscription_id: str | None = None,
+    ) -> PortalSession:
+        self.portal_sessions.append((customer_id, return_url, flow, subscription_id))
         return PortalSession(
             id="bps_1", url="https://billing.stripe.com/p/session/test_1", customer_id=customer_id, created=T0
         )
