@@ -30,11 +30,6 @@ class ActionKind(StrEnum):
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
     CHANGE_SEATS = "change_seats"
-    SWITCH_INTERVAL = "switch_interval"
-    SEND_INVOICE_LINK = "send_invoice_link"
-    SEND_INVOICE = "send_invoice"
-    PORTAL_PAYMENT_METHOD = "portal_payment_method"
-    PORTAL_CANCEL = "portal_cancel"
 
 
 def _known_kind(value: str) -> str:

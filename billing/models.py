@@ -340,8 +340,7 @@ class BillingRecords(Model):
     has_more_charges: bool = False
     # Account-wide, fetched in the same parallel round: whether customers can cancel on their own.
     portal_configurations: list[PortalConfiguration] = Field(default_factory=list)
-    # The account's active recurring prices (a cached catalogue): the other plans a subscription can switch to.
-    prices: list[Price] = Field(default_factory=list)
+    prices: list[Price] = Field(default_factory=list)  # active recurring prices (cached): plans to switch to
 
 
 class Bucket(StrEnum):
@@ -399,50 +398,3 @@ class Anomaly(Model):
     kind: AnomalyKind
     summary: str
     object_ids: list[str] = Field(default_factory=list)
-
-
-# --- toolbox: plan changes, sent invoices, portal flows (issue 13) ---------------------------------------
-
-
-class PreviewLine(Model):
-    description: str | None = None
-    amount: int
-    proration: bool = False
-    period_start: datetime
-    period_end: datetime
-
-
-class InvoicePreview(Model):
-    """What `invoices.create_preview` says a subscription change would invoice (nothing is stored)."""
-
-    subscription_id: str
-    currency: str
-    total: int
-    amount_due: int
-    billing_reason: str | None = None
-    # When that invoice is made: at once for an immediate change, else at the next renewal.
-    period_start: datetime
-    lines: list[PreviewLine] = Field(default_factory=list)
-
-    def prorations_since(self, moment: datetime) -> Money:
-        """The change's own prorations: the proration lines starting at its proration date (earlier pending
-        prorations on the same invoice start before it)."""
-        amount = sum(line.amount for line in self.lines if line.proration and line.period_start >= moment)
-        return Money(amount=amount, currency=self.currency)
-
-
-class ItemChange(WriteResult):
-    """A subscription item's quantity or price changed, with the proration Stripe previewed for it at the same
-    proration date (what it adds to the next invoice, or what the invoice made at once came to)."""
-
-    id: str  # the subscription
-    subscription: Subscription
-    item_id: str
-    quantity_before: int
-    quantity: int
-    price_before: str
-    price: str
-    proration: Money | None = None
-
-
-PortalFlowType = Literal["payment_method_update", "subscription_cancel"]

@@ -13,13 +13,12 @@ from billing.models import (
     Dispute,
     Event,
     Invoice,
-    InvoicePreview,
     PortalConfiguration,
-    PortalFlowType,
     PortalSession,
     Refund,
     Subscription,
 )
+from billing.toolbox_models import InvoicePreview, PortalFlowType
 
 
 class BillingGateway(Protocol):

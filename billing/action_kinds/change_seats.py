@@ -24,10 +24,11 @@ from billing.action_models import (
     TargetRead,
 )
 from billing.errors import PreconditionFailed
-from billing.models import Bucket, InvoicePreview, ItemChange, Subscription, WriteResult
+from billing.models import Bucket, Subscription, WriteResult
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
+from billing.toolbox_models import InvoicePreview, ItemChange
 
 
 def seated(snapshot: CustomerSnapshot) -> list[Subscription]:
@@ -59,7 +60,7 @@ class ChangeSeats(ActionDefinition):
     kind = ActionKind.CHANGE_SEATS
     label = "Change seats…"
     button_id = "billing.change_seats"
-    moves_money = False  # prorations go on the next invoice
+    moves_money = True  # the proration is billed on the next invoice
     changes_mrr = True
     offered_in = {Bucket.TEAM: 2}
     interaction = Interaction.CONFIRM

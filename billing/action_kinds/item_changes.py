@@ -11,9 +11,10 @@ from typing import Any
 from billing.action_kinds.steps import Params, verify_subscription
 from billing.action_models import PendingAction, Plan, Step
 from billing.errors import PreconditionFailed
-from billing.models import InvoicePreview, ItemChange, Price, Subscription, SubscriptionItem
+from billing.models import Price, Subscription, SubscriptionItem
 from billing.money import Money
 from billing.ports import BillingGateway
+from billing.toolbox_models import InvoicePreview, ItemChange
 
 STEP = "change_item"
 

@@ -4,7 +4,6 @@ client are in listing.py and base.py, the converters in convert.py)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import stripe
@@ -37,7 +36,6 @@ from billing.gateway.convert import (
     _to_charge,
     _to_customer,
     _to_invoice,
-    _to_invoice_preview,
     _to_portal_configuration,
     _to_refund,
     _to_subscription,
@@ -48,28 +46,27 @@ from billing.models import (
     Charge,
     Customer,
     Invoice,
-    InvoicePreview,
     PortalConfiguration,
-    PortalFlowType,
     PortalSession,
     Refund,
     Subscription,
 )
+from billing.toolbox_models import PortalFlowType
 
 if TYPE_CHECKING:
     from stripe.params import (
-        InvoiceCreatePreviewParams,
         SubscriptionCancelParams,
         SubscriptionUpdateParams,
     )
     from stripe.params.billing_portal import SessionCreateParams
 
 from billing.gateway.listing import AccountListing
+from billing.gateway.toolbox import ToolboxCalls
 
 log = logging.getLogger(__name__)
 
 
-class StripeGateway(AccountListing):
+class StripeGateway(ToolboxCalls, AccountListing):
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
@@ -345,74 +342,6 @@ class StripeGateway(AccountListing):
             lambda: self._client.v1.billing_portal.configurations.list(params={"limit": PAGE_SIZE})
         )
         return [_to_portal_configuration(configuration) for configuration in page.data]
-
-    # --- toolbox: plan changes and sent invoices (issue 13) -----------------------------------
-
-    def preview_item_change(
-        self,
-        subscription_id: str,
-        *,
-        item_id: str,
-        proration_date: datetime,
-        quantity: int | None = None,
-        price_id: str | None = None,
-    ) -> InvoicePreview:
-        """invoices.create_preview of one item's new quantity or price, prorated as of `proration_date`."""
-        params: InvoiceCreatePreviewParams = {
-            "subscription": subscription_id,
-            "subscription_details": {
-                "items": [cast(Any, _item_change(item_id, quantity, price_id))],
-                "proration_behavior": "create_prorations",
-                "proration_date": int(proration_date.timestamp()),
-            },
-        }
-        invoice = self._read(
-            lambda: self._client.v1.invoices.create_preview(params=params), object_id=subscription_id
-        )
-        return _to_invoice_preview(invoice, subscription_id)
-
-    def change_subscription_item(
-        self,
-        subscription_id: str,
-        *,
-        item_id: str,
-        proration_date: datetime,
-        idempotency_key: str,
-        quantity: int | None = None,
-        price_id: str | None = None,
-    ) -> Subscription:
-        """One item's quantity or price, prorated as of `proration_date` (the date its preview used)."""
-        params: SubscriptionUpdateParams = {
-            "items": [cast(Any, _item_change(item_id, quantity, price_id))],
-            "proration_behavior": "create_prorations",
-            "proration_date": int(proration_date.timestamp()),
-            "expand": SUBSCRIPTION_EXPAND,
-        }
-        updated = self._write(
-            lambda: self._client.v1.subscriptions.update(
-                subscription_id, params=params, options={"idempotency_key": idempotency_key}
-            ),
-            object_id=subscription_id,
-        )
-        return _with_request_id(_to_subscription(updated, self._names_for([updated])), updated)
-
-    def send_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
-        invoice = self._write(
-            lambda: self._client.v1.invoices.send_invoice(
-                invoice_id, params={"expand": ["payments"]}, options={"idempotency_key": idempotency_key}
-            ),
-            object_id=invoice_id,
-        )
-        return _with_request_id(_to_invoice(invoice), invoice)
-
-
-def _item_change(item_id: str, quantity: int | None, price_id: str | None) -> dict[str, Any]:
-    change: dict[str, Any] = {"id": item_id}
-    if quantity is not None:
-        change["quantity"] = quantity
-    if price_id is not None:
-        change["price"] = price_id
-    return change
 
 
 def _flow_data(flow: PortalFlowType, subscription_id: str | None) -> Any:

@@ -17,10 +17,8 @@ from billing.models import (
     Event,
     Interval,
     Invoice,
-    InvoicePreview,
     InvoiceStatus,
     PortalConfiguration,
-    PreviewLine,
     Price,
     Refund,
     Subscription,
@@ -317,30 +315,3 @@ def _distinct_owners(owners: Iterable[Any]) -> list[Customer]:
             continue
         customers.setdefault(owner.id, _to_customer(owner))
     return list(customers.values())
-
-
-# --- toolbox: plan changes (issue 13) ---------------------------------------------------------------
-
-
-def _to_preview_line(line: stripe.InvoiceLineItem) -> PreviewLine:
-    parent = line.parent
-    details = parent.subscription_item_details if parent is not None else None
-    return PreviewLine(
-        description=line.description,
-        amount=line.amount,
-        proration=bool(details.proration) if details is not None else False,
-        period_start=_at(line.period.start),
-        period_end=_at(line.period.end),
-    )
-
-
-def _to_invoice_preview(invoice: stripe.Invoice, subscription_id: str) -> InvoicePreview:
-    return InvoicePreview(
-        subscription_id=subscription_id,
-        currency=invoice.currency,
-        total=invoice.total,
-        amount_due=invoice.amount_due,
-        billing_reason=invoice.billing_reason,
-        period_start=_at(invoice.period_start),
-        lines=[_to_preview_line(line) for line in invoice.lines.data],
-    )

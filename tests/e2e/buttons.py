@@ -29,3 +29,4 @@ class ActionId(StrEnum):
     EXPLAIN_BILLING = button_id(ActionKind.EXPLAIN_BILLING)
     KEEP_BOTH = button_id(ActionKind.KEEP_BOTH)
     NO_ACTION = button_id(ActionKind.NO_ACTION)
+    CHANGE_SEATS = button_id(ActionKind.CHANGE_SEATS)

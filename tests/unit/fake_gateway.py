@@ -27,11 +27,8 @@ from billing.models import (
     Event,
     Interval,
     Invoice,
-    InvoicePreview,
     PortalConfiguration,
-    PortalFlowType,
     PortalSession,
-    PreviewLine,
     Price,
     Refund,
     Subscription,
@@ -39,6 +36,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.ports import BillingGateway
+from billing.toolbox_models import InvoicePreview, PortalFlowType, PreviewLine
 
 _SEARCH_CLAUSE = re.compile(
     r"^(?P<field>name|email|metadata\['(?P<key>[^']*)'\])(?P<op>[:~])'(?P<value>.*)'$"

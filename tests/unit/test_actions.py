@@ -43,6 +43,7 @@ def test_ladders_for_the_other_buckets() -> None:
     assert ladder(Bucket.TEAM, snap("cus_team")) == [
         Option(kind=ActionKind.EXPLAIN_BILLING),
         Option(kind=ActionKind.PORTAL_LINK),
+        Option(kind=ActionKind.CHANGE_SEATS, target="sub_team"),
     ]
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_sam")) == [
         Option(kind=ActionKind.PORTAL_LINK),

@@ -17,7 +17,6 @@ from billing.models import (
     Customer,
     Invoice,
     PortalConfiguration,
-    PortalFlowType,
     PortalSession,
     Price,
     Refund,
@@ -26,6 +25,7 @@ from billing.models import (
 )
 from billing.snapshot import CustomerSnapshot
 from billing.store import Store
+from billing.toolbox_models import PortalFlowType
 from tests.unit.fake_gateway import FakeGateway as BaseFakeGateway
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -1,0 +1,84 @@
+"""The gateway's calls for the operator's toolbox (issue 13): a subscription item's new quantity or price,
+previewed with invoices.create_preview and then made at the same proration date; an invoice sent by Stripe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from billing.gateway.base import SUBSCRIPTION_EXPAND, GatewayBase
+from billing.gateway.convert import _to_invoice, _to_subscription, _with_request_id
+from billing.gateway.toolbox_convert import _to_invoice_preview
+from billing.models import Invoice, Subscription
+from billing.toolbox_models import InvoicePreview
+
+if TYPE_CHECKING:
+    from stripe.params import InvoiceCreatePreviewParams, SubscriptionUpdateParams
+
+
+class ToolboxCalls(GatewayBase):
+    def preview_item_change(
+        self,
+        subscription_id: str,
+        *,
+        item_id: str,
+        proration_date: datetime,
+        quantity: int | None = None,
+        price_id: str | None = None,
+    ) -> InvoicePreview:
+        """invoices.create_preview of one item's new quantity or price, prorated as of `proration_date`."""
+        params: InvoiceCreatePreviewParams = {
+            "subscription": subscription_id,
+            "subscription_details": {
+                "items": [cast(Any, _item_change(item_id, quantity, price_id))],
+                "proration_behavior": "create_prorations",
+                "proration_date": int(proration_date.timestamp()),
+            },
+        }
+        invoice = self._read(
+            lambda: self._client.v1.invoices.create_preview(params=params), object_id=subscription_id
+        )
+        return _to_invoice_preview(invoice, subscription_id)
+
+    def change_subscription_item(
+        self,
+        subscription_id: str,
+        *,
+        item_id: str,
+        proration_date: datetime,
+        idempotency_key: str,
+        quantity: int | None = None,
+        price_id: str | None = None,
+    ) -> Subscription:
+        """One item's quantity or price, prorated as of `proration_date` (the date its preview used)."""
+        params: SubscriptionUpdateParams = {
+            "items": [cast(Any, _item_change(item_id, quantity, price_id))],
+            "proration_behavior": "create_prorations",
+            "proration_date": int(proration_date.timestamp()),
+            "expand": SUBSCRIPTION_EXPAND,
+        }
+        updated = self._write(
+            lambda: self._client.v1.subscriptions.update(
+                subscription_id, params=params, options={"idempotency_key": idempotency_key}
+            ),
+            object_id=subscription_id,
+        )
+        return _with_request_id(_to_subscription(updated, self._names_for([updated])), updated)
+
+    def send_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
+        invoice = self._write(
+            lambda: self._client.v1.invoices.send_invoice(
+                invoice_id, params={"expand": ["payments"]}, options={"idempotency_key": idempotency_key}
+            ),
+            object_id=invoice_id,
+        )
+        return _with_request_id(_to_invoice(invoice), invoice)
+
+
+def _item_change(item_id: str, quantity: int | None, price_id: str | None) -> dict[str, Any]:
+    change: dict[str, Any] = {"id": item_id}
+    if quantity is not None:
+        change["quantity"] = quantity
+    if price_id is not None:
+        change["price"] = price_id
+    return change
