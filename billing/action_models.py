@@ -30,6 +30,8 @@ class ActionKind(StrEnum):
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
     CHANGE_SEATS = "change_seats"
+    PORTAL_PAYMENT_METHOD = "portal_payment_method"
+    PORTAL_CANCEL = "portal_cancel"
 
 
 def _known_kind(value: str) -> str:
@@ -252,6 +254,7 @@ class PortalCheck(Model):
     """A portal session, or the reason the portal cannot do what this bucket needs."""
 
     configuration_id: str | None = None
+    not_set_up: bool = False  # no portal configuration saved in this Stripe account
     missing_features: list[str] = Field(default_factory=list)
     gaps: list[str] = Field(default_factory=list)
     outcome: ActionOutcome | None = None

@@ -91,6 +91,7 @@ def assemble_services(
         operators=settings.billing_operators,
         refund_approval_above=settings.billing_refund_approval_above,
         main_currency=settings.billing_main_currency,
+        portal_return_url=settings.billing_portal_return_url,
     )
     return Services(
         settings=settings,

@@ -244,7 +244,8 @@ class CardFlow:
         self.finish(outcome)
 
     def portal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        check = self.actions.portal_link(value.case or "", self.user)
+        kind = ACTIONS.by_button(action["action_id"]).kind
+        check = self.actions.portal_link(value.case or "", self.user, kind, value.target)
         if check.outcome is None or check.outcome.portal is None:
             self.operator.tell(portal_gap_text(check))
             return

@@ -8,6 +8,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     explain_billing,
     keep_both,
     no_action,
+    portal_flows,
     portal_link,
     refund,
     retry_payment,

@@ -30,3 +30,5 @@ class ActionId(StrEnum):
     KEEP_BOTH = button_id(ActionKind.KEEP_BOTH)
     NO_ACTION = button_id(ActionKind.NO_ACTION)
     CHANGE_SEATS = button_id(ActionKind.CHANGE_SEATS)
+    PORTAL_PAYMENT_METHOD = button_id(ActionKind.PORTAL_PAYMENT_METHOD)
+    PORTAL_CANCEL = button_id(ActionKind.PORTAL_CANCEL)

@@ -89,6 +89,7 @@ class FakeGateway(BaseFakeGateway):
         flow: PortalFlowType | None = None,
         subscription_id: str | None = None,
     ) -> PortalSession:
+        self._record("create_portal_session", customer_id)
         self.portal_sessions.append((customer_id, return_url, flow, subscription_id))
         return PortalSession(
             id="bps_1", url="https://billing.stripe.com/p/session/test_1", customer_id=customer_id, created=T0
