@@ -89,8 +89,7 @@ def assemble_services(
     )
     policy = ActionPolicy(
         operators=settings.billing_operators,
-        refund_approval_above=settings.billing_refund_approval_above,
-        main_currency=settings.billing_main_currency,
+        approval=settings.approval_rule(),
         portal_return_url=settings.billing_portal_return_url,
     )
     return Services(

@@ -4,6 +4,7 @@ plans and shows, what it re-checks, the request it fixes, the call and the effec
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 END = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-def team(quantity: int = 5, **fields: object) -> FakeGateway:
+def team(quantity: int = 5, **fields: Any) -> FakeGateway:
     sub = subscription("sub_Team0001", quantity=quantity, created=START, period_end=END, **fields)
     return FakeGateway([records(customer("cus_Jane0001"), subscriptions=[sub])])
 
