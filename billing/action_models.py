@@ -30,6 +30,7 @@ class ActionKind(StrEnum):
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
     CHANGE_SEATS = "change_seats"
+    SWITCH_INTERVAL = "switch_interval"
     PORTAL_PAYMENT_METHOD = "portal_payment_method"
     PORTAL_CANCEL = "portal_cancel"
 

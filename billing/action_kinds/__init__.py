@@ -12,6 +12,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     portal_link,
     refund,
     retry_payment,
+    switch_interval,
 )
 from billing.action_kinds.base import (
     ACTIONS,

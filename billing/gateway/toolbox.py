@@ -3,20 +3,43 @@ previewed with invoices.create_preview and then made at the same proration date;
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from billing.gateway.base import SUBSCRIPTION_EXPAND, GatewayBase
-from billing.gateway.convert import _to_invoice, _to_subscription, _with_request_id
+from billing.errors import StripeUnavailable
+from billing.gateway.base import PAGE_SIZE, PRODUCT_CACHE_SECONDS, SUBSCRIPTION_EXPAND, GatewayBase
+from billing.gateway.convert import _to_invoice, _to_price, _to_subscription, _with_request_id
 from billing.gateway.toolbox_convert import _to_invoice_preview
-from billing.models import Invoice, Subscription
+from billing.models import Invoice, Price, Subscription
 from billing.toolbox_models import InvoicePreview
 
 if TYPE_CHECKING:
     from stripe.params import InvoiceCreatePreviewParams, SubscriptionUpdateParams
 
+log = logging.getLogger(__name__)
+
 
 class ToolboxCalls(GatewayBase):
+    _price_catalogue: tuple[float, list[Price]] | None = None
+
+    def recurring_prices(self) -> list[Price]:
+        """The account's active recurring prices (the plans a subscription can move to), cached like the product
+        catalogue; one page of 100, newest first, which covers any ordinary price list."""
+        cached = self._price_catalogue
+        if cached is not None and time.monotonic() - cached[0] < PRODUCT_CACHE_SECONDS:
+            return cached[1]
+        try:
+            page = self._list("/v1/prices", {"active": True, "type": "recurring", "limit": PAGE_SIZE})
+        except StripeUnavailable:
+            log.warning("could not list prices; no plan switch is offered until they can be read")
+            return cached[1] if cached else []
+        names = self._product_names()
+        prices = [_to_price(price, names) for price in page.data]
+        self._price_catalogue = (time.monotonic(), prices)
+        return prices
+
     def preview_item_change(
         self,
         subscription_id: str,

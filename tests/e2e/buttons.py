@@ -32,3 +32,4 @@ class ActionId(StrEnum):
     CHANGE_SEATS = button_id(ActionKind.CHANGE_SEATS)
     PORTAL_PAYMENT_METHOD = button_id(ActionKind.PORTAL_PAYMENT_METHOD)
     PORTAL_CANCEL = button_id(ActionKind.PORTAL_CANCEL)
+    SWITCH_INTERVAL = button_id(ActionKind.SWITCH_INTERVAL)

@@ -158,3 +158,58 @@ def test_a_yearly_seat_decrease_gives_up_one_year_per_seat() -> None:
         "sub_Team0001", snapshot_of(team(quantity=4, item_price=yearly)), choices={"quantity": "1"}
     )
     assert plan.impact == Money(amount=3 * 20000, currency="usd")
+
+
+# --- switch monthly <-> yearly -----------------------------------------------------------------------
+
+MONTHLY = price("price_Month001", unit_amount=2000, interval="month")
+YEARLY = price("price_Year0001", unit_amount=20000, interval="year")
+YEARLY_EUR = price("price_YearEur1", unit_amount=18000, interval="year", currency="eur")
+OTHER_PRODUCT = price("price_Other001", product_id="prod_Other001", unit_amount=9000, interval="year")
+
+
+def subscribed(item_price: Any, catalogue: list[Any]) -> CustomerSnapshot:
+    sub = subscription("sub_Plan0001", item_price=item_price, created=START, period_end=END)
+    held = records(customer("cus_Jane0001"), subscriptions=[sub], prices=catalogue)
+    return build_snapshot(held, now=NOW, matched_on="email", livemode=False)
+
+
+def test_switch_to_the_one_other_interval_plans_at_once_and_gives_up_the_cheaper_yearly_difference() -> None:
+    switch = definition(ActionKind.SWITCH_INTERVAL)
+    snapshot = subscribed(MONTHLY, [MONTHLY, YEARLY, YEARLY_EUR, OTHER_PRODUCT])
+    assert switch.target(Bucket.MISSING_SELF_SERVE, snapshot) == "sub_Plan0001"
+    assert switch.form("sub_Plan0001", snapshot) is None
+    plan = switch.plan("sub_Plan0001", snapshot)
+    assert plan.summary == "Switch sub_Plan0001 from monthly ($20.00 per month) to yearly ($200.00 per year)?"
+    assert plan.steps[0].params["price"] == "price_Year0001"
+    assert plan.impact == Money(amount=24000 - 20000, currency="usd")
+
+
+def test_switch_from_yearly_to_monthly_gives_up_nothing() -> None:
+    plan = definition(ActionKind.SWITCH_INTERVAL).plan("sub_Plan0001", subscribed(YEARLY, [MONTHLY, YEARLY]))
+    assert plan.steps[0].params["price"] == "price_Month001" and plan.impact is None
+
+
+def test_several_prices_to_switch_to_are_chosen_in_a_form() -> None:
+    switch = definition(ActionKind.SWITCH_INTERVAL)
+    quarterly = MONTHLY.model_copy(update={"id": "price_Quarter1", "interval_count": 3, "unit_amount": 5500})
+    snapshot = subscribed(MONTHLY, [MONTHLY, YEARLY, quarterly])
+    form = switch.form("sub_Plan0001", snapshot)
+    assert form is not None
+    [field] = form.fields
+    assert (field.name, field.kind, [choice.value for choice in field.choices]) == (
+        "price",
+        FieldKind.SELECT,
+        ["price_Year0001", "price_Quarter1"],
+    )
+    plan = switch.plan("sub_Plan0001", snapshot, choices={"price": "price_Quarter1"})
+    assert plan.summary.endswith("to every 3 months ($55.00 per 3 months)?")
+    with pytest.raises(PreconditionFailed, match="is not another billing interval"):
+        switch.plan("sub_Plan0001", snapshot, choices={"price": "price_Other001"})
+    with pytest.raises(PreconditionFailed, match="no single price"):
+        switch.plan("sub_Plan0001", snapshot)
+
+
+def test_no_switch_is_offered_without_another_interval_of_the_same_product() -> None:
+    snapshot = subscribed(MONTHLY, [MONTHLY, YEARLY_EUR, OTHER_PRODUCT])
+    assert definition(ActionKind.SWITCH_INTERVAL).target(Bucket.MISSING_SELF_SERVE, snapshot) is None
