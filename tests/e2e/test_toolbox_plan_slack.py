@@ -22,6 +22,7 @@ from tests.e2e.test_actions_slack import (
     bot_for,
     button_texts,
     classify,
+    click_and_wait,
     confirm_and_wait,
     customer_id,
     handoffs,
@@ -107,3 +108,85 @@ def test_two_concurrent_seat_confirms_and_one_after_a_restart_change_stripe_once
     [after] = subscriptions(demo_stripe_client, TEAM)
     assert after.items.data[0].quantity == 7
     assert len(pending_prorations(demo_stripe_client, TEAM)) == 2
+
+
+# --- switch monthly <-> yearly -----------------------------------------------------------------------
+
+NORA = "nora@example.com"
+
+
+def add_yearly_price(client: stripe.StripeClient, sub: stripe.Subscription) -> stripe.Price:
+    """A yearly price for the product the subscription pays monthly, as an account offering both would have."""
+    monthly = sub.items.data[0].price
+    return client.v1.prices.create(
+        params={
+            "product": str(monthly.product),
+            "currency": monthly.currency,
+            "unit_amount": 20000,
+            "recurring": {"interval": "year"},
+        }
+    )
+
+
+def switch_prompt(bot: SlackHarness) -> Call:
+    options = classify(bot, NORA, "missing_self_serve")
+    assert "Switch monthly/yearly…" in button_texts(options)
+    return click_and_wait(bot, options, ActionId.SWITCH_INTERVAL)  # one price to switch to: no form
+
+
+def test_switch_to_yearly_moves_the_price_and_invoices_what_stripe_previewed(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    [sub] = subscriptions(demo_stripe_client, NORA)
+    yearly = add_yearly_price(demo_stripe_client, sub)
+    with bot_for(demo_sandbox, db, clock) as bot:
+        prompt = switch_prompt(bot)
+        shown = str(prompt.args["blocks"])
+        assert f"Switch {sub.id} from monthly ($20.00 per month) to yearly ($200.00 per year)?" in shown
+        demo_sandbox.clear_log()
+        confirm_and_wait(bot, prompt)
+        [handoff] = handoffs(bot)
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{sub.id}"]
+    [after] = subscriptions(demo_stripe_client, NORA)
+    item = after.items.data[0]
+    assert item.price.id == yearly.id and item.price.recurring is not None
+    assert item.price.recurring.interval == "year"
+    invoice = demo_stripe_client.v1.invoices.retrieve(str(after.latest_invoice))
+    assert invoice.billing_reason == "subscription_update" and invoice.status == "paid"
+    due = f"${invoice.amount_due // 100}.{invoice.amount_due % 100:02d}"
+    assert f"is invoiced at once: {due} due (less $" in shown  # the invoice Stripe made, shown before Confirm
+    credit = -sum(line.amount for line in invoice.lines.data if line.amount < 0)
+    assert f"less ${credit // 100}.{credit % 100:02d} unused time" in shown
+    text = handoff.args["text"]
+    assert all(f"{title}\n" in text for title in HANDOFF_SECTIONS)
+    assert (
+        f"Switched {sub.id} (item {item.id}) from price " in text
+        and f"invoiced it at once ({invoice.id})" in text
+    )
+    assert "MRR change: -$3.33/mo now" in text
+    assert "switched your Pro subscription to yearly billing ($200.00 per year), starting today" in text
+
+
+def test_two_concurrent_switch_confirms_and_one_after_a_restart_change_stripe_once(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    [sub] = subscriptions(demo_stripe_client, NORA)
+    yearly = add_yearly_price(demo_stripe_client, sub)
+    with bot_for(demo_sandbox, db, clock) as bot:
+        prompt = switch_prompt(bot)
+        demo_sandbox.clear_log()
+        clicks = [threading.Thread(target=bot.click, args=(prompt, ActionId.CONFIRM)) for _ in range(2)]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join()
+        bot.wait_idle()
+        assert len(handoffs(bot)) == 1
+    with bot_for(demo_sandbox, db, clock) as restarted:
+        confirm_and_wait(restarted, prompt)
+        assert any("Already done by <@U0OPERATOR>" in text for text in answers(restarted))
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/subscriptions/{sub.id}"]
+    [after] = subscriptions(demo_stripe_client, NORA)
+    assert after.items.data[0].price.id == yearly.id
+    invoices = demo_stripe_client.v1.invoices.list(params={"subscription": sub.id}).data
+    assert [invoice.billing_reason for invoice in invoices].count("subscription_update") == 1
