@@ -30,6 +30,8 @@ class ActionKind(StrEnum):
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
     CHANGE_SEATS = "change_seats"
+    SEND_INVOICE_LINK = "send_invoice_link"
+    SEND_RECEIPT = "send_receipt"
     SWITCH_INTERVAL = "switch_interval"
     PORTAL_PAYMENT_METHOD = "portal_payment_method"
     PORTAL_CANCEL = "portal_cancel"
@@ -66,6 +68,9 @@ class Interaction(StrEnum):
     # second click
     PORTAL = "portal"  # a billing-portal session for the customer, or the gap
     RESOLVE = "resolve"  # close the case without changing Stripe
+    LINK = (
+        "link"  # a Stripe page for the customer (hosted invoice, receipt) handed to the operator; no change
+    )
 
 
 class Option(Model):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from billing.action_kinds import definition
+from billing.action_kinds.customer_links import RESULT, link_definition
 from billing.action_kinds.portal_link import (
     missing_portal_features,
     portal_configuration,
@@ -220,6 +221,29 @@ class CaseActions:
         )
         outcome = ActionOutcome(kind=kind, case_id=case_id, actor=actor, results={"portal": session})
         return PortalCheck(configuration_id=config.id, outcome=outcome)
+
+    def send_link(self, case_id: str, kind: str, target: str, actor: str) -> ActionOutcome:
+        """A Stripe page for the customer (hosted invoice, receipt), read now, for the operator to send; the
+        case closes. The URL goes to the operator only, never into the audit log."""
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, str(kind))
+        try:
+            link = link_definition(kind).read_link(target, self.gateway, customer_id=case.customer_id)
+        except BillingError as error:
+            self._audit(
+                "link_failed",
+                case,
+                actor,
+                stripe_ids=[target],
+                outcome="error",
+                detail={"kind": str(kind), "error": error.message},
+            )
+            raise
+        self._close(case, actor, kind)
+        self._audit(
+            "link_sent", case, actor, stripe_ids=[link.id], outcome="success", detail={"kind": str(kind)}
+        )
+        return ActionOutcome(kind=kind, case_id=case_id, actor=actor, results={RESULT: link})
 
     def _portal_gap(self, case: Case, actor: str, config_id: str, missing: list[str]) -> PortalCheck:
         gaps = portal_gaps(missing)

@@ -53,3 +53,14 @@ class ItemChange(WriteResult):
 
 
 PortalFlowType = Literal["payment_method_update", "subscription_cancel"]
+
+
+class CustomerLink(WriteResult):
+    """A Stripe-hosted page for the customer: an open invoice's payment page, or a payment's receipt."""
+
+    id: str  # the invoice or the charge
+    kind: Literal["hosted_invoice", "receipt"]
+    url: str
+    amount: Money
+    number: str | None = None  # the invoice number the customer sees
+    created: datetime

@@ -12,12 +12,14 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.action_kinds import ACTIONS, ActionDefinition, ladder
+from billing.action_kinds.customer_links import RESULT as LINK_RESULT
 from billing.action_models import ActionOutcome, Case, Interaction
 from billing.actions import ActionService
 from billing.errors import BillingError, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import follow_up_text
 from billing.models import Bucket
 from billing.snapshot import CustomerSnapshot
+from billing.toolbox_models import CustomerLink
 from handlers.delivery import deliver_outcome
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services
@@ -35,6 +37,7 @@ from messages.card import card_text, customer_card
 from messages.errors import billing_error_text
 from messages.forms import form_modal, format_errors, loading_modal, problem_modal, submitted_choices
 from messages.ids import ActionId, BadButtonValue, ButtonValue, CallbackId
+from messages.links import customer_link_text
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +280,14 @@ class CardFlow:
         follow_up = follow_up_text(snapshot, check.outcome)
         self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
 
+    def send_link(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        kind = ACTIONS.by_button(action["action_id"]).kind
+        outcome = self.actions.send_link(value.case or "", kind, value.target or "", self.user)
+        link = outcome.result(LINK_RESULT, CustomerLink)
+        snapshot = self.finish(outcome)
+        if snapshot is not None and link is not None:
+            self.operator.tell(customer_link_text(link, follow_up_text(snapshot, outcome)))
+
     # --- after an action: card in its final state, one handoff in the thread -------------------------
     def finish(self, outcome: ActionOutcome) -> CustomerSnapshot | None:
         try:
@@ -308,5 +319,6 @@ FLOWS.update(
         Interaction.CONFIRM: (CardFlow.request, Lane.INTERACTIVE),
         Interaction.PORTAL: (CardFlow.portal, Lane.INTERACTIVE),
         Interaction.RESOLVE: (CardFlow.resolve_without_change, Lane.INTERACTIVE),
+        Interaction.LINK: (CardFlow.send_link, Lane.INTERACTIVE),
     }
 )

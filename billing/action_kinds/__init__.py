@@ -5,6 +5,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     cancel_and_refund,
     cancel_at_period_end,
     change_seats,
+    customer_links,
     explain_billing,
     keep_both,
     no_action,

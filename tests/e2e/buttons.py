@@ -33,3 +33,5 @@ class ActionId(StrEnum):
     PORTAL_PAYMENT_METHOD = button_id(ActionKind.PORTAL_PAYMENT_METHOD)
     PORTAL_CANCEL = button_id(ActionKind.PORTAL_CANCEL)
     SWITCH_INTERVAL = button_id(ActionKind.SWITCH_INTERVAL)
+    SEND_INVOICE_LINK = button_id(ActionKind.SEND_INVOICE_LINK)
+    SEND_RECEIPT = button_id(ActionKind.SEND_RECEIPT)
