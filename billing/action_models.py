@@ -32,6 +32,7 @@ class ActionKind(StrEnum):
     CHANGE_SEATS = "change_seats"
     SEND_INVOICE_LINK = "send_invoice_link"
     SEND_RECEIPT = "send_receipt"
+    SEND_INVOICE = "send_invoice"
     SWITCH_INTERVAL = "switch_interval"
     PORTAL_PAYMENT_METHOD = "portal_payment_method"
     PORTAL_CANCEL = "portal_cancel"

@@ -13,6 +13,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     portal_link,
     refund,
     retry_payment,
+    send_invoice,
     switch_interval,
 )
 from billing.action_kinds.base import (

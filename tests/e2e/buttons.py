@@ -35,3 +35,4 @@ class ActionId(StrEnum):
     SWITCH_INTERVAL = button_id(ActionKind.SWITCH_INTERVAL)
     SEND_INVOICE_LINK = button_id(ActionKind.SEND_INVOICE_LINK)
     SEND_RECEIPT = button_id(ActionKind.SEND_RECEIPT)
+    SEND_INVOICE = button_id(ActionKind.SEND_INVOICE)

@@ -4,6 +4,7 @@ and is sent once. Signed Slack requests -> real Bolt app -> real StripeGateway -
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from tests.e2e.test_actions_slack import (
     bot_for,
     button_texts,
     classify,
+    click_and_wait,
+    confirm_and_wait,
     customer_id,
     handoffs,
     stripe_writes,
@@ -99,3 +102,65 @@ def test_a_paid_invoice_has_no_payment_page_to_send(
         assert handoffs(bot) == []
         events = [(row["event"], row["outcome"]) for row in bot.services.store.audit_rows()]
     assert ("link_failed", "error") in events
+
+
+# --- invoices Stripe emails (collection_method send_invoice) -------------------------------------------
+
+INVOICED = "ap@invoiced.example"
+
+
+def invoiced_customer(client: stripe.StripeClient) -> stripe.Invoice:
+    """A customer who pays by invoice: Stripe emails each invoice, nothing is charged automatically."""
+    [pro] = [price for price in client.v1.prices.list().data if price.nickname == "Pro"]
+    customer = client.v1.customers.create(params={"email": INVOICED, "name": "Ada Payables"})
+    client.v1.subscriptions.create(
+        params={
+            "customer": customer.id,
+            "items": [{"price": pro.id}],
+            "collection_method": "send_invoice",
+            "days_until_due": 14,
+        }
+    )
+    return open_invoice(client, INVOICED)
+
+
+def sent_events(client: stripe.StripeClient, invoice_id: str) -> list[stripe.Event]:
+    events = client.v1.events.list(params={"type": "invoice.sent", "limit": 100}).data
+    return [event for event in events if event.data.object.to_dict().get("id") == invoice_id]
+
+
+def test_an_invoice_stripe_emails_is_sent_again_once_after_confirm_even_twice_and_after_a_restart(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    invoice = invoiced_customer(demo_stripe_client)
+    with bot_for(demo_sandbox, db, clock) as bot:
+        options = classify(bot, INVOICED, "failed_payment")
+        assert "Email the invoice again" in button_texts(options)
+        prompt = click_and_wait(bot, options, ActionId.SEND_INVOICE)
+        shown = str(prompt.args["blocks"])
+        assert (
+            f"Have Stripe email invoice {invoice.id} ({invoice.number}) ($20.00 due) to {INVOICED} again?"
+            in shown
+        )
+        assert sent_events(demo_stripe_client, str(invoice.id)) == []
+        demo_sandbox.clear_log()
+        clicks = [threading.Thread(target=bot.click, args=(prompt, ActionId.CONFIRM)) for _ in range(2)]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join()
+        bot.wait_idle()
+        [handoff] = handoffs(bot)
+    with bot_for(demo_sandbox, db, clock) as restarted:
+        confirm_and_wait(restarted, prompt)
+        assert any("Already done by <@U0OPERATOR>" in text for text in answers(restarted))
+        assert handoffs(restarted) == []
+    assert stripe_writes(demo_sandbox) == [f"POST /v1/invoices/{invoice.id}/send"]
+    assert len(sent_events(demo_stripe_client, str(invoice.id))) == 1
+    assert demo_stripe_client.v1.invoices.retrieve(str(invoice.id)).status == "open"  # nothing charged
+    text = handoff.args["text"]
+    assert all(f"{title}\n" in text for title in HANDOFF_SECTIONS)
+    assert (
+        f"Stripe emailed invoice {invoice.id} ({invoice.number}) ($20.00 due) to the customer again" in text
+    )
+    assert f"I have just re-sent invoice {invoice.number} ($20.00) to {INVOICED}" in text
