@@ -18,6 +18,7 @@ from tests.e2e.forms import input_blocks, open_form, submit_form
 from tests.e2e.slack_harness import SlackHarness
 from tests.e2e.test_actions_slack import (
     HANDOFF_SECTIONS,
+    SECOND,
     answers,
     bot_for,
     button_texts,
@@ -190,3 +191,20 @@ def test_two_concurrent_switch_confirms_and_one_after_a_restart_change_stripe_on
     assert after.items.data[0].price.id == yearly.id
     invoices = demo_stripe_client.v1.invoices.list(params={"subscription": sub.id}).data
     assert [invoice.billing_reason for invoice in invoices].count("subscription_update") == 1
+
+
+def test_a_seat_decrease_giving_up_more_than_the_threshold_needs_a_second_operator(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
+) -> None:
+    with bot_for(demo_sandbox, db, clock, billing_approval_above="USD:400") as bot:
+        prompt = seat_prompt(bot, "3")  # 2 seats x $20/month x 12 = $480 a year given up
+        assert "another operator" in str(prompt.args["blocks"])
+        confirm_and_wait(bot, prompt)
+        assert "another operator must click Confirm" in answers(bot)[-1]
+        [unchanged] = subscriptions(demo_stripe_client, TEAM)
+        assert unchanged.items.data[0].quantity == 5
+        confirm_and_wait(bot, prompt, user_id=SECOND)
+        [handoff] = handoffs(bot)
+    [after] = subscriptions(demo_stripe_client, TEAM)
+    assert after.items.data[0].quantity == 3
+    assert f"Confirmed by <@{SECOND}>, requested by <@U0OPERATOR>" in handoff.args["text"]
