@@ -51,7 +51,8 @@ def test_card_update_link_opens_the_payment_method_flow_and_returns_to_the_confi
     demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient, db: Path, clock: FixedClock
 ) -> None:
     with bot_for(demo_sandbox, db, clock, billing_portal_return_url=RETURN_URL) as bot:
-        assert button_texts(classify(bot, "sam@example.com", "failed_payment"))[:2] == [
+        assert button_texts(classify(bot, "sam@example.com", "failed_payment"))[:3] == [
+            "Invoice payment page",
             "Card update link",
             "Portal link",
         ]
