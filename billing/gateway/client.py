@@ -168,7 +168,7 @@ class StripeGateway(ToolboxCalls, AccountListing):
         invoices = self._pool.submit(self._recent_invoices, customer.id)
         charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
-        prices = self._pool.submit(self.recurring_prices)
+        prices = self._pool.submit(self.recurring_price_page)
 
         products.result()
         subscription_page = subscriptions.result()
@@ -189,7 +189,7 @@ class StripeGateway(ToolboxCalls, AccountListing):
             has_more_invoices=invoice_page.has_more,
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
-            prices=prices.result(),
+            prices=self.prices_named(prices.result(), product_names),
         )
 
     def _recent_charges_and_disputes(self, customer_id: str) -> tuple[ListedPage, list[Any]]:

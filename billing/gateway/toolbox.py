@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 
 
 class ToolboxCalls(GatewayBase):
-    _price_catalogue: tuple[float, list[Price]] | None = None
+    _price_catalogue: tuple[float, list[Any]] | None = None
 
-    def recurring_prices(self) -> list[Price]:
-        """The account's active recurring prices (the plans a subscription can move to), cached like the product
-        catalogue; one page of 100, newest first, which covers any ordinary price list."""
+    def recurring_price_page(self) -> list[Any]:
+        """The account's active recurring prices (the plans a subscription can move to), as listed, cached like
+        the product catalogue: one page of 100, newest first, which covers any ordinary price list. Converted
+        with the product names by the caller (read in parallel)."""
         cached = self._price_catalogue
         if cached is not None and time.monotonic() - cached[0] < PRODUCT_CACHE_SECONDS:
             return cached[1]
@@ -35,10 +36,12 @@ class ToolboxCalls(GatewayBase):
         except StripeUnavailable:
             log.warning("could not list prices; no plan switch is offered until they can be read")
             return cached[1] if cached else []
-        names = self._product_names()
-        prices = [_to_price(price, names) for price in page.data]
-        self._price_catalogue = (time.monotonic(), prices)
-        return prices
+        self._price_catalogue = (time.monotonic(), page.data)
+        return page.data
+
+    @staticmethod
+    def prices_named(listed: list[Any], product_names: dict[str, str]) -> list[Price]:
+        return [_to_price(price, product_names) for price in listed]
 
     def preview_item_change(
         self,
