@@ -13,7 +13,17 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, SerializeAsAny
 
-from billing.models import Bucket, Charge, Invoice, Model, PortalSession, Refund, Subscription, WriteResult
+from billing.models import (
+    Bucket,
+    Charge,
+    Customer,
+    Invoice,
+    Model,
+    PortalSession,
+    Refund,
+    Subscription,
+    WriteResult,
+)
 from billing.money import Money
 
 
@@ -36,6 +46,12 @@ class ActionKind(StrEnum):
     SWITCH_INTERVAL = "switch_interval"
     PORTAL_PAYMENT_METHOD = "portal_payment_method"
     PORTAL_CANCEL = "portal_cancel"
+    UNDO_CANCELLATION = "undo_cancellation"
+    PAUSE_COLLECTION = "pause_collection"
+    RESUME_COLLECTION = "resume_collection"
+    EXTEND_TRIAL = "extend_trial"
+    APPLY_COUPON = "apply_coupon"
+    ACCOUNT_CREDIT = "account_credit"
 
 
 def _known_kind(value: str) -> str:
@@ -220,7 +236,7 @@ class PendingAction(Model):
 
 R = TypeVar("R", bound=WriteResult)
 # A money action's target as its re-check read it from Stripe.
-TargetRead = Subscription | Charge | Invoice
+TargetRead = Subscription | Charge | Invoice | Customer
 
 
 class ActionOutcome(Model):
@@ -284,3 +300,7 @@ class RevenueImpact(Model):
     refunded: list[Money] = Field(default_factory=list)
     mrr_change: list[Money] = Field(default_factory=list)
     mrr_change_from: datetime | None = None  # set when the change only starts at period end
+    credited: list[Money] = Field(default_factory=list)  # account credit given (the customer's balance)
+    given_up: list[Money] = Field(
+        default_factory=list
+    )  # billing forgone: paused or free time, a one-off discount

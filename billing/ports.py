@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
+from billing.change_models import InvoicePreview, PortalFlowType
 from billing.models import (
+    BalanceTransaction,
     BillingRecords,
     Charge,
     Customer,
@@ -18,7 +20,7 @@ from billing.models import (
     Refund,
     Subscription,
 )
-from billing.toolbox_models import InvoicePreview, PortalFlowType
+from billing.toolbox_models import Coupon, PauseBehavior
 
 
 class BillingGateway(Protocol):
@@ -139,4 +141,50 @@ class BillingGateway(Protocol):
 
     def send_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
         """invoices.send_invoice: Stripe emails the invoice (collection_method send_invoice only)."""
+
+    # --- toolbox: time and goodwill (issue 13: undo a cancellation, pause/resume, trial, coupon, credit) ---
+    def undo_scheduled_cancellation(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
+        """cancel_at_period_end=false: the subscription renews as before."""
+        ...
+
+    def pause_collection(
+        self,
+        subscription_id: str,
+        *,
+        behavior: PauseBehavior,
+        resumes_at: datetime | None,
+        idempotency_key: str,
+    ) -> Subscription: ...
+
+    def resume_collection(self, subscription_id: str, *, idempotency_key: str) -> Subscription: ...
+
+    def set_trial_end(
+        self, subscription_id: str, *, trial_end: datetime, idempotency_key: str
+    ) -> Subscription: ...
+
+    def apply_coupon(self, subscription_id: str, *, coupon_id: str, idempotency_key: str) -> Subscription:
+        """discounts=[{coupon}]: replaces the subscription's discounts with this coupon's."""
+        ...
+
+    def list_coupons(self) -> list[Coupon]:
+        """The account's coupons; `valid` says which can still be redeemed."""
+        ...
+
+    def get_coupon(self, coupon_id: str) -> Coupon: ...
+
+    def add_customer_credit(
+        self,
+        customer_id: str,
+        *,
+        amount: int,
+        currency: str,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> BalanceTransaction:
+        """Credit `amount` (positive, minor units) to the customer's balance: Stripe records -amount."""
+        ...
+
+    def list_balance_transactions(self, customer_id: str) -> list[BalanceTransaction]:
+        """Newest first (finding the credit an action made, by its metadata)."""
         ...

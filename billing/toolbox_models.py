@@ -1,66 +1,46 @@
-"""The operator's toolbox models (issue 13): a change's invoice preview and what a subscription item change did."""
+"""The project's view of what the operator's toolbox reads besides subscriptions and customers: paused
+collection and coupons (billing.models holds them on its subscriptions and records)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from billing.model_base import Model
+from billing.money import format_money
 
-from billing.models import Model, Subscription, WriteResult
-from billing.money import Money
-
-
-class PreviewLine(Model):
-    description: str | None = None
-    amount: int
-    proration: bool = False
-    period_start: datetime
-    period_end: datetime
+PauseBehavior = Literal["keep_as_draft", "mark_uncollectible", "void"]
 
 
-class InvoicePreview(Model):
-    """What `invoices.create_preview` says a subscription change would invoice (nothing is stored)."""
+class PauseCollection(Model):
+    """Stripe's `pause_collection`: the subscription renews, but its invoices are not collected until then."""
 
-    subscription_id: str
-    currency: str
-    total: int
-    amount_due: int
-    billing_reason: str | None = None
-    # When that invoice is made: at once for an immediate change, else at the next renewal.
-    period_start: datetime
-    lines: list[PreviewLine] = Field(default_factory=list)
-
-    def prorations_since(self, moment: datetime) -> Money:
-        """The change's own prorations: the proration lines starting at its proration date (earlier pending
-        prorations on the same invoice start before it)."""
-        amount = sum(line.amount for line in self.lines if line.proration and line.period_start >= moment)
-        return Money(amount=amount, currency=self.currency)
+    behavior: PauseBehavior
+    resumes_at: datetime | None = None
 
 
-class ItemChange(WriteResult):
-    """A subscription item's quantity or price changed, with the proration Stripe previewed for it at the same
-    proration date (what it adds to the next invoice, or what the invoice made at once came to)."""
-
-    id: str  # the subscription
-    subscription: Subscription
-    item_id: str
-    quantity_before: int
-    quantity: int
-    price_before: str
-    price: str
-    proration: Money | None = None
+CouponDuration = Literal["once", "repeating", "forever"]
 
 
-PortalFlowType = Literal["payment_method_update", "subscription_cancel"]
+class Coupon(Model):
+    id: str
+    name: str | None = None
+    percent_off: float | None = None
+    amount_off: int | None = None
+    currency: str | None = None  # amount_off coupons only
+    duration: CouponDuration
+    duration_in_months: int | None = None
+    valid: bool = True
 
-
-class CustomerLink(WriteResult):
-    """A Stripe-hosted page for the customer: an open invoice's payment page, or a payment's receipt."""
-
-    id: str  # the invoice or the charge
-    kind: Literal["hosted_invoice", "receipt"]
-    url: str
-    amount: Money
-    number: str | None = None  # the invoice number the customer sees
-    created: datetime
+    def label(self) -> str:
+        """`Spring (20% off, 3 months)`: what the operator picks from."""
+        if self.percent_off is not None:
+            off = f"{self.percent_off:g}% off"
+        else:
+            off = f"{format_money(self.amount_off or 0, self.currency or 'usd')} off"
+        if self.duration == "repeating":
+            months = self.duration_in_months or 0
+            lasts = f"{months} month" + ("" if months == 1 else "s")
+        else:
+            lasts = "once" if self.duration == "once" else "forever"
+        return f"{self.name or self.id} ({off}, {lasts})"

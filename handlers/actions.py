@@ -15,11 +15,11 @@ from billing.action_kinds import ACTIONS, ActionDefinition, ladder
 from billing.action_kinds.customer_links import RESULT as LINK_RESULT
 from billing.action_models import ActionOutcome, Case, Interaction
 from billing.actions import ActionService
+from billing.change_models import CustomerLink
 from billing.errors import BillingError, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import follow_up_text
 from billing.models import Bucket
 from billing.snapshot import CustomerSnapshot
-from billing.toolbox_models import CustomerLink
 from handlers.delivery import deliver_outcome
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services

@@ -3,7 +3,7 @@ send with it (pure)."""
 
 from __future__ import annotations
 
-from billing.toolbox_models import CustomerLink
+from billing.change_models import CustomerLink
 from messages.format import SECTION_TEXT_LIMIT, clip, code, escape
 
 TITLES = {"hosted_invoice": "Invoice payment page", "receipt": "Receipt"}

@@ -2,19 +2,24 @@
 its gateway call, its sandbox support, its tests; nothing else names it."""
 
 from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
+    account_credit,
+    apply_coupon,
     cancel_and_refund,
     cancel_at_period_end,
     change_seats,
     customer_links,
     explain_billing,
+    extend_trial,
     keep_both,
     no_action,
+    pause_collection,
     portal_flows,
     portal_link,
     refund,
     retry_payment,
     send_invoice,
     switch_interval,
+    undo_cancellation,
 )
 from billing.action_kinds.base import (
     ACTIONS,

@@ -23,12 +23,12 @@ from billing.action_models import (
     Step,
     TargetRead,
 )
+from billing.change_models import InvoicePreview, ItemChange
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, Subscription, WriteResult
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
-from billing.toolbox_models import InvoicePreview, ItemChange
 
 
 def seated(snapshot: CustomerSnapshot) -> list[Subscription]:
@@ -62,7 +62,7 @@ class ChangeSeats(ActionDefinition):
     button_id = "billing.change_seats"
     moves_money = True  # the proration is billed on the next invoice
     changes_mrr = True
-    offered_in = {Bucket.TEAM: 2}
+    offered_in = {Bucket.TEAM: 5}
     interaction = Interaction.CONFIRM
     why = (
         "The team's seat count is wrong (extra seats bought by mistake, or more needed); changing the quantity "

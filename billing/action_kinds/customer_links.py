@@ -12,12 +12,12 @@ from billing.action_kinds.base import IdFormat, definition, register
 from billing.action_kinds.targets import open_invoice
 from billing.action_kinds.without_change import WithoutChange
 from billing.action_models import ActionKind, ActionOutcome, Interaction
+from billing.change_models import CustomerLink
 from billing.errors import PreconditionFailed
 from billing.models import Bucket
 from billing.money import Money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
-from billing.toolbox_models import CustomerLink
 
 RESULT = "link"
 
@@ -49,7 +49,7 @@ class HostedInvoiceLink(LinkDefinition):
     kind = ActionKind.SEND_INVOICE_LINK
     label = "Invoice payment page"
     button_id = "billing.send_invoice_link"
-    offered_in = {Bucket.FAILED_PAYMENT: -2}
+    offered_in = {Bucket.FAILED_PAYMENT: -3}
     why = (
         "The invoice is still open; its Stripe-hosted page lets the customer pay it with any card, without the "
         "portal, and nothing changes until they do."
@@ -104,7 +104,7 @@ class ReceiptLink(LinkDefinition):
     kind = ActionKind.SEND_RECEIPT
     label = "Send receipt"
     button_id = "billing.send_receipt"
-    offered_in = {Bucket.MISSING_SELF_SERVE: -2, Bucket.TEAM: 4}
+    offered_in = {Bucket.MISSING_SELF_SERVE: -4, Bucket.TEAM: -1}
     why = "The customer cannot find the receipt of a payment; Stripe's receipt page has it, nothing changes."
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:

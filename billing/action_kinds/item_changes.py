@@ -10,11 +10,11 @@ from typing import Any
 
 from billing.action_kinds.steps import Params, verify_subscription
 from billing.action_models import PendingAction, Plan, Step
+from billing.change_models import InvoicePreview, ItemChange
 from billing.errors import PreconditionFailed
 from billing.models import Price, Subscription, SubscriptionItem
 from billing.money import Money
 from billing.ports import BillingGateway
-from billing.toolbox_models import InvoicePreview, ItemChange
 
 STEP = "change_item"
 

@@ -19,7 +19,7 @@ class PaymentMethodLink(PortalLink):
     kind = ActionKind.PORTAL_PAYMENT_METHOD
     label = "Card update link"
     button_id = "billing.portal_payment_method"
-    offered_in = {Bucket.FAILED_PAYMENT: -1}
+    offered_in = {Bucket.FAILED_PAYMENT: -2}
     flow = "payment_method_update"
     why = (
         "The payment failed on the card on file; a link straight to the card update lets the customer fix it "

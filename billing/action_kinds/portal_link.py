@@ -9,9 +9,9 @@ from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, definition, register
 from billing.action_kinds.without_change import WithoutChange
 from billing.action_models import ActionKind, ActionOutcome, Interaction
+from billing.change_models import PortalFlowType
 from billing.models import Bucket, PortalConfiguration
 from billing.snapshot import CustomerSnapshot
-from billing.toolbox_models import PortalFlowType
 
 PORTAL_FEATURES_NEEDED: dict[Bucket, list[str]] = {
     Bucket.FAILED_PAYMENT: ["payment_method_update"],

@@ -62,7 +62,7 @@ class SendInvoice(ActionDefinition):
     button_id = "billing.send_invoice"
     moves_money = True  # changes Stripe through a Confirm (an email goes out); nothing is charged
     changes_mrr = False
-    offered_in = {Bucket.FAILED_PAYMENT: 2}
+    offered_in = {Bucket.FAILED_PAYMENT: 3}
     interaction = Interaction.CONFIRM
     why = (
         "The customer pays by invoice and cannot find it; Stripe emails the open invoice again with its payment "

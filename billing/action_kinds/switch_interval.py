@@ -24,12 +24,12 @@ from billing.action_models import (
     Step,
     TargetRead,
 )
+from billing.change_models import InvoicePreview, ItemChange
 from billing.errors import PreconditionFailed
 from billing.models import Bucket, Price, Subscription, WriteResult
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
-from billing.toolbox_models import InvoicePreview, ItemChange
 
 PRICE_FIELD = "price"
 
@@ -91,7 +91,7 @@ class SwitchInterval(ActionDefinition):
     button_id = "billing.switch_interval"
     moves_money = True  # the new period is invoiced (and charged) at once
     changes_mrr = True
-    offered_in = {Bucket.MISSING_SELF_SERVE: 2, Bucket.TEAM: 3}
+    offered_in = {Bucket.MISSING_SELF_SERVE: 4, Bucket.TEAM: 6}
     interaction = Interaction.CONFIRM
     why = (
         "The customer wants the other billing interval of the same plan; Stripe starts the new period now and "

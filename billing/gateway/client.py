@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
+from billing.change_models import PortalFlowType
 from billing.errors import (
     ObjectNotFound,
     StripeRefused,
@@ -51,7 +52,6 @@ from billing.models import (
     Refund,
     Subscription,
 )
-from billing.toolbox_models import PortalFlowType
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -61,12 +61,13 @@ if TYPE_CHECKING:
     from stripe.params.billing_portal import SessionCreateParams
 
 from billing.gateway.listing import AccountListing
-from billing.gateway.toolbox import ToolboxCalls
+from billing.gateway.plan_changes import PlanChangeCalls
+from billing.gateway.toolbox import ToolboxWrites
 
 log = logging.getLogger(__name__)
 
 
-class StripeGateway(ToolboxCalls, AccountListing):
+class StripeGateway(AccountListing, ToolboxWrites, PlanChangeCalls):
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
@@ -169,6 +170,7 @@ class StripeGateway(ToolboxCalls, AccountListing):
         charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
         prices = self._pool.submit(self.recurring_price_page)
+        coupons = self._pool.submit(self._coupons_or_empty)
 
         products.result()
         subscription_page = subscriptions.result()
@@ -190,6 +192,7 @@ class StripeGateway(ToolboxCalls, AccountListing):
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
             prices=self.prices_named(prices.result(), product_names),
+            coupons=coupons.result(),
         )
 
     def _recent_charges_and_disputes(self, customer_id: str) -> tuple[ListedPage, list[Any]]:

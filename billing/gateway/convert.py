@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import stripe
 
 from billing.models import (
+    BalanceTransaction,
     CardSummary,
     Charge,
     Customer,
@@ -26,6 +27,7 @@ from billing.models import (
     SubscriptionStatus,
     WriteResult,
 )
+from billing.toolbox_models import Coupon, CouponDuration, PauseBehavior, PauseCollection
 
 if TYPE_CHECKING:
     pass
@@ -95,6 +97,7 @@ def _to_customer(customer: stripe.Customer) -> Customer:
         default_payment_method=_to_card(settings.default_payment_method) if settings is not None else None,
         test_clock=_id_of(customer.test_clock),
         subscription_count=len(subscriptions.data) if subscriptions is not None else None,
+        balance=customer.balance or 0,
     )
 
 
@@ -161,6 +164,8 @@ def _to_subscription(subscription: stripe.Subscription, product_names: dict[str,
         cancellation_comment=details.comment if details is not None else None,
         discount_percent_off=percent_off,
         discount_amount_off=amount_off,
+        coupon_ids=_coupon_ids(subscription),
+        pause_collection=_to_pause(subscription.pause_collection),
         test_clock=_id_of(subscription.test_clock),
     )
 
@@ -177,6 +182,51 @@ def _discounts(subscription: stripe.Subscription) -> tuple[float, int]:
             percent_off = max(percent_off, coupon.percent_off or 0.0)
             amount_off += coupon.amount_off or 0
     return percent_off, amount_off
+
+
+def _coupon_ids(subscription: stripe.Subscription) -> list[str]:
+    """From expanded discounts (SUBSCRIPTION_EXPAND); a discount left as an ID names no coupon."""
+    ids = []
+    for discount in subscription.discounts or []:
+        coupon = None if isinstance(discount, str) or discount.source is None else discount.source.coupon
+        if coupon is not None:
+            ids.append(coupon if isinstance(coupon, str) else coupon.id)
+    return ids
+
+
+def _to_pause(pause: stripe.Subscription.PauseCollection | None) -> PauseCollection | None:
+    if pause is None:
+        return None
+    return PauseCollection(
+        behavior=cast(PauseBehavior, pause.behavior), resumes_at=_at_or_none(pause.resumes_at)
+    )
+
+
+def _to_coupon(coupon: stripe.Coupon) -> Coupon:
+    return Coupon(
+        id=coupon.id,
+        name=coupon.name,
+        percent_off=coupon.percent_off,
+        amount_off=coupon.amount_off,
+        currency=coupon.currency,
+        duration=cast(CouponDuration, coupon.duration),
+        duration_in_months=coupon.duration_in_months,
+        valid=coupon.valid,
+    )
+
+
+def _to_balance_transaction(transaction: stripe.CustomerBalanceTransaction) -> BalanceTransaction:
+    return BalanceTransaction(
+        id=transaction.id,
+        customer_id=_id_of(transaction.customer) or "",
+        amount=transaction.amount,
+        currency=transaction.currency,
+        ending_balance=transaction.ending_balance,
+        type=transaction.type,
+        description=transaction.description,
+        created=_at(transaction.created),
+        metadata=_metadata(transaction.metadata),
+    )
 
 
 def _to_invoice(invoice: stripe.Invoice) -> Invoice:

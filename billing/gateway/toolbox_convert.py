@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import stripe
 
+from billing.change_models import InvoicePreview, PreviewLine
 from billing.gateway.convert import _at
-from billing.toolbox_models import InvoicePreview, PreviewLine
 
 
 def _to_preview_line(line: stripe.InvoiceLineItem) -> PreviewLine:

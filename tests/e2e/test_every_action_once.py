@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -78,6 +78,38 @@ def pays_by_invoice_too(client: stripe.StripeClient, customer_id: str) -> None:
     )
 
 
+def in_days(days: int) -> str:
+    return f"{datetime.now(UTC) + timedelta(days=days):%Y-%m-%d}"
+
+
+def only_subscription(client: stripe.StripeClient, customer_id: str) -> str:
+    [sub] = client.v1.subscriptions.list(params={"customer": customer_id}).data
+    return str(sub.id)
+
+
+def schedule_cancellation(client: stripe.StripeClient, customer_id: str) -> None:
+    client.v1.subscriptions.update(
+        only_subscription(client, customer_id), params={"cancel_at_period_end": True}
+    )
+
+
+def pause_collection(client: stripe.StripeClient, customer_id: str) -> None:
+    client.v1.subscriptions.update(
+        only_subscription(client, customer_id), params={"pause_collection": {"behavior": "void"}}
+    )
+
+
+def start_a_trial(client: stripe.StripeClient, customer_id: str) -> None:
+    [pro] = [price for price in client.v1.prices.list().data if price.nickname == "Pro"]
+    client.v1.subscriptions.create(
+        params={"customer": customer_id, "items": [{"price": pro.id}], "trial_period_days": 7}
+    )
+
+
+def create_a_coupon(client: stripe.StripeClient, customer_id: str) -> None:
+    client.v1.coupons.create(params={"id": "SORRY25", "percent_off": 25, "duration": "forever"})
+
+
 # kind -> how an operator reaches its Confirm prompt on a fresh demo sandbox.
 SCENARIOS: dict[str, Scenario] = {
     "cancel_and_refund": Scenario("jane@example.com", "duplicate"),
@@ -87,6 +119,19 @@ SCENARIOS: dict[str, Scenario] = {
     "change_seats": Scenario("team@acme.example", "team", answers={"quantity": "3"}),
     "switch_interval": Scenario("nora@example.com", "missing_self_serve", prepare=yearly_price_too),
     "send_invoice": Scenario("pat@example.com", "failed_payment", prepare=pays_by_invoice_too),
+    # --- issue 13, time and goodwill (tests/e2e/test_toolbox_time_slack.py has each one's read-back) ---
+    "undo_cancellation": Scenario("pat@example.com", "missing_self_serve", prepare=schedule_cancellation),
+    "pause_collection": Scenario(
+        "pat@example.com", "product_failure", answers={"resumes_on": in_days(40), "behavior": "void"}
+    ),
+    "resume_collection": Scenario("pat@example.com", "failed_payment", prepare=pause_collection),
+    "extend_trial": Scenario(
+        "pat@example.com", "product_failure", answers={"trial_end": in_days(30)}, prepare=start_a_trial
+    ),
+    "apply_coupon": Scenario(
+        "pat@example.com", "product_failure", answers={"coupon": "SORRY25"}, prepare=create_a_coupon
+    ),
+    "account_credit": Scenario("pat@example.com", "product_failure", answers={"amount": "15.00"}),
 }
 
 

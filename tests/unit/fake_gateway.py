@@ -17,8 +17,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from billing.change_models import InvoicePreview, PortalFlowType, PreviewLine
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.models import (
+    BalanceTransaction,
     BillingRecords,
     CardSummary,
     Charge,
@@ -36,7 +38,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.ports import BillingGateway
-from billing.toolbox_models import InvoicePreview, PortalFlowType, PreviewLine
+from billing.toolbox_models import Coupon, PauseBehavior, PauseCollection
 
 _SEARCH_CLAUSE = re.compile(
     r"^(?P<field>name|email|metadata\['(?P<key>[^']*)'\])(?P<op>[:~])'(?P<value>.*)'$"
@@ -62,6 +64,8 @@ class FakeGateway:
         self.fail_every_call: Exception | None = None
         self.first_call_gate: threading.Event | None = None
         self._livemode = livemode
+        self.coupons: list[Coupon] = []
+        self.balance_transactions: list[BalanceTransaction] = []
         self._idempotent: dict[str, Any] = {}
         self._ids = itertools.count(1)
         # (customer, return_url, flow, subscription) of each portal session created
@@ -167,7 +171,11 @@ class FakeGateway:
         self._record("load_billing_records", customer.id)
         records = self.records[customer.id]
         return records.model_copy(
-            update={"customer": customer, "portal_configurations": list(self.portal_configurations)}
+            update={
+                "customer": customer,
+                "portal_configurations": list(self.portal_configurations),
+                "coupons": list(self.coupons),
+            }
         )
 
     def get_subscription(self, subscription_id: str) -> Subscription:
@@ -436,6 +444,107 @@ class FakeGateway:
             )
         result: Invoice = self._once(idempotency_key, lambda: invoice)
         return result
+
+    # --- toolbox: time and goodwill (issue 13: undo a cancellation, pause/resume, trial, coupon, credit) ---
+
+    def undo_scheduled_cancellation(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
+        self._record("undo_scheduled_cancellation", (subscription_id, idempotency_key))
+        return self._change_subscription(
+            subscription_id, idempotency_key, cancel_at_period_end=False, cancel_at=None, canceled_at=None
+        )
+
+    def pause_collection(
+        self,
+        subscription_id: str,
+        *,
+        behavior: PauseBehavior,
+        resumes_at: datetime | None,
+        idempotency_key: str,
+    ) -> Subscription:
+        self._record("pause_collection", (subscription_id, behavior, resumes_at, idempotency_key))
+        pause = PauseCollection(behavior=behavior, resumes_at=resumes_at)
+        return self._change_subscription(subscription_id, idempotency_key, pause_collection=pause)
+
+    def resume_collection(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
+        self._record("resume_collection", (subscription_id, idempotency_key))
+        return self._change_subscription(subscription_id, idempotency_key, pause_collection=None)
+
+    def set_trial_end(
+        self, subscription_id: str, *, trial_end: datetime, idempotency_key: str
+    ) -> Subscription:
+        self._record("set_trial_end", (subscription_id, trial_end, idempotency_key))
+        sub = self.get_subscription(subscription_id)
+        if sub.status != "trialing" or trial_end <= self.now:
+            raise StripeRefused(
+                "trial_end must be a future time on a trialing subscription", "parameter_invalid"
+            )
+        items = [item.model_copy(update={"current_period_end": trial_end}) for item in sub.items]
+        return self._change_subscription(subscription_id, idempotency_key, trial_end=trial_end, items=items)
+
+    def apply_coupon(self, subscription_id: str, *, coupon_id: str, idempotency_key: str) -> Subscription:
+        self._record("apply_coupon", (subscription_id, coupon_id, idempotency_key))
+        if not any(coupon.id == coupon_id and coupon.valid for coupon in self.coupons):
+            raise StripeRefused(f"No such coupon: '{coupon_id}'", "resource_missing")
+        return self._change_subscription(subscription_id, idempotency_key, coupon_ids=[coupon_id])
+
+    def _change_subscription(self, subscription_id: str, key: str, **update: Any) -> Subscription:
+        def change() -> Subscription:
+            records = self._owner(subscription_id)
+            sub = _find(records.subscriptions, subscription_id)
+            if sub.status == "canceled":
+                raise StripeRefused("subscription is canceled", "resource_missing")
+            changed = sub.model_copy(update=update)
+            subs = [changed if s.id == subscription_id else s for s in records.subscriptions]
+            self._replace(records, subscriptions=subs)
+            return changed
+
+        result: Subscription = self._once(key, change)
+        return result
+
+    def list_coupons(self) -> list[Coupon]:
+        self._record("list_coupons")
+        return list(self.coupons)
+
+    def get_coupon(self, coupon_id: str) -> Coupon:
+        self._record("get_coupon", coupon_id)
+        return _find(self.coupons, coupon_id)
+
+    def add_customer_credit(
+        self,
+        customer_id: str,
+        *,
+        amount: int,
+        currency: str,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> BalanceTransaction:
+        self._record("add_customer_credit", (customer_id, amount, currency, idempotency_key))
+
+        def credit() -> BalanceTransaction:
+            records = self.records[customer_id]
+            ending = records.customer.balance - amount
+            made = BalanceTransaction(
+                id=f"cbtxn_fake{next(self._ids):04d}",
+                customer_id=customer_id,
+                amount=-amount,
+                currency=currency,
+                ending_balance=ending,
+                type="adjustment",
+                description=description,
+                created=self.now,
+                metadata=metadata,
+            )
+            self.balance_transactions.append(made)
+            self._replace(records, customer=records.customer.model_copy(update={"balance": ending}))
+            return made
+
+        result: BalanceTransaction = self._once(idempotency_key, credit)
+        return result
+
+    def list_balance_transactions(self, customer_id: str) -> list[BalanceTransaction]:
+        self._record("list_balance_transactions", customer_id)
+        return [t for t in reversed(self.balance_transactions) if t.customer_id == customer_id]
 
 
 def _clauses(query: str) -> dict[str, str]:

@@ -43,19 +43,24 @@ def test_ladders_for_the_other_buckets() -> None:
     assert ladder(Bucket.TEAM, snap("cus_team")) == [
         Option(kind=ActionKind.EXPLAIN_BILLING),
         Option(kind=ActionKind.PORTAL_LINK),
+        Option(kind=ActionKind.ACCOUNT_CREDIT, target="cus_team", asks=True),
         Option(kind=ActionKind.CHANGE_SEATS, target="sub_team", asks=True),
     ]
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_sam")) == [
         Option(kind=ActionKind.PORTAL_PAYMENT_METHOD),
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.RETRY_PAYMENT, target="in_open"),
+        Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_sam", asks=True),
     ]
     assert ladder(Bucket.MISSING_SELF_SERVE, snap("cus_yuki")) == [
         Option(kind=ActionKind.PORTAL_CANCEL, target="sub_year"),
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_year"),
+        Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_year", asks=True),
     ]
     assert ladder(Bucket.PRODUCT_FAILURE, snap("cus_kenji")) == [
+        Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_jp", asks=True),
+        Option(kind=ActionKind.ACCOUNT_CREDIT, target="cus_kenji", asks=True),
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_jp"),
         Option(kind=ActionKind.REFUND, target="ch_jp", asks=True),
         Option(kind=ActionKind.NO_ACTION),
@@ -67,6 +72,7 @@ def test_actions_without_a_target_are_left_out() -> None:
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_jane")) == [
         Option(kind=ActionKind.PORTAL_PAYMENT_METHOD),
         Option(kind=ActionKind.PORTAL_LINK),
+        Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_new", asks=True),
     ]
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from billing.actions import ActionService
 from billing.approval import ApprovalRule
 from billing.case_actions import ActionPolicy
+from billing.change_models import PortalFlowType
 from billing.clock import FixedClock
 from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
 from billing.models import (
@@ -26,7 +27,6 @@ from billing.models import (
 )
 from billing.snapshot import CustomerSnapshot
 from billing.store import Store
-from billing.toolbox_models import PortalFlowType
 from tests.unit.fake_gateway import FakeGateway as BaseFakeGateway
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -11,11 +11,11 @@ import pytest
 from billing.action_kinds import definition
 from billing.action_kinds.customer_links import link_definition
 from billing.action_models import ActionKind, ActionOutcome, PendingAction, PendingStatus
+from billing.change_models import CustomerLink
 from billing.errors import PreconditionFailed, StripeRefused
 from billing.models import Bucket
 from billing.money import Money
 from billing.snapshot import build_snapshot
-from billing.toolbox_models import CustomerLink
 from messages.links import customer_link_text
 from tests.unit.fake_gateway import FakeGateway, charge, customer, invoice, records
 

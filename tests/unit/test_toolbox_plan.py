@@ -11,11 +11,11 @@ import pytest
 from billing.action_kinds import definition
 from billing.action_kinds.item_changes import STEP
 from billing.action_models import ActionKind, ActionOutcome, FieldKind, PendingAction, PendingStatus
+from billing.change_models import ItemChange
 from billing.errors import PreconditionFailed
 from billing.models import Bucket
 from billing.money import Money
 from billing.snapshot import CustomerSnapshot, build_snapshot
-from billing.toolbox_models import ItemChange
 from tests.unit.fake_gateway import FakeGateway, customer, price, records, subscription
 
 NOW = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
