@@ -77,7 +77,7 @@ def test_a_payments_receipt_goes_to_the_operator(
     ).data
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "nora@example.com", "missing_self_serve")
-        assert button_texts(options)[0] == "Send receipt"
+        assert "Send receipt" in button_texts(options)
         demo_sandbox.clear_log()
         assert bot.click(options, ActionId.SEND_RECEIPT).status_code == 200
         bot.wait_idle()
