@@ -17,6 +17,7 @@ from billing.models import (
     Bucket,
     Charge,
     Customer,
+    Dispute,
     Invoice,
     Model,
     PortalSession,
@@ -46,6 +47,10 @@ class ActionKind(StrEnum):
     SWITCH_INTERVAL = "switch_interval"
     PORTAL_PAYMENT_METHOD = "portal_payment_method"
     PORTAL_CANCEL = "portal_cancel"
+    CREDIT_NOTE = "credit_note"  # a credit note on a paid invoice: refund to the card or customer balance
+    CANCEL_PRORATED = "cancel_prorated"  # cancel now, refund the unused part of the period paid
+    ACCEPT_DISPUTE = "accept_dispute"  # close the dispute: the money is lost
+    RECORD_GAP = "record_gap"  # the operator's own product gap, counted by `audit --gaps`
     UNDO_CANCELLATION = "undo_cancellation"
     PAUSE_COLLECTION = "pause_collection"
     RESUME_COLLECTION = "resume_collection"
@@ -157,6 +162,8 @@ class Plan(Model):
     summary: str
     # What the approval threshold weighs: money moved now, plus the yearly contract value given up.
     impact: Money | None = None
+    # Product gaps the Confirm records with the case (e.g. the operator's own words), besides the definition's.
+    gaps: list[str] = Field(default_factory=list)
 
     @property
     def target_ids(self) -> list[str]:
@@ -202,6 +209,7 @@ class PendingAction(Model):
     steps: list[Step]
     needs_second_operator: bool = False
     impact: Money | None = None
+    gaps: list[str] = Field(default_factory=list)
     status: PendingStatus
     expires_at: datetime
     claimed_by: str | None = None
@@ -225,6 +233,7 @@ class PendingAction(Model):
             steps=[Step.model_validate(step) for step in params.get("steps", [])],
             needs_second_operator=bool(params.get("needs_second_operator")),
             impact=Money.model_validate(params["impact"]) if params.get("impact") else None,
+            gaps=list(params.get("gaps") or []),
             status=PendingStatus(row["status"]),
             expires_at=datetime.fromisoformat(row["expires_at"]),
             claimed_by=row["claimed_by"],
@@ -236,7 +245,7 @@ class PendingAction(Model):
 
 R = TypeVar("R", bound=WriteResult)
 # A money action's target as its re-check read it from Stripe.
-TargetRead = Subscription | Charge | Invoice | Customer
+TargetRead = Subscription | Charge | Invoice | Dispute | Customer
 
 
 class ActionOutcome(Model):
@@ -301,6 +310,7 @@ class RevenueImpact(Model):
     mrr_change: list[Money] = Field(default_factory=list)
     mrr_change_from: datetime | None = None  # set when the change only starts at period end
     credited: list[Money] = Field(default_factory=list)  # account credit given (the customer's balance)
+    lost_to_disputes: list[Money] = Field(default_factory=list)  # disputes accepted
     given_up: list[Money] = Field(
         default_factory=list
     )  # billing forgone: paused or free time, a one-off discount

@@ -237,6 +237,9 @@ class Invoice(WriteResult):
     billing_reason: str | None = None
     hosted_invoice_url: str | None = None
     collection_method: str | None = None  # charge_automatically, or send_invoice (Stripe emails it)
+    total_amount: int | None = None  # Stripe's `total` (total() is the amount due as Money)
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
     # From invoice.payments (the pinned API version has no invoice.charge / invoice.payment_intent).
     payment_intent_ids: list[str] = Field(default_factory=list)
 
@@ -294,7 +297,7 @@ OPEN_DISPUTE_STATUSES: frozenset[str] = frozenset(
 )
 
 
-class Dispute(Model):
+class Dispute(WriteResult):
     id: str
     charge_id: str | None = None
     payment_intent_id: str | None = None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from billing.change_models import InvoicePreview, PortalFlowType
+from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.models import (
     BalanceTransaction,
     BillingRecords,
@@ -141,6 +142,22 @@ class BillingGateway(Protocol):
 
     def send_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
         """invoices.send_invoice: Stripe emails the invoice (collection_method send_invoice only)."""
+
+    # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
+    def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:
+        """credit_notes.preview: the credit note Stripe would issue; nothing is created or moved."""
+        ...
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote: ...
+
+    def list_credit_notes(self, invoice_id: str) -> list[CreditNote]:
+        """Every credit note of the invoice (finding the one an action made, by its metadata)."""
+        ...
+
+    def get_dispute(self, dispute_id: str) -> Dispute: ...
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        """disputes.close: accept the dispute; Stripe marks it lost and the money stays with the cardholder."""
 
     # --- toolbox: time and goodwill (issue 13: undo a cancellation, pause/resume, trial, coupon, credit) ---
     def undo_scheduled_cancellation(self, subscription_id: str, *, idempotency_key: str) -> Subscription:

@@ -24,6 +24,8 @@ def revenue_lines(revenue: RevenueImpact) -> list[str]:
         lines.append("Account credit: " + ", ".join(str(money) for money in revenue.credited))
     if revenue.given_up:
         lines.append("Billing given up: " + ", ".join(str(money) for money in revenue.given_up))
+    if revenue.lost_to_disputes:
+        lines.append("Lost to disputes: " + ", ".join(str(money) for money in revenue.lost_to_disputes))
     return lines
 
 

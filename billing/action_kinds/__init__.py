@@ -2,11 +2,14 @@
 its gateway call, its sandbox support, its tests; nothing else names it."""
 
 from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
+    accept_dispute,
     account_credit,
     apply_coupon,
     cancel_and_refund,
     cancel_at_period_end,
+    cancel_prorated,
     change_seats,
+    credit_note,
     customer_links,
     explain_billing,
     extend_trial,
@@ -15,6 +18,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     pause_collection,
     portal_flows,
     portal_link,
+    record_gap,
     refund,
     retry_payment,
     send_invoice,

@@ -81,9 +81,10 @@ class ActionDefinition(ABC):
         """The exact effect of the first click (after the form, if any); raises PreconditionFailed when the
         target or a choice does not fit."""
 
-    def previewed(self, plan: Plan, gateway: BillingGateway) -> Plan:
-        """The plan with what Stripe previews of its effect (e.g. a change's proration), read just after
-        `plan` and before the Confirm prompt shows it; reads only. Most actions need no preview."""
+    def preview(self, plan: Plan, gateway: BillingGateway) -> Plan:
+        """Stripe's own preview of the plan (e.g. credit_notes.preview), read once when the operator asks for
+        the action, so the Confirm prompt shows what Stripe will do; raises PreconditionFailed when Stripe
+        would refuse it. Most actions need none."""
         return plan
 
     @abstractmethod

@@ -62,7 +62,7 @@ class ChangeSeats(ActionDefinition):
     button_id = "billing.change_seats"
     moves_money = True  # the proration is billed on the next invoice
     changes_mrr = True
-    offered_in = {Bucket.TEAM: 5}
+    offered_in = {Bucket.TEAM: 6}
     interaction = Interaction.CONFIRM
     why = (
         "The team's seat count is wrong (extra seats bought by mistake, or more needed); changing the quantity "
@@ -144,7 +144,7 @@ class ChangeSeats(ActionDefinition):
             ),
         )
 
-    def previewed(self, plan: Plan, gateway: BillingGateway) -> Plan:
+    def preview(self, plan: Plan, gateway: BillingGateway) -> Plan:
         [step] = plan.steps
         shown = item_changes.preview(step, gateway)
         plan = item_changes.with_proration(plan, shown)

@@ -104,7 +104,7 @@ class ReceiptLink(LinkDefinition):
     kind = ActionKind.SEND_RECEIPT
     label = "Send receipt"
     button_id = "billing.send_receipt"
-    offered_in = {Bucket.MISSING_SELF_SERVE: 5, Bucket.TEAM: -1}
+    offered_in = {Bucket.MISSING_SELF_SERVE: 6, Bucket.TEAM: -1}
     why = "The customer cannot find the receipt of a payment; Stripe's receipt page has it, nothing changes."
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
-from billing.change_models import PortalFlowType
+from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.errors import (
     ObjectNotFound,
     StripeRefused,
@@ -29,13 +29,13 @@ from billing.gateway.base import (
     ListedPage,
 )
 from billing.gateway.convert import (
-    _at,
     _charge_refunds,
     _disputes_of,
     _distinct_owners,
-    _request_id_of,
     _to_charge,
+    _to_credit_note,
     _to_customer,
+    _to_dispute,
     _to_invoice,
     _to_portal_configuration,
     _to_refund,
@@ -46,19 +46,19 @@ from billing.models import (
     BillingRecords,
     Charge,
     Customer,
+    Dispute,
     Invoice,
     PortalConfiguration,
-    PortalSession,
     Refund,
     Subscription,
 )
 
 if TYPE_CHECKING:
     from stripe.params import (
+        CreditNoteCreateParams,
         SubscriptionCancelParams,
         SubscriptionUpdateParams,
     )
-    from stripe.params.billing_portal import SessionCreateParams
 
 from billing.gateway.listing import AccountListing
 from billing.gateway.plan_changes import PlanChangeCalls
@@ -317,39 +317,67 @@ class StripeGateway(AccountListing, ToolboxWrites, PlanChangeCalls):
         )
         return _with_request_id(_to_invoice(invoice), invoice)
 
-    def create_portal_session(
-        self,
-        customer_id: str,
-        *,
-        return_url: str | None = None,
-        flow: PortalFlowType | None = None,
-        subscription_id: str | None = None,
-    ) -> PortalSession:
-        params: SessionCreateParams = {"customer": customer_id}
-        if return_url:
-            params["return_url"] = return_url
-        if flow is not None:
-            params["flow_data"] = _flow_data(flow, subscription_id)
-        session = self._write(
-            lambda: self._client.v1.billing_portal.sessions.create(params=params),
-            object_id=customer_id,
-        )
-        return PortalSession(
-            id=session.id,
-            url=session.url,
-            customer_id=session.customer,
-            created=_at(session.created),
-            stripe_request_id=_request_id_of(session),
-        )
-
     def list_portal_configurations(self) -> list[PortalConfiguration]:
         page = self._read(
             lambda: self._client.v1.billing_portal.configurations.list(params={"limit": PAGE_SIZE})
         )
         return [_to_portal_configuration(configuration) for configuration in page.data]
 
+    # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
 
-def _flow_data(flow: PortalFlowType, subscription_id: str | None) -> Any:
-    if flow == "subscription_cancel":
-        return {"type": flow, "subscription_cancel": {"subscription": subscription_id or ""}}
-    return {"type": flow}
+    def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:
+        params = _credit_note_params(draft)
+        # Translated as a write: Stripe refusing the preview (e.g. an amount over what is creditable) is a
+        # refusal to show the operator, not Stripe being unavailable. Nothing is created either way.
+        note = self._write(
+            lambda: self._client.v1.credit_notes.preview(params=cast(Any, params)), object_id=draft.invoice_id
+        )
+        return _to_credit_note(note)
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote:
+        params = _credit_note_params(draft)
+        note = self._write(
+            lambda: self._client.v1.credit_notes.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            ),
+            object_id=draft.invoice_id,
+        )
+        return _with_request_id(_to_credit_note(note), note)
+
+    def list_credit_notes(self, invoice_id: str) -> list[CreditNote]:
+        params: Any = {"invoice": invoice_id, "limit": PAGE_SIZE}
+        return [
+            _to_credit_note(note) for note in self._paginate("/v1/credit_notes", params, stripe.CreditNote)
+        ]
+
+    def get_dispute(self, dispute_id: str) -> Dispute:
+        dispute = self._read(
+            lambda: self._client.v1.disputes.retrieve(dispute_id, params={"expand": ["charge"]}),
+            object_id=dispute_id,
+        )
+        return _to_dispute(dispute)
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        dispute = self._write(
+            lambda: self._client.v1.disputes.close(
+                dispute_id, params={"expand": ["charge"]}, options={"idempotency_key": idempotency_key}
+            ),
+            object_id=dispute_id,
+        )
+        return _with_request_id(_to_dispute(dispute), dispute)
+
+
+def _credit_note_params(draft: CreditNoteDraft) -> CreditNoteCreateParams:
+    params: CreditNoteCreateParams = {
+        "invoice": draft.invoice_id,
+        "amount": draft.amount,
+        "reason": cast(Any, draft.reason),
+        "metadata": dict(draft.metadata),
+    }
+    if draft.refund_amount:
+        params["refund_amount"] = draft.refund_amount
+    if draft.credit_amount:
+        params["credit_amount"] = draft.credit_amount
+    if draft.memo:
+        params["memo"] = draft.memo
+    return params

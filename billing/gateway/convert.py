@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import stripe
 
+from billing.credit_notes import CreditNote
 from billing.models import (
     BalanceTransaction,
     CardSummary,
@@ -253,6 +254,10 @@ def _to_invoice(invoice: stripe.Invoice) -> Invoice:
         billing_reason=invoice.billing_reason,
         hosted_invoice_url=invoice.hosted_invoice_url,
         collection_method=invoice.collection_method,
+        # Absent from some older fixtures' invoices; Stripe always sends them.
+        total_amount=getattr(invoice, "total", None),
+        pre_payment_credit_notes_amount=getattr(invoice, "pre_payment_credit_notes_amount", 0) or 0,
+        post_payment_credit_notes_amount=getattr(invoice, "post_payment_credit_notes_amount", 0) or 0,
         payment_intent_ids=payment_intent_ids,
     )
 
@@ -316,6 +321,30 @@ def _disputes_of(customer_id: str, charge_ids: set[str], disputes: list[stripe.D
     """A dispute is this customer's if its (expanded) charge names them, or it is on a listed charge."""
     converted = [_to_dispute(dispute) for dispute in disputes]
     return [d for d in converted if d.customer_id == customer_id or d.charge_id in charge_ids]
+
+
+def _to_credit_note(note: stripe.CreditNote) -> CreditNote:
+    refunds = note.refunds or []
+    return CreditNote(
+        id=note.id,
+        number=note.number,
+        invoice_id=_id_of(note.invoice) or "",
+        customer_id=_id_of(note.customer) or "",
+        amount=note.amount,
+        currency=note.currency,
+        status=note.status,
+        type=note.type,
+        reason=note.reason,
+        memo=note.memo,
+        pre_payment_amount=note.pre_payment_amount,
+        post_payment_amount=note.post_payment_amount,
+        out_of_band_amount=note.out_of_band_amount or 0,
+        refund_ids=[refund_id for refund in refunds if (refund_id := _id_of(refund.refund))],
+        refunded_amount=sum(refund.amount_refunded for refund in refunds),
+        customer_balance_transaction_id=_id_of(note.customer_balance_transaction),
+        created=_at(note.created),
+        metadata=_metadata(note.metadata),
+    )
 
 
 def _to_portal_configuration(configuration: stripe.billing_portal.Configuration) -> PortalConfiguration:

@@ -1,5 +1,6 @@
 """The gateway's calls for plan changes and sent invoices (issue 13): a subscription item's new quantity or price,
-previewed with invoices.create_preview and then made at the same proration date; an invoice sent by Stripe."""
+previewed with invoices.create_preview and then made at the same proration date; an invoice sent by Stripe;
+portal sessions, with a flow (flow_data) when asked."""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from billing.change_models import InvoicePreview
+from billing.change_models import InvoicePreview, PortalFlowType
 from billing.errors import StripeUnavailable
 from billing.gateway.base import PAGE_SIZE, PRODUCT_CACHE_SECONDS, SUBSCRIPTION_EXPAND, GatewayBase
-from billing.gateway.convert import _to_invoice, _to_price, _to_subscription, _with_request_id
+from billing.gateway.convert import (
+    _at,
+    _request_id_of,
+    _to_invoice,
+    _to_price,
+    _to_subscription,
+    _with_request_id,
+)
 from billing.gateway.toolbox_convert import _to_invoice_preview
-from billing.models import Invoice, Price, Subscription
+from billing.models import Invoice, PortalSession, Price, Subscription
 
 if TYPE_CHECKING:
     from stripe.params import InvoiceCreatePreviewParams, SubscriptionUpdateParams
+    from stripe.params.billing_portal import SessionCreateParams
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,31 @@ class PlanChangeCalls(GatewayBase):
     @staticmethod
     def prices_named(listed: list[Any], product_names: dict[str, str]) -> list[Price]:
         return [_to_price(price, product_names) for price in listed]
+
+    def create_portal_session(
+        self,
+        customer_id: str,
+        *,
+        return_url: str | None = None,
+        flow: PortalFlowType | None = None,
+        subscription_id: str | None = None,
+    ) -> PortalSession:
+        params: SessionCreateParams = {"customer": customer_id}
+        if return_url:
+            params["return_url"] = return_url
+        if flow is not None:
+            params["flow_data"] = portal_flow_data(flow, subscription_id)
+        session = self._write(
+            lambda: self._client.v1.billing_portal.sessions.create(params=params),
+            object_id=customer_id,
+        )
+        return PortalSession(
+            id=session.id,
+            url=session.url,
+            customer_id=session.customer,
+            created=_at(session.created),
+            stripe_request_id=_request_id_of(session),
+        )
 
     def preview_item_change(
         self,
@@ -108,3 +142,10 @@ def _item_change(item_id: str, quantity: int | None, price_id: str | None) -> di
     if price_id is not None:
         change["price"] = price_id
     return change
+
+
+def portal_flow_data(flow: PortalFlowType, subscription_id: str | None) -> Any:
+    """A portal session's `flow_data`: straight into one flow (the cancel flow names the subscription)."""
+    if flow == "subscription_cancel":
+        return {"type": flow, "subscription_cancel": {"subscription": subscription_id or ""}}
+    return {"type": flow}

@@ -119,6 +119,16 @@ SCENARIOS: dict[str, Scenario] = {
     "change_seats": Scenario("team@acme.example", "team", answers={"quantity": "3"}),
     "switch_interval": Scenario("nora@example.com", "missing_self_serve", prepare=yearly_price_too),
     "send_invoice": Scenario("pat@example.com", "failed_payment", prepare=pays_by_invoice_too),
+    "credit_note": Scenario(
+        "pat@example.com",
+        "product_failure",
+        answers={"amount": "5.00", "method": "refund", "reason": "product_unsatisfactory"},
+    ),
+    "cancel_prorated": Scenario("yuki.annual@example.com", "missing_self_serve"),
+    "accept_dispute": Scenario("dana@example.com", "product_failure"),
+    "record_gap": Scenario(
+        "pat@example.com", "product_failure", answers={"gap": "No usage visibility"}, changes_stripe=False
+    ),
     # --- issue 13, time and goodwill (tests/e2e/test_toolbox_time_slack.py has each one's read-back) ---
     "undo_cancellation": Scenario("pat@example.com", "missing_self_serve", prepare=schedule_cancellation),
     "pause_collection": Scenario(

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from billing.change_models import InvoicePreview, PortalFlowType, PreviewLine
+from billing.credit_notes import CreditNote, CreditNoteDraft, creditable_amount
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.models import (
     BalanceTransaction,
@@ -70,6 +71,7 @@ class FakeGateway:
         self._ids = itertools.count(1)
         # (customer, return_url, flow, subscription) of each portal session created
         self.portal_sessions: list[tuple[str, str | None, str | None, str | None]] = []
+        self.credit_notes: dict[str, list[CreditNote]] = {}
 
     # --- helpers for tests --------------------------------------------------------------------
 
@@ -443,6 +445,96 @@ class FakeGateway:
                 "invoice_not_send_invoice",
             )
         result: Invoice = self._once(idempotency_key, lambda: invoice)
+        return result
+
+    # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
+
+    def _credit_note(self, draft: CreditNoteDraft, note_id: str) -> CreditNote:
+        records = self._owner(draft.invoice_id)
+        invoice = _find(records.invoices, draft.invoice_id)
+        if invoice.status not in ("open", "paid"):
+            raise StripeRefused(f"invoice is {invoice.status}", "invoice_not_creditable")
+        if not 0 < draft.amount <= creditable_amount(invoice):
+            raise StripeRefused("amount is greater than the creditable amount", "amount_too_large")
+        if draft.refund_amount + draft.credit_amount != draft.amount:
+            raise StripeRefused("refund_amount + credit_amount must equal the amount", "parameter_invalid")
+        return CreditNote(
+            id=note_id,
+            invoice_id=invoice.id,
+            customer_id=invoice.customer_id,
+            amount=draft.amount,
+            currency=invoice.currency,
+            status="issued",
+            type="post_payment",
+            reason=draft.reason,
+            memo=draft.memo,
+            post_payment_amount=draft.amount,
+            refunded_amount=draft.refund_amount,
+            created=self.now,
+            metadata=dict(draft.metadata),
+        )
+
+    def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:
+        self._record("preview_credit_note", draft)
+        return self._credit_note(draft, "cn_preview")
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote:
+        self._record("create_credit_note", (draft, idempotency_key))
+
+        def create() -> CreditNote:
+            note = self._credit_note(draft, f"cn_fake{next(self._ids):04d}")
+            records = self._owner(draft.invoice_id)
+            invoice = _find(records.invoices, draft.invoice_id)
+            credited = invoice.model_copy(
+                update={
+                    "post_payment_credit_notes_amount": invoice.post_payment_credit_notes_amount + note.amount
+                }
+            )
+            invoices = [credited if i.id == invoice.id else i for i in records.invoices]
+            self._replace(records, invoices=invoices)
+            if draft.refund_amount:
+                charge = next(c for c in records.charges if c.payment_intent_id in invoice.payment_intent_ids)
+                refund = self.refund_charge(
+                    charge.id,
+                    amount=draft.refund_amount,
+                    reason="requested_by_customer",
+                    metadata={},
+                    idempotency_key=f"{idempotency_key}:refund",
+                )
+                note = note.model_copy(update={"refund_ids": [refund.id]})
+            self.credit_notes.setdefault(invoice.id, []).append(note)
+            return note
+
+        result: CreditNote = self._once(idempotency_key, create)
+        return result
+
+    def list_credit_notes(self, invoice_id: str) -> list[CreditNote]:
+        self._record("list_credit_notes", invoice_id)
+        return list(reversed(self.credit_notes.get(invoice_id, [])))
+
+    def _dispute_records(self, dispute_id: str) -> tuple[BillingRecords, Dispute]:
+        for records in self.records.values():
+            for dispute in records.disputes:
+                if dispute.id == dispute_id:
+                    return records, dispute
+        raise ObjectNotFound(dispute_id)
+
+    def get_dispute(self, dispute_id: str) -> Dispute:
+        self._record("get_dispute", dispute_id)
+        return self._dispute_records(dispute_id)[1]
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        self._record("close_dispute", (dispute_id, idempotency_key))
+
+        def close() -> Dispute:
+            records, dispute = self._dispute_records(dispute_id)
+            if not dispute.is_open:
+                raise StripeRefused(f"This dispute is already closed: {dispute_id}", "dispute_closed")
+            lost = dispute.model_copy(update={"status": "lost"})
+            self._replace(records, disputes=[lost if d.id == dispute_id else d for d in records.disputes])
+            return lost
+
+        result: Dispute = self._once(idempotency_key, close)
         return result
 
     # --- toolbox: time and goodwill (issue 13: undo a cancellation, pause/resume, trial, coupon, credit) ---

@@ -45,6 +45,7 @@ def test_ladders_for_the_other_buckets() -> None:
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.ACCOUNT_CREDIT, target="cus_team", asks=True),
         Option(kind=ActionKind.CHANGE_SEATS, target="sub_team", asks=True),
+        Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_sam")) == [
         Option(kind=ActionKind.PORTAL_PAYMENT_METHOD),
@@ -57,6 +58,8 @@ def test_ladders_for_the_other_buckets() -> None:
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_year"),
         Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_year", asks=True),
+        Option(kind=ActionKind.CANCEL_PRORATED, target="sub_year"),
+        Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
     assert ladder(Bucket.PRODUCT_FAILURE, snap("cus_kenji")) == [
         Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_jp", asks=True),
@@ -64,6 +67,9 @@ def test_ladders_for_the_other_buckets() -> None:
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_jp"),
         Option(kind=ActionKind.REFUND, target="ch_jp", asks=True),
         Option(kind=ActionKind.NO_ACTION),
+        Option(kind=ActionKind.CREDIT_NOTE, target="in_sub_jp", asks=True),
+        Option(kind=ActionKind.CANCEL_PRORATED, target="sub_jp"),
+        Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
 
 

@@ -67,7 +67,7 @@ def test_seat_decrease_plan_shows_stripes_proration_and_gives_up_the_yearly_valu
     seats = definition(ActionKind.CHANGE_SEATS)
     plan = seats.plan("sub_Team0001", snapshot_of(gateway), choices={"quantity": "3"})
     assert plan.impact == Money(amount=2 * 2000 * 12, currency="usd")  # 2 seats x $20/month x 12
-    plan = seats.previewed(plan, gateway)
+    plan = seats.preview(plan, gateway)
     [step] = plan.steps
     # Half the period is left: 2 seats x $20 x 1/2 credited.
     assert step.params["proration"] == -2000
@@ -105,9 +105,7 @@ def test_seat_plan_refuses_what_changes_nothing_or_empties_the_subscription(
 def test_seat_change_rechecks_sends_once_and_finds_its_effect() -> None:
     gateway = team()
     seats = definition(ActionKind.CHANGE_SEATS)
-    plan = seats.previewed(
-        seats.plan("sub_Team0001", snapshot_of(gateway), choices={"quantity": "3"}), gateway
-    )
+    plan = seats.preview(seats.plan("sub_Team0001", snapshot_of(gateway), choices={"quantity": "3"}), gateway)
     [step] = plan.steps
     pending = pending_for(plan.steps)
     assert seats.find_effect(step, gateway, nonce="n1") is None
@@ -133,7 +131,7 @@ def test_seat_outcome_words_for_card_handoff_revenue_and_customer() -> None:
     gateway = team()
     before = snapshot_of(gateway)
     seats = definition(ActionKind.CHANGE_SEATS)
-    plan = seats.previewed(seats.plan("sub_Team0001", before, choices={"quantity": "3"}), gateway)
+    plan = seats.preview(seats.plan("sub_Team0001", before, choices={"quantity": "3"}), gateway)
     [step] = plan.steps
     change = seats.send(
         step, gateway, seats.request(step, pending_for(plan.steps), first_confirmed_by="U1"), "k"
