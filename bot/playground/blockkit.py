@@ -136,6 +136,8 @@ def _input(block: Block, names: Names, errors: Mapping[str, str]) -> str:
 
 
 def _text_input(element: Mapping[str, Any], block_id: str, names: Names) -> str:
+    if element.get("type") == "static_select":
+        return _select(element, block_id)
     if element.get("type") != "plain_text_input":
         return UNSUPPORTED
     placeholder = element.get("placeholder")
@@ -152,6 +154,23 @@ def _text_input(element: Mapping[str, Any], block_id: str, names: Names) -> str:
         return f"<textarea {_attributes(attributes)}>{html.escape(initial)}</textarea>"
     attributes["value"] = initial
     return f'<input type="text" {_attributes(attributes)}>'
+
+
+def _select(element: Mapping[str, Any], block_id: str) -> str:
+    """A static select as a <select>: its options' plain text, the initial option selected."""
+    chosen = (element.get("initial_option") or {}).get("value")
+    options = "".join(
+        f'<option value="{html.escape(str(option.get("value") or ""))}"'
+        f"{' selected' if option.get('value') == chosen else ''}>"
+        f"{html.escape(str((option.get('text') or {}).get('text') or ''))}</option>"
+        for option in element.get("options") or []
+    )
+    attributes = {
+        "class": "bk-text-input bk-select",
+        "data-block-id": block_id,
+        "data-action-id": str(element.get("action_id") or ""),
+    }
+    return f"<select {_attributes(attributes)}>{options}</select>"
 
 
 def _attributes(attributes: Mapping[str, str]) -> str:

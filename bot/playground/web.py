@@ -155,11 +155,20 @@ def _values(raw: Any) -> dict[str, dict[str, dict[str, Any]]]:
     for block_id, actions in raw.items():
         if isinstance(actions, dict):
             values[str(block_id)] = {
-                str(action_id): {"type": "plain_text_input", "value": str(element.get("value") or "")}
+                str(action_id): _element_state(element)
                 for action_id, element in actions.items()
                 if isinstance(element, dict)
             }
     return values
+
+
+def _element_state(element: dict[str, Any]) -> dict[str, Any]:
+    """A text input's value, or a select's chosen option, in Slack's shape."""
+    if element.get("type") == "static_select":
+        chosen = element.get("selected_option")
+        value = str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
+        return {"type": "static_select", "selected_option": {"value": value} if value else None}
+    return {"type": "plain_text_input", "value": str(element.get("value") or "")}
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

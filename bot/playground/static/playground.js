@@ -108,7 +108,9 @@
     modal.querySelectorAll(".bk-text-input").forEach((input) => {
       const block = input.dataset.blockId;
       values[block] = values[block] || {};
-      values[block][input.dataset.actionId] = { type: "plain_text_input", value: input.value };
+      values[block][input.dataset.actionId] = input.tagName === "SELECT"
+        ? { type: "static_select", selected_option: { value: input.value } }
+        : { type: "plain_text_input", value: input.value };
     });
     return values;
   }
