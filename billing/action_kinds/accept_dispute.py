@@ -50,7 +50,7 @@ class AcceptDispute(ActionDefinition):
     moves_money = True
     changes_mrr = False
     # Last of the money actions: it gives up the whole charge for good. Offered only where a dispute is open.
-    offered_in = {Bucket.PRODUCT_FAILURE: 5, Bucket.DUPLICATE: 5}
+    offered_in = {Bucket.DUPLICATE: 4, Bucket.PRODUCT_FAILURE: 10}
     interaction = Interaction.CONFIRM
     why = (
         "The customer disputed the charge with their bank and is right (or fighting would cost more than the "

@@ -56,7 +56,7 @@ class AccountCredit(OneStepAction):
     button_id = "billing.account_credit"
     moves_money = True
     changes_mrr = False
-    offered_in = {Bucket.PRODUCT_FAILURE: -2, Bucket.TEAM: 4}
+    offered_in = {Bucket.TEAM: 7, Bucket.PRODUCT_FAILURE: 3}
     interaction = Interaction.CONFIRM
     why = (
         "Credit on the account makes up for the trouble on the customer's next invoices, without sending "

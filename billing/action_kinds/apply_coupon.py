@@ -77,7 +77,7 @@ class ApplyCoupon(OneStepAction):
     button_id = "billing.apply_coupon"
     moves_money = True
     changes_mrr = True
-    offered_in = {Bucket.PRODUCT_FAILURE: -1, Bucket.TEAM: 3}
+    offered_in = {Bucket.TEAM: 6, Bucket.PRODUCT_FAILURE: 2}
     interaction = Interaction.CONFIRM
     why = (
         "A discount on future invoices makes up for the trouble while the customer keeps paying; it gives "

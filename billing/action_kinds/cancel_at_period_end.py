@@ -38,7 +38,7 @@ class CancelAtPeriodEnd(ActionDefinition):
     button_id = "billing.cancel_at_period_end"
     moves_money = True
     changes_mrr = True
-    offered_in = {Bucket.DUPLICATE: 0, Bucket.MISSING_SELF_SERVE: 1, Bucket.PRODUCT_FAILURE: 0}
+    offered_in = {Bucket.DUPLICATE: 0, Bucket.MISSING_SELF_SERVE: 3, Bucket.PRODUCT_FAILURE: 6}
     interaction = Interaction.CONFIRM
     why = "Cancelling at period end is reversible until the renewal date and the customer keeps what they paid for."
     product_gap = None

@@ -123,7 +123,7 @@ class CancelProrated(ActionDefinition):
     moves_money = True
     changes_mrr = True
     # After the reversible choices (portal, cancel at period end, a plain refund): it ends the service today.
-    offered_in = {Bucket.MISSING_SELF_SERVE: 4, Bucket.PRODUCT_FAILURE: 4}
+    offered_in = {Bucket.MISSING_SELF_SERVE: 9, Bucket.PRODUCT_FAILURE: 7}
     interaction = Interaction.CONFIRM
     why = (
         "The customer wants out now and should not pay for time they will not use; cancelling today and "

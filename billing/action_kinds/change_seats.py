@@ -62,7 +62,7 @@ class ChangeSeats(ActionDefinition):
     button_id = "billing.change_seats"
     moves_money = True  # the proration is billed on the next invoice
     changes_mrr = True
-    offered_in = {Bucket.TEAM: 6}
+    offered_in = {Bucket.TEAM: 3}
     interaction = Interaction.CONFIRM
     why = (
         "The team's seat count is wrong (extra seats bought by mistake, or more needed); changing the quantity "

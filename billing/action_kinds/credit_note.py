@@ -71,7 +71,7 @@ class CreditNoteOnInvoice(ActionDefinition):
     changes_mrr = False
     # A product failure or seats bought by mistake, on an invoice already paid: after a plain refund (which
     # needs no accounting choices), before anything that ends the subscription.
-    offered_in = {Bucket.PRODUCT_FAILURE: 3, Bucket.TEAM: 5}
+    offered_in = {Bucket.TEAM: 8, Bucket.PRODUCT_FAILURE: 5}
     interaction = Interaction.CONFIRM
     why = (
         "The customer paid an invoice for something they should not have paid in full; a credit note adjusts "

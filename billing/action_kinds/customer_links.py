@@ -49,7 +49,7 @@ class HostedInvoiceLink(LinkDefinition):
     kind = ActionKind.SEND_INVOICE_LINK
     label = "Invoice payment page"
     button_id = "billing.send_invoice_link"
-    offered_in = {Bucket.FAILED_PAYMENT: -3}
+    offered_in = {Bucket.FAILED_PAYMENT: 0}
     why = (
         "The invoice is still open; its Stripe-hosted page lets the customer pay it with any card, without the "
         "portal, and nothing changes until they do."
@@ -104,7 +104,7 @@ class ReceiptLink(LinkDefinition):
     kind = ActionKind.SEND_RECEIPT
     label = "Send receipt"
     button_id = "billing.send_receipt"
-    offered_in = {Bucket.MISSING_SELF_SERVE: 6, Bucket.TEAM: -1}
+    offered_in = {Bucket.TEAM: 1, Bucket.MISSING_SELF_SERVE: 2}
     why = "The customer cannot find the receipt of a payment; Stripe's receipt page has it, nothing changes."
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:

@@ -63,7 +63,7 @@ class ExtendTrial(OneStepAction):
     button_id = "billing.extend_trial"
     moves_money = True
     changes_mrr = False
-    offered_in = {Bucket.PRODUCT_FAILURE: -4, Bucket.TEAM: 2, Bucket.MISSING_SELF_SERVE: 3}
+    offered_in = {Bucket.TEAM: 5, Bucket.MISSING_SELF_SERVE: 8, Bucket.PRODUCT_FAILURE: 0}
     interaction = Interaction.CONFIRM
     why = (
         "The customer has not been able to evaluate the product in their trial; more trial time costs only "

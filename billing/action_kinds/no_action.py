@@ -15,7 +15,7 @@ class NoAction(WithoutChange):
     kind = ActionKind.NO_ACTION
     label = "No action"
     button_id = "billing.no_action"
-    offered_in = {Bucket.PRODUCT_FAILURE: 2}
+    offered_in = {Bucket.PRODUCT_FAILURE: 11}
     why = "No billing change is warranted; the issue is recorded for the product team."
 
     def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:

@@ -77,7 +77,7 @@ class PauseCollection(OneStepAction):
     button_id = "billing.pause_collection"
     moves_money = True
     changes_mrr = False
-    offered_in = {Bucket.FAILED_PAYMENT: 2, Bucket.MISSING_SELF_SERVE: 2, Bucket.PRODUCT_FAILURE: -3}
+    offered_in = {Bucket.FAILED_PAYMENT: 6, Bucket.MISSING_SELF_SERVE: 6, Bucket.PRODUCT_FAILURE: 1}
     interaction = Interaction.CONFIRM
     why = (
         "The customer needs time without being billed and means to stay: pausing collection keeps the "
@@ -233,7 +233,7 @@ class ResumeCollection(OneStepAction):
     moves_money = True
     changes_mrr = False
     # Offered only when collection is paused: the customer is ready to pay again.
-    offered_in = {Bucket.FAILED_PAYMENT: -4, Bucket.MISSING_SELF_SERVE: -2, Bucket.PRODUCT_FAILURE: -5}
+    offered_in = {Bucket.FAILED_PAYMENT: 5, Bucket.MISSING_SELF_SERVE: 5, Bucket.PRODUCT_FAILURE: 9}
     interaction = Interaction.CONFIRM
     why = "The customer is ready to pay again: resuming collection bills the subscription from its next invoice."
     product_gap = None

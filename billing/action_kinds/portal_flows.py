@@ -19,7 +19,7 @@ class PaymentMethodLink(PortalLink):
     kind = ActionKind.PORTAL_PAYMENT_METHOD
     label = "Card update link"
     button_id = "billing.portal_payment_method"
-    offered_in = {Bucket.FAILED_PAYMENT: -2}
+    offered_in = {Bucket.FAILED_PAYMENT: 1}
     flow = "payment_method_update"
     why = (
         "The payment failed on the card on file; a link straight to the card update lets the customer fix it "
@@ -52,7 +52,7 @@ class CancellationLink(PortalLink):
     kind = ActionKind.PORTAL_CANCEL
     label = "Cancellation link"
     button_id = "billing.portal_cancel"
-    offered_in = {Bucket.MISSING_SELF_SERVE: -1}
+    offered_in = {Bucket.MISSING_SELF_SERVE: 0}
     flow = "subscription_cancel"
     why = (
         "The customer wants to cancel and could not find how; a link straight to the cancellation of their "

@@ -41,7 +41,7 @@ class PortalLink(WithoutChange):
     kind = ActionKind.PORTAL_LINK
     label = "Portal link"
     button_id = "billing.portal_link"
-    offered_in = {Bucket.TEAM: 1, Bucket.FAILED_PAYMENT: 0, Bucket.MISSING_SELF_SERVE: 0}
+    offered_in = {Bucket.TEAM: 2, Bucket.FAILED_PAYMENT: 2, Bucket.MISSING_SELF_SERVE: 1}
     interaction = Interaction.PORTAL
     why = "The customer can fix this themselves in the billing portal; nothing changes without them."
 

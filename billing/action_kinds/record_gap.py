@@ -50,7 +50,7 @@ class RecordGap(ActionDefinition):
     changes_mrr = False
     # Where tickets come from the product rather than billing; last, as it closes the case without a billing
     # change (the duplicate and failed-payment buckets record their own gap).
-    offered_in = {Bucket.PRODUCT_FAILURE: 8, Bucket.MISSING_SELF_SERVE: 8, Bucket.TEAM: 8}
+    offered_in = {Bucket.TEAM: 9, Bucket.MISSING_SELF_SERVE: 10, Bucket.PRODUCT_FAILURE: 12}
     interaction = Interaction.CONFIRM
     why = (
         "The ticket comes from something the product lacks; recording it in the operator's words puts it in "

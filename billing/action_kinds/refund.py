@@ -77,7 +77,7 @@ class RefundCharge(ActionDefinition):
     button_id = "billing.refund_charge"
     moves_money = True
     changes_mrr = False
-    offered_in = {Bucket.PRODUCT_FAILURE: 1}
+    offered_in = {Bucket.PRODUCT_FAILURE: 4}
     interaction = Interaction.CONFIRM
     why = "The customer paid for something that did not work; a refund of that charge makes it right."
     product_gap = None

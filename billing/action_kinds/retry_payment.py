@@ -34,7 +34,7 @@ class RetryPayment(ActionDefinition):
     button_id = "billing.retry_payment"
     moves_money = True
     changes_mrr = False
-    offered_in = {Bucket.FAILED_PAYMENT: 1}
+    offered_in = {Bucket.FAILED_PAYMENT: 4}
     interaction = Interaction.CONFIRM
     why = "The open invoice can be collected now, which reactivates the subscription."
     product_gap = None

@@ -91,7 +91,7 @@ class SwitchInterval(ActionDefinition):
     button_id = "billing.switch_interval"
     moves_money = True  # the new period is invoiced (and charged) at once
     changes_mrr = True
-    offered_in = {Bucket.MISSING_SELF_SERVE: 5, Bucket.TEAM: 7}
+    offered_in = {Bucket.TEAM: 4, Bucket.MISSING_SELF_SERVE: 7}
     interaction = Interaction.CONFIRM
     why = (
         "The customer wants the other billing interval of the same plan; Stripe starts the new period now and "

@@ -45,7 +45,7 @@ class UndoCancellation(OneStepAction):
     moves_money = True
     changes_mrr = True
     # Offered only when a subscription is set to cancel; nothing is given up, so it comes first.
-    offered_in = {Bucket.MISSING_SELF_SERVE: -3, Bucket.PRODUCT_FAILURE: -6}
+    offered_in = {Bucket.MISSING_SELF_SERVE: 4, Bucket.PRODUCT_FAILURE: 8}
     interaction = Interaction.CONFIRM
     why = (
         "The customer wants to keep the subscription they had set to cancel; undoing the cancellation keeps "

@@ -146,8 +146,8 @@ def test_a_disputed_charge_is_offered_no_refund_and_the_respond_by_date_is_on_ca
             "Pause collection…",
             "Add account credit…",
             "Cancel at period end",
-            "No action",
             "Accept dispute (lose the money)",
+            "No action",
             "Record a product gap…",
             "Reclassify",
         ]

@@ -89,7 +89,7 @@ def test_undoing_a_scheduled_cancellation_leaves_the_subscription_renewing_once(
     renews = f"{sub.items.data[0].current_period_end}"
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "pat@example.com", "missing_self_serve")
-        assert button_texts(options)[0] == "Undo scheduled cancellation"
+        assert "Undo scheduled cancellation" in button_texts(options)
         prompt = click_and_wait(bot, options, ActionId.UNDO_CANCELLATION)
         assert f"Undo the scheduled cancellation of {sub.id} (Pro)? It renews on " in str(
             prompt.args["blocks"]
@@ -164,7 +164,7 @@ def test_resuming_paused_collection_clears_the_pause_once(
         options = classify(bot, "sam@example.com", "failed_payment")
         assert "Resume collection" not in button_texts(options)  # Sam is not paused
         options = classify(bot, "pat@example.com", "failed_payment")
-        assert button_texts(options)[0] == "Resume collection"
+        assert "Resume collection" in button_texts(options)
         prompt = click_and_wait(bot, options, ActionId.RESUME_COLLECTION)
         assert f"Resume collection on {sub.id} now (paused until " in str(prompt.args["blocks"])
         demo_sandbox.clear_log()

@@ -101,7 +101,7 @@ class ToyCancelNow(ActionDefinition):
     button_id: ClassVar[str] = "billing.toy_cancel_now"
     moves_money = True
     changes_mrr = True
-    offered_in = {Bucket.PRODUCT_FAILURE: 9}
+    offered_in = {Bucket.PRODUCT_FAILURE: 99}
     interaction = Interaction.CONFIRM
     why = "The customer wants out today and the product failure does not warrant a refund."
     product_gap = "No self-serve immediate cancel"

@@ -44,8 +44,8 @@ def test_ladders_for_the_other_buckets() -> None:
     assert ladder(Bucket.TEAM, snap("cus_team")) == [
         Option(kind=ActionKind.EXPLAIN_BILLING),
         Option(kind=ActionKind.PORTAL_LINK),
-        Option(kind=ActionKind.ACCOUNT_CREDIT, target="cus_team", asks=True),
         Option(kind=ActionKind.CHANGE_SEATS, target="sub_team", asks=True),
+        Option(kind=ActionKind.ACCOUNT_CREDIT, target="cus_team", asks=True),
         Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_sam")) == [
@@ -65,11 +65,11 @@ def test_ladders_for_the_other_buckets() -> None:
     assert ladder(Bucket.PRODUCT_FAILURE, snap("cus_kenji")) == [
         Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_jp", asks=True),
         Option(kind=ActionKind.ACCOUNT_CREDIT, target="cus_kenji", asks=True),
-        Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_jp"),
         Option(kind=ActionKind.REFUND, target="ch_jp", asks=True),
-        Option(kind=ActionKind.NO_ACTION),
         Option(kind=ActionKind.CREDIT_NOTE, target="in_sub_jp", asks=True),
+        Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_jp"),
         Option(kind=ActionKind.CANCEL_PRORATED, target="sub_jp"),
+        Option(kind=ActionKind.NO_ACTION),
         Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
 

@@ -162,12 +162,12 @@ def test_each_action_is_offered_only_when_its_object_is_there() -> None:
     assert "undo_cancellation" not in kinds(plain, Bucket.MISSING_SELF_SERVE)
     assert "apply_coupon" not in kinds(plain, Bucket.PRODUCT_FAILURE)  # no coupon in the account
     cancelling = ToolboxWorld(pro(cancel_at_period_end=True))
-    assert kinds(cancelling, Bucket.MISSING_SELF_SERVE)[0] == "undo_cancellation"
+    assert "undo_cancellation" in kinds(cancelling, Bucket.MISSING_SELF_SERVE)
     assert "pause_collection" not in kinds(cancelling, Bucket.PRODUCT_FAILURE)
     paused = ToolboxWorld(pro(pause_collection=PauseCollection(behavior="void")))
-    assert kinds(paused, Bucket.FAILED_PAYMENT)[0] == "resume_collection"
+    assert "resume_collection" in kinds(paused, Bucket.FAILED_PAYMENT)
     trialing = ToolboxWorld(trial(), coupons=(SORRY, EURO))
-    assert kinds(trialing, Bucket.PRODUCT_FAILURE)[:2] == ["extend_trial", "account_credit"]
+    assert kinds(trialing, Bucket.PRODUCT_FAILURE)[:2] == ["extend_trial", "apply_coupon"]
     assert "apply_coupon" in kinds(trialing, Bucket.PRODUCT_FAILURE)
 
 
