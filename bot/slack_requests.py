@@ -283,9 +283,11 @@ class SlackRequests:
         view_id: str = "V0MODAL001",
         private_metadata: str = "",
         user_id: str | None = None,
+        shown: dict[str, Any] | None = None,
         **signing: Any,
     ) -> httpx.Response:
-        """`values` as Slack sends them: {block_id: {action_id: {"type": ..., "value": ...}}}."""
+        """`values` as Slack sends them: {block_id: {action_id: {"type": ..., "value": ...}}}; `shown`: the
+        whole view the person submitted (blocks, title...), which Slack sends too."""
         payload = {
             "type": "view_submission",
             "team": _team(),
@@ -294,12 +296,13 @@ class SlackRequests:
             "token": VERIFICATION_TOKEN,
             "trigger_id": self.next_id("trigger-"),
             "view": {
+                **(shown or {}),
                 "id": view_id,
                 "type": "modal",
                 "callback_id": callback_id,
                 "private_metadata": private_metadata,
                 "state": {"values": values},
-                "hash": "1700000000.hash",
+                "hash": (shown or {}).get("hash") or "1700000000.hash",
             },
         }
         return self.post_payload(payload, **signing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.playground.blockkit import UNSUPPORTED, blocks_html
+from bot.playground.blockkit import UNSUPPORTED, Entered, blocks_html
 from bot.playground.mrkdwn import mrkdwn_html
 
 NAMES = {"U0OLIVIA": "olivia", "C0BILLINGOPS": "billing-ops"}
@@ -103,7 +103,7 @@ def test_an_input_shows_its_validation_error() -> None:
             "placeholder": {"type": "plain_text", "text": "email"},
         },
     }
-    assert blocks_html([block], NAMES, errors={"lookup": "Enter an email"}) == (
+    assert blocks_html([block], NAMES, entered=Entered(errors={"lookup": "Enter an email"})) == (
         '<label class="bk-input has-error"><span class="bk-label">Customer</span>'
         '<input type="text" class="bk-text-input" data-block-id="lookup" data-action-id="query" '
         'placeholder="email" value=""><div class="bk-error" role="alert">Enter an email</div></label>'
