@@ -6,6 +6,7 @@ What each action kind *does* lives in its definition under billing/action_kinds/
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -57,17 +58,59 @@ class PendingStatus(StrEnum):
 class Interaction(StrEnum):
     """What a click on the action's button does."""
 
-    CONFIRM = "confirm"  # plan, show the exact effect, run on a second click
-    AMOUNT_MODAL = "amount_modal"  # ask an amount in a modal first, then as CONFIRM
+    CONFIRM = "confirm"  # (ask the definition's form first, if any,) plan, show the exact effect, run on a
+    # second click
     PORTAL = "portal"  # a billing-portal session for the customer, or the gap
     RESOLVE = "resolve"  # close the case without changing Stripe
 
 
 class Option(Model):
-    """One button of a bucket's ladder: what it does and the Stripe object it targets."""
+    """One button of a bucket's ladder: what it does, the Stripe object it targets, and whether it asks the
+    operator's choices in a form before its Confirm prompt."""
 
     kind: Kind
     target: str | None = None
+    asks: bool = False
+
+
+# --- forms: the choices an operator makes before a Confirm prompt (rendered as a Slack modal by messages/) ---
+
+# A submitted form: field name -> value ("" for an optional field left empty).
+Choices = Mapping[str, str]
+# The field whose value replaces the button's target (which subscription, invoice or charge).
+TARGET_FIELD = "target"
+
+
+class FieldKind(StrEnum):
+    SELECT = "select"
+    TEXT = "text"
+    AMOUNT = "amount"  # major units of the field's currency, e.g. "12.50"
+    DATE = "date"  # YYYY-MM-DD
+    NUMBER = "number"  # a whole number
+
+
+class Choice(Model):
+    value: str
+    label: str
+
+
+class FormField(Model):
+    name: str
+    label: str
+    kind: FieldKind
+    choices: list[Choice] = Field(default_factory=list)
+    initial: str | None = None
+    optional: bool = False
+    hint: str | None = None
+    currency: str | None = None
+    multiline: bool = False
+
+
+class Form(Model):
+    title: str
+    submit: str = "Continue"
+    intro: str | None = None  # mrkdwn from billing's own words; customer text in it must come escaped
+    fields: list[FormField]
 
 
 class Step(Model):
@@ -76,6 +119,7 @@ class Step(Model):
     amount: int | None = None
     at_period_end: bool = False
     refunded_before: int | None = None  # the charge's amount_refunded when planned; None in older rows
+    params: dict[str, Any] = Field(default_factory=dict)  # the action's own planned values (JSON)
 
 
 class Plan(Model):
@@ -85,6 +129,8 @@ class Plan(Model):
     amount: int | None = None
     currency: str | None = None
     summary: str
+    # What the approval threshold weighs: money moved now, plus the yearly contract value given up.
+    impact: Money | None = None
 
     @property
     def target_ids(self) -> list[str]:
@@ -129,6 +175,7 @@ class PendingAction(Model):
     summary: str
     steps: list[Step]
     needs_second_operator: bool = False
+    impact: Money | None = None
     status: PendingStatus
     expires_at: datetime
     claimed_by: str | None = None
@@ -151,6 +198,7 @@ class PendingAction(Model):
             summary=row["summary"],
             steps=[Step.model_validate(step) for step in params.get("steps", [])],
             needs_second_operator=bool(params.get("needs_second_operator")),
+            impact=Money.model_validate(params["impact"]) if params.get("impact") else None,
             status=PendingStatus(row["status"]),
             expires_at=datetime.fromisoformat(row["expires_at"]),
             claimed_by=row["claimed_by"],

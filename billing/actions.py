@@ -14,14 +14,18 @@ from typing import Any
 from billing.action_kinds import ActionDefinition, definition
 from billing.action_kinds.steps import idempotency_key
 from billing.action_models import (
+    TARGET_FIELD,
     ActionOutcome,
     Case,
     CaseStatus,
+    Choices,
+    Interaction,
     PendingAction,
     PendingStatus,
     Step,
     TargetRead,
 )
+from billing.approval import APPROVAL_WINDOW
 from billing.case_actions import CaseActions
 from billing.errors import (
     ActionAlreadyTaken,
@@ -34,6 +38,7 @@ from billing.errors import (
     TargetBusy,
 )
 from billing.models import WriteResult
+from billing.money import Money
 from billing.reconcile import key_expired
 from billing.snapshot import CustomerSnapshot
 
@@ -52,19 +57,22 @@ class ActionService(CaseActions):
         actor: str,
         *,
         amount: int | None = None,
+        choices: Choices | None = None,
         snapshot: CustomerSnapshot | None = None,
     ) -> PendingAction:
-        """Store the action and its exact effect; nothing is sent to Stripe."""
+        """Store the action and its exact effect; nothing is sent to Stripe. A form's "target" choice replaces
+        the button's target."""
         action = definition(kind)
-        if not action.moves_money:
-            raise ValueError(f"{kind} moves no money; it needs no confirm")
+        if action.interaction is not Interaction.CONFIRM:
+            raise ValueError(f"{kind} has no confirm step")
         case = self.open_case(case_id)
         self._require_operator(actor, case, f"request:{kind}")
         snapshot = snapshot or self.snapshot(case)
         if snapshot.customer.id != case.customer_id:
             raise PreconditionFailed("The snapshot is for another customer; nothing was changed.")
-        plan = action.plan(target, snapshot, amount=amount)
-        needs_second = self.policy.refund_needs_second_operator(plan.refund_amount)
+        target = (choices or {}).get(TARGET_FIELD) or target
+        plan = action.plan(target, snapshot, amount=amount, choices=choices)
+        needs_second = self._needs_second_operator(plan.impact, case.customer_id, actor, excluding="")
         nonce = self.store.create_pending(
             case_id=case_id,
             kind=str(kind),
@@ -77,6 +85,7 @@ class ActionService(CaseActions):
                 "steps": [step.model_dump() for step in plan.steps],
                 "needs_second_operator": needs_second,
                 "bucket": case.bucket.value if case.bucket else None,
+                "impact": plan.impact.model_dump() if plan.impact else None,
             },
             summary=plan.summary,
             ttl=PENDING_TTL,
@@ -93,10 +102,28 @@ class ActionService(CaseActions):
                 "amount": plan.amount,
                 "currency": plan.currency,
                 "summary": plan.summary,
+                "impact": plan.impact.format() if plan.impact else None,
                 "needs_second_operator": needs_second,
             },
         )
         return self.pending(nonce)
+
+    def _needs_second_operator(
+        self, impact: Money | None, customer_id: str, operator: str, *, excluding: str
+    ) -> bool:
+        """The impact with what this operator did for this customer in the approval window (or is doing)."""
+        if impact is None or not self.policy.approval.enabled:
+            return False
+        earlier = [
+            Money(amount=amount, currency=currency)
+            for amount, currency in self.store.operator_impacts(
+                customer_id=customer_id,
+                operator=operator,
+                since=self.clock.now() - APPROVAL_WINDOW,
+                excluding=excluding,
+            )
+        ]
+        return self.policy.approval.needs_second_operator(impact, earlier)
 
     def pending(self, nonce: str) -> PendingAction:
         row = self.store.get_pending(nonce)
@@ -129,18 +156,21 @@ class ActionService(CaseActions):
         pending = self.pending(nonce)
         case = self.case(pending.case_id)
         self._require_operator(actor, case, f"confirm:{pending.kind}")
-        if pending.needs_second_operator and actor == pending.requested_by:
+        if actor == pending.requested_by and (
+            pending.needs_second_operator
+            or self._needs_second_operator(pending.impact, pending.customer_id, actor, excluding=nonce)
+        ):
             self._audit(
                 "approval_required",
                 case,
                 actor,
                 stripe_ids=pending.target_ids,
                 outcome="denied",
-                detail={"nonce": nonce},
+                detail={"nonce": nonce, "impact": pending.impact.format() if pending.impact else None},
             )
             raise NotAuthorized(
-                "This refund is above the approval threshold: another operator must click Confirm. "
-                "Nothing was changed."
+                "This action's impact, with what you did for this customer in the last 24 hours, is above "
+                "the approval threshold: another operator must click Confirm. Nothing was changed."
             )
         if not self._claim(pending, case, actor):
             self._explain_unclaimable(self.pending(nonce))

@@ -4,8 +4,7 @@ the billing-portal link. The money path (request -> confirm -> execute) is Actio
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from billing.action_kinds import definition
@@ -19,6 +18,7 @@ from billing.action_models import (
     Interaction,
     PortalCheck,
 )
+from billing.approval import ApprovalRule
 from billing.clock import Clock
 from billing.errors import (
     ActionAlreadyTaken,
@@ -27,7 +27,6 @@ from billing.errors import (
     PreconditionFailed,
 )
 from billing.models import Bucket, Charge
-from billing.money import Money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
 from billing.store import Store
@@ -36,20 +35,10 @@ from billing.store import Store
 @dataclass(frozen=True)
 class ActionPolicy:
     operators: Collection[str]
-    refund_approval_above: Decimal | None = None
-    main_currency: str = "usd"
+    approval: ApprovalRule = field(default_factory=ApprovalRule)
 
     def is_operator(self, user_id: str) -> bool:
         return user_id in self.operators
-
-    def refund_needs_second_operator(self, refund: Money | None) -> bool:
-        """Above the threshold in the main currency. Without exchange rates a refund in any other
-        currency cannot be compared, so once a threshold is set every such refund needs a second operator."""
-        if refund is None or self.refund_approval_above is None:
-            return False
-        if refund.currency != self.main_currency.lower():
-            return True
-        return refund.major() > self.refund_approval_above
 
 
 class SnapshotSource(Protocol):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from billing.buckets import (  # noqa: F401  (re-exported: the buckets are part of the models)
+    BUCKET_GAPS,
+    BUCKET_LABELS,
+    Anomaly,
+    AnomalyKind,
+    Bucket,
+)
+from billing.model_base import Model
 from billing.money import Money
 
 Interval = Literal["day", "week", "month", "year"]
@@ -25,10 +32,6 @@ _MONTHS_PER_INTERVAL: dict[str, Fraction] = {
     "month": Fraction(1),
     "year": Fraction(12),
 }
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class WriteResult(Model):
@@ -195,6 +198,11 @@ class Subscription(WriteResult):
         monthly *= Fraction(100 - Fraction(str(self.discount_percent_off)), 100)
         return Money(amount=max(0, round(monthly)), currency=self.currency)
 
+    def yearly_contract_value(self) -> Money:
+        """What a year of this subscription is worth: the value an action that ends it gives up."""
+        monthly = self.monthly_recurring_revenue()
+        return Money(amount=monthly.amount * 12, currency=monthly.currency)
+
 
 def oldest_first(subscriptions: list[Subscription]) -> list[Subscription]:
     """Stripe's creation order, oldest first: by `created`, then (same second) by Stripe's list position,
@@ -338,60 +346,3 @@ class BillingRecords(Model):
     has_more_charges: bool = False
     # Account-wide, fetched in the same parallel round: whether customers can cancel on their own.
     portal_configurations: list[PortalConfiguration] = Field(default_factory=list)
-
-
-class Bucket(StrEnum):
-    """The five classifications an operator chooses from before any action."""
-
-    DUPLICATE = "duplicate"
-    TEAM = "team"
-    FAILED_PAYMENT = "failed_payment"
-    MISSING_SELF_SERVE = "missing_self_serve"
-    PRODUCT_FAILURE = "product_failure"
-
-    @property
-    def label(self) -> str:
-        return BUCKET_LABELS[self]
-
-    @property
-    def gap(self) -> str:
-        """What the product or website should fix so this kind of ticket never happens."""
-        return BUCKET_GAPS[self]
-
-
-BUCKET_LABELS: dict[Bucket, str] = {
-    Bucket.DUPLICATE: "Duplicate personal subscription",
-    Bucket.TEAM: "Team / multi-seat",
-    Bucket.FAILED_PAYMENT: "Failed payment",
-    Bucket.MISSING_SELF_SERVE: "Missing self-serve",
-    Bucket.PRODUCT_FAILURE: "Product failure",
-}
-BUCKET_GAPS: dict[Bucket, str] = {
-    Bucket.DUPLICATE: "No duplicate-subscription guard at checkout",
-    Bucket.TEAM: "Seat-based pricing is not explained at checkout or on the invoice",
-    Bucket.FAILED_PAYMENT: "No in-app prompt to update a failed or expiring card",
-    Bucket.MISSING_SELF_SERVE: "No self-serve cancel / manage-billing link in account settings",
-    Bucket.PRODUCT_FAILURE: "A product failure turned into a billing ticket",
-}
-
-
-class AnomalyKind(StrEnum):
-    DUPLICATE_SUBSCRIPTIONS = "duplicate_subscriptions"
-    OVERLAPPING_PLANS = (
-        "overlapping_plans"  # one product, monthly and yearly: usually a switch, not a duplicate
-    )
-    PAST_DUE = "past_due"
-    UNPAID = "unpaid"
-    INCOMPLETE = "incomplete"
-    FAILED_PAYMENT = "failed_payment"
-    OPEN_DISPUTE = "open_dispute"
-    REFUNDED = "refunded"
-    SCHEDULED_CANCELLATION = "scheduled_cancellation"
-    CARD_EXPIRES_BEFORE_RENEWAL = "card_expires_before_renewal"
-    SHARED_EMAIL = "shared_email"
-
-
-class Anomaly(Model):
-    kind: AnomalyKind
-    summary: str
-    object_ids: list[str] = Field(default_factory=list)

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from billing.approval import ApprovalRule, parse_thresholds
 from billing.errors import ConfigError
 from billing.rate_limit import default_rate_limit
 
@@ -79,8 +87,11 @@ class Settings(LogSettings):
     billing_viewers: CommaList = Field(default_factory=list)
     billing_channels: CommaList = Field(default_factory=list)
     billing_allow_live: bool = False
-    billing_refund_approval_above: Decimal | None = None
     billing_main_currency: str = "usd"
+    # Per currency, e.g. USD:500,EUR:450 (a bare 500 is in billing_main_currency); parsed by approval_rule().
+    billing_approval_above: str = Field(
+        default="", validation_alias=AliasChoices("billing_approval_above", "billing_refund_approval_above")
+    )
     billing_identity_metadata_key: str = "github"
     billing_redact_digest: bool = True
 
@@ -198,18 +209,16 @@ class Settings(LogSettings):
         key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
         return default_rate_limit(livemode=key.startswith(("sk_live_", "rk_live_")))
 
-    @field_validator("billing_refund_approval_above", mode="before")
+    @field_validator("billing_approval_above")
     @classmethod
-    def _amount(cls, value: object) -> object:
-        if value in ("", None):
-            return None
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            raise ValueError(f"expected an amount like 100 or 49.99, got {value!r}") from None
-        if not amount.is_finite() or amount < 0:
-            raise ValueError(f"expected a positive amount like 100 or 49.99, got {value!r}")
-        return amount
+    def _approval_thresholds(cls, value: str, info: ValidationInfo) -> str:
+        parse_thresholds(value, main_currency=info.data.get("billing_main_currency") or "usd")
+        return value
+
+    def approval_rule(self) -> ApprovalRule:
+        return ApprovalRule(
+            parse_thresholds(self.billing_approval_above, main_currency=self.billing_main_currency)
+        )
 
     @field_validator("slack_api_url")
     @classmethod

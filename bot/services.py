@@ -89,8 +89,7 @@ def assemble_services(
     )
     policy = ActionPolicy(
         operators=settings.billing_operators,
-        refund_approval_above=settings.billing_refund_approval_above,
-        main_currency=settings.billing_main_currency,
+        approval=settings.approval_rule(),
     )
     return Services(
         settings=settings,

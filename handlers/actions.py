@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -12,21 +11,18 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from billing.action_kinds import ACTIONS, ladder
-from billing.action_models import ActionKind, ActionOutcome, Case, Interaction
+from billing.action_kinds import ACTIONS, ActionDefinition, ladder
+from billing.action_models import ActionOutcome, Case, Interaction
 from billing.actions import ActionService
-from billing.errors import BillingError, PreconditionFailed, StripeRefused, StripeUnavailable, TargetBusy
+from billing.errors import BillingError, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import follow_up_text
 from billing.models import Bucket
-from billing.money import parse_major
 from billing.snapshot import CustomerSnapshot
 from handlers.delivery import deliver_outcome
 from handlers.middleware import Operator, require_button
 from handlers.ports import Services
 from handlers.work import Lane, run_later
 from messages.actions import (
-    REFUND_AMOUNT_ACTION,
-    REFUND_AMOUNT_BLOCK,
     action_error_text,
     confirm_blocks,
     decision_blocks,
@@ -34,10 +30,10 @@ from messages.actions import (
     delivery_unbuilt_text,
     portal_gap_text,
     portal_link_text,
-    refund_modal,
 )
 from messages.card import card_text, customer_card
 from messages.errors import billing_error_text
+from messages.forms import form_modal, format_errors, loading_modal, problem_modal, submitted_choices
 from messages.ids import ActionId, BadButtonValue, ButtonValue, CallbackId
 
 log = logging.getLogger(__name__)
@@ -66,13 +62,16 @@ def register(app: App, services: Services) -> None:
             ack()
             flow = CardFlow(actions, client, operator, services)
             value = require_button(button)
+            job = handle
+            if value.form and handle is CardFlow.request:
+                job, value, action = CardFlow.fill_form, *flow.open_form(value, action, body)
             run_later(
                 services.work,
                 lane,
                 body,
                 client,
                 respond,
-                lambda: flow.guarded(handle, value, action, body),
+                lambda: flow.guarded(job, value, action, body),
                 context=context,
             )
 
@@ -85,8 +84,8 @@ def register(app: App, services: Services) -> None:
     for definition in ACTIONS:
         app.action(definition.button_id)(listener(*FLOWS[definition.interaction]))
 
-    @app.view(CallbackId.REFUND_MODAL.value)
-    def refund_submitted(
+    @app.view(CallbackId.ACTION_FORM.value)
+    def form_submitted(
         ack: Ack,
         body: dict[str, Any],
         view: dict[str, Any],
@@ -94,12 +93,13 @@ def register(app: App, services: Services) -> None:
         client: WebClient,
         context: BoltContext,
     ) -> None:
-        raw = submitted_amount(view)
-        if not looks_like_amount(raw):
-            ack(response_action="errors", errors={REFUND_AMOUNT_BLOCK: "Enter a positive amount, e.g. 12.50"})
+        errors = format_errors(view)
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         ack()
         value = require_button(button)
+        choices = submitted_choices(view)
         user_id = (body.get("user") or {}).get("id", "")
         case = actions.case(value.case or "")
         operator = Operator(user_id=user_id, client=client, channel_id=case.channel)
@@ -110,21 +110,17 @@ def register(app: App, services: Services) -> None:
             body,
             client,
             None,
-            lambda: flow.guarded(CardFlow.request_refund, value, {"amount": raw}, body),
+            lambda: flow.guarded(CardFlow.request_with_choices, value, {"choices": choices}, body),
             context=context,
         )
 
 
-def submitted_amount(view: dict[str, Any]) -> str:
-    values = view.get("state", {}).get("values", {})
-    return str(values.get(REFUND_AMOUNT_BLOCK, {}).get(REFUND_AMOUNT_ACTION, {}).get("value") or "").strip()
-
-
-def looks_like_amount(raw: str) -> bool:
-    try:
-        return Decimal(raw.replace(",", "").lstrip("$€£¥₩₹")) > 0
-    except InvalidOperation:
-        return False
+def form_definition(value: ButtonValue) -> ActionDefinition:
+    """The action a form's modal belongs to; a kind the bot did not put there is a tampered value."""
+    found = next((definition for definition in ACTIONS if definition.kind == value.kind), None)
+    if found is None or found.interaction is not Interaction.CONFIRM:
+        raise BadButtonValue(f"unknown action kind {value.kind!r}")
+    return found
 
 
 class CardFlow:
@@ -179,26 +175,52 @@ class CardFlow:
         pending = self.actions.request(case.id, kind, value.target or "", self.user, snapshot=snapshot)
         self.update_card(case, snapshot, confirm_blocks(pending))
 
-    def open_refund_modal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        case = self.actions.open_case(value.case or "")
-        # The trigger_id expires 3 seconds after the click: one Stripe read, not a snapshot, before views.open.
-        charge = self.actions.refundable_charge(case, value.target or "")
-        self.client.views_open(trigger_id=body["trigger_id"], view=refund_modal(case.id, charge))
+    def open_form(
+        self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]
+    ) -> tuple[ButtonValue, dict[str, Any]]:
+        """On the acking path, without reading Stripe: the trigger_id expires 3 seconds after the click, so a
+        "Loading…" modal opens now and fill_form replaces it once Stripe has been read."""
+        definition = ACTIONS.by_button(action["action_id"])
+        value = value.model_copy(update={"kind": str(definition.kind), "form": True})
+        opened = self.client.views_open(
+            trigger_id=body["trigger_id"], view=loading_modal(value, definition.label.rstrip("…"))
+        )
+        view_id = str((opened.get("view") or {}).get("id") or "")
+        return value, {**action, "view_id": view_id}
 
-    def request_refund(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+    def fill_form(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        definition = form_definition(value)
+        view_id = str(action["view_id"])
+        title = definition.label.rstrip("…")
+        try:
+            case = self.actions.open_case(value.case or "")
+            form = definition.form(value.target or "", self.actions.snapshot(case))
+        except BillingError as error:
+            self.client.views_update(
+                view_id=view_id, view=problem_modal(value, title, billing_error_text(error.message))
+            )
+            return
+        if form is None:
+            self.client.views_update(
+                view_id=view_id,
+                view=problem_modal(
+                    value, title, "This action needs no choices any more: click its button again."
+                ),
+            )
+            return
+        self.client.views_update(view_id=view_id, view=form_modal(value, form))
+
+    def request_with_choices(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        kind = form_definition(value).kind
         case = self.actions.open_case(value.case or "")
         snapshot = self.actions.snapshot(case)
-        charge = next((c for c in snapshot.records.charges if c.id == value.target), None)
-        if charge is None:
-            raise PreconditionFailed(f"{value.target} is not a charge of this customer.")
-        try:
-            amount = parse_major(action["amount"], charge.currency)
-        except (ValueError, ArithmeticError):
-            raise PreconditionFailed(
-                f"{action['amount']!r} is not an amount in {charge.currency.upper()}."
-            ) from None
         pending = self.actions.request(
-            case.id, ActionKind.REFUND, charge.id, self.user, amount=amount, snapshot=snapshot
+            case.id,
+            kind,
+            value.target or "",
+            self.user,
+            choices=action["choices"],
+            snapshot=snapshot,
         )
         self.update_card(case, snapshot, confirm_blocks(pending))
 
@@ -283,7 +305,6 @@ class CardFlow:
 FLOWS.update(
     {
         Interaction.CONFIRM: (CardFlow.request, Lane.INTERACTIVE),
-        Interaction.AMOUNT_MODAL: (CardFlow.open_refund_modal, Lane.MONEY),
         Interaction.PORTAL: (CardFlow.portal, Lane.INTERACTIVE),
         Interaction.RESOLVE: (CardFlow.resolve_without_change, Lane.INTERACTIVE),
     }

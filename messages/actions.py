@@ -9,22 +9,15 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 from billing.action_kinds import definition
 from billing.action_models import ActionOutcome, Option, PendingAction, PortalCheck
-from billing.models import Bucket, Charge
-from billing.money import Money, decimals_for, format_money
+from billing.models import Bucket
 from messages.format import code, escape, minute
-from messages.ids import ActionId, ButtonValue, CallbackId
-
-REFUND_AMOUNT_BLOCK = "refund.amount"
-REFUND_AMOUNT_ACTION = "amount"
+from messages.ids import ActionId, ButtonValue
 
 
 def decision_blocks(
@@ -39,7 +32,9 @@ def decision_blocks(
         ButtonElement(
             text=definition(option.kind).button_label(bucket),
             action_id=definition(option.kind).button_id,
-            value=ButtonValue(case=case_id, bucket=bucket.value, target=option.target).encode(),
+            value=ButtonValue(
+                case=case_id, bucket=bucket.value, target=option.target, form=option.asks or None
+            ).encode(),
         )
         for option in options
     ]
@@ -55,7 +50,8 @@ def confirm_blocks(pending: PendingAction) -> list[Block]:
     """The exact effect of the second click, with Confirm and Back."""
     notes = [f"Requested by <@{pending.requested_by}> · expires {minute(pending.expires_at)}"]
     if pending.needs_second_operator:
-        notes.append("Above the refund approval threshold: *another operator* must confirm.")
+        impact = f" ({pending.impact.format()})" if pending.impact else ""
+        notes.append(f"Impact above the approval threshold{impact}: *another operator* must confirm.")
     if pending.last_error:
         notes.append(f"Last attempt failed: {escape(pending.last_error)} Confirm again to retry.")
     value = ButtonValue(case=pending.case_id, nonce=pending.nonce).encode()
@@ -128,34 +124,6 @@ def portal_gap_text(check: PortalCheck) -> str:
     return (
         f":no_entry: {config} cannot do what this case needs ({gaps}). No link was created; "
         "recorded as a product gap. Choose another action."
-    )
-
-
-# --- refund modal ------------------------------------------------------------------------------
-
-
-def refund_modal(case_id: str, charge: Charge) -> View:
-    """Amount defaults to everything refundable; the server re-checks whatever comes back."""
-    refundable = Money(amount=charge.refundable_amount, currency=charge.currency)
-    initial = f"{refundable.major():.{decimals_for(charge.currency)}f}"
-    return View(
-        type="modal",
-        callback_id=CallbackId.REFUND_MODAL.value,
-        title="Refund charge",
-        submit="Review refund",
-        close="Cancel",
-        private_metadata=ButtonValue(case=case_id, target=charge.id).encode(),
-        blocks=[
-            _section(
-                f"Refund {code(charge.id)}: up to *{format_money(charge.refundable_amount, charge.currency)}* "
-                f"of {charge.money()}. You confirm on the card next; nothing moves yet."
-            ),
-            InputBlock(
-                block_id=REFUND_AMOUNT_BLOCK,
-                label=f"Amount ({charge.currency.upper()})",
-                element=PlainTextInputElement(action_id=REFUND_AMOUNT_ACTION, initial_value=initial),
-            ),
-        ],
     )
 
 

@@ -29,7 +29,7 @@ class CallbackId(StrEnum):
     MESSAGE_SHORTCUT = "billing_investigate_message"
     GLOBAL_SHORTCUT = "billing_lookup"
     LOOKUP_MODAL = "billing_lookup_modal"
-    REFUND_MODAL = "billing_refund_modal"
+    ACTION_FORM = "billing_action_form"  # an action's choices before its Confirm prompt
     WORDS_MODAL = "billing_words_modal"
 
 
@@ -46,6 +46,9 @@ class ButtonValue(BaseModel):
     text: str | None = Field(default=None, max_length=1500)
     # The customer's words (already cleaned), carried from a candidates card to the card it opens.
     words: str | None = Field(default=None, max_length=500)
+    # An action's button that asks the operator's choices in a form first; the form's modal carries the kind.
+    form: bool | None = None
+    kind: str | None = Field(default=None, max_length=40)
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 from billing.action_models import (
     ActionOutcome,
+    Choices,
+    Form,
     Interaction,
     PendingAction,
     Plan,
@@ -62,9 +64,22 @@ class ActionDefinition(ABC):
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         """The Stripe ID the button acts on, "" when it needs none, None when the action does not apply."""
 
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        """The choices the operator makes before the Confirm prompt (pure, from the snapshot); None: the click
+        plans at once."""
+        return None
+
     @abstractmethod
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
-        """The exact effect of the first click; raises PreconditionFailed when the target does not fit."""
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
+        """The exact effect of the first click (after the form, if any); raises PreconditionFailed when the
+        target or a choice does not fit."""
 
     @abstractmethod
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:

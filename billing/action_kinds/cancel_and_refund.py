@@ -16,6 +16,7 @@ from billing.action_kinds.targets import (
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
     Interaction,
     PendingAction,
     Plan,
@@ -23,10 +24,18 @@ from billing.action_models import (
     Step,
     TargetRead,
 )
-from billing.models import Bucket, WriteResult
-from billing.money import format_money
+from billing.models import Bucket, Subscription, WriteResult
+from billing.money import Money, format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
+
+
+def refund_and_given_up(refund: int, currency: str, sub: Subscription) -> Money:
+    """The approval impact of cancelling and refunding: the refund plus the year the cancel gives up."""
+    given_up = sub.yearly_contract_value()
+    if given_up.currency != currency:
+        return Money(amount=refund, currency=currency)
+    return Money(amount=refund + given_up.amount, currency=currency)
 
 
 @register
@@ -49,14 +58,27 @@ class CancelAndRefund(ActionDefinition):
         duplicate = newer_duplicate(snapshot)
         return duplicate.id if duplicate else None
 
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
         customer_id = snapshot.customer.id
         sub = live_subscription(snapshot, target)
         charge = charge_for_subscription(snapshot, sub.id)
         cancel = Step(name="cancel", object_id=sub.id)
         if charge is None:
             summary = f"Cancel {sub.id} now? (no paid charge to refund)"
-            return Plan(kind=self.kind, customer_id=customer_id, steps=[cancel], summary=summary)
+            return Plan(
+                kind=self.kind,
+                customer_id=customer_id,
+                steps=[cancel],
+                summary=summary,
+                impact=sub.yearly_contract_value(),
+            )
         refund = Step(
             name="refund",
             object_id=charge.id,
@@ -71,6 +93,7 @@ class CancelAndRefund(ActionDefinition):
             amount=charge.refundable_amount,
             currency=charge.currency,
             summary=f"Refund {money} of {charge.id} to {card_label(charge)} and cancel {sub.id} now?",
+            impact=refund_and_given_up(charge.refundable_amount, charge.currency, sub),
         )
 
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:

@@ -10,6 +10,7 @@ from billing.action_kinds.targets import cancellable_subscription, live_subscrip
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
     Interaction,
     PendingAction,
     Plan,
@@ -43,7 +44,14 @@ class CancelAtPeriodEnd(ActionDefinition):
         sub = newer_duplicate(snapshot) if bucket is Bucket.DUPLICATE else cancellable_subscription(snapshot)
         return sub.id if sub else None
 
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
         sub = live_subscription(snapshot, target)
         if sub.cancel_at_period_end:
             raise PreconditionFailed(f"{sub.id} is already set to cancel at the end of its period.")
@@ -54,6 +62,7 @@ class CancelAtPeriodEnd(ActionDefinition):
             customer_id=snapshot.customer.id,
             steps=[Step(name="cancel", object_id=sub.id, at_period_end=True)],
             summary=f"Cancel {sub.id} {when}? No refund; the customer keeps access until then.",
+            impact=sub.yearly_contract_value(),
         )
 
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:

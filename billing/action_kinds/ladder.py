@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing.action_kinds.base import ACTIONS, definition
-from billing.action_models import Option, Plan
+from billing.action_models import Choices, Option, Plan
 from billing.models import Bucket
 from billing.snapshot import CustomerSnapshot
 
@@ -14,11 +14,19 @@ def ladder(bucket: Bucket, snapshot: CustomerSnapshot) -> list[Option]:
     for action in ACTIONS.offered_in(bucket):
         target = action.target(bucket, snapshot)
         if target is not None:
-            options.append(Option(kind=action.kind, target=target or None))
+            asks = action.form(target, snapshot) is not None
+            options.append(Option(kind=action.kind, target=target or None, asks=asks))
     return options
 
 
-def plan_action(kind: str, target: str, snapshot: CustomerSnapshot, *, amount: int | None = None) -> Plan:
-    """Turn a button (kind + target ID) into the steps it will run; raises PreconditionFailed when the
-    target is not this customer's or not in a state the action applies to."""
-    return definition(kind).plan(target, snapshot, amount=amount)
+def plan_action(
+    kind: str,
+    target: str,
+    snapshot: CustomerSnapshot,
+    *,
+    amount: int | None = None,
+    choices: Choices | None = None,
+) -> Plan:
+    """Turn a button (kind + target ID, and the form's choices) into the steps it will run; raises
+    PreconditionFailed when the target is not this customer's or not in a state the action applies to."""
+    return definition(kind).plan(target, snapshot, amount=amount, choices=choices)

@@ -10,6 +10,7 @@ from billing.action_kinds.targets import open_invoice
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
     Interaction,
     PendingAction,
     Plan,
@@ -41,7 +42,14 @@ class RetryPayment(ActionDefinition):
         invoice = open_invoice(snapshot)
         return invoice.id if invoice else None
 
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
         invoice = next((inv for inv in snapshot.records.invoices if inv.id == target), None)
         if invoice is None or invoice.status != "open":
             raise PreconditionFailed(f"{target} is not an open invoice of this customer.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from billing.errors import PreconditionFailed
 from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Subscription, oldest_first
-from billing.snapshot import CustomerSnapshot
+from billing.snapshot import CustomerSnapshot, plan_name
 
 
 def live_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
@@ -50,6 +50,26 @@ def refuse_if_disputed(charge: Charge) -> None:
 def _offers_refund(charge: Charge) -> bool:
     # A disputed charge is answered in the dispute: Stripe refuses refunding a chargeback.
     return charge.refundable_amount > 0 and not charge.disputed
+
+
+def refundable_charges(snapshot: CustomerSnapshot) -> list[Charge]:
+    """The charges a refund may target, newest first."""
+    offered = [charge for charge in snapshot.records.charges if _offers_refund(charge)]
+    return sorted(offered, key=lambda charge: charge.created, reverse=True)
+
+
+def paid_for(snapshot: CustomerSnapshot, charge: Charge) -> str:
+    """What the charge paid for: the plan of the subscription its invoice billed, the charge's own
+    description for a one-off, or "one-off charge"."""
+    invoice = next(
+        (inv for inv in snapshot.records.invoices if charge.payment_intent_id in inv.payment_intent_ids), None
+    )
+    sub = next(
+        (sub for sub in snapshot.records.subscriptions if invoice and sub.id == invoice.subscription_id), None
+    )
+    if sub is not None:
+        return plan_name(sub)
+    return charge.description or (f"invoice {invoice.number or invoice.id}" if invoice else "one-off charge")
 
 
 def latest_refundable_charge(snapshot: CustomerSnapshot) -> Charge | None:

@@ -9,6 +9,7 @@ from billing.action_kinds.base import ActionDefinition, IdFormat
 from billing.action_kinds.wording import no_change, recorded
 from billing.action_models import (
     ActionOutcome,
+    Choices,
     Interaction,
     PendingAction,
     Plan,
@@ -32,7 +33,14 @@ class WithoutChange(ActionDefinition):
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return ""
 
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
         raise ValueError(f"{self.kind} moves no money and needs no plan")
 
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:

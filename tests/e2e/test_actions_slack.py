@@ -26,9 +26,8 @@ from billing.store import Store
 from bot.cli import build_parser
 from bot.cli.audit import run as run_audit
 from bot.slack_standin import Call
-from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.ids import CallbackId
 from tests.e2e.buttons import ActionId
+from tests.e2e.forms import open_form, submit_form
 from tests.e2e.slack_harness import OPERATOR, SlackHarness, running_bot
 
 SECOND = "U0SECONDOP"
@@ -135,19 +134,12 @@ def handoffs(bot: SlackHarness) -> list[Call]:
     return [call for call in bot.standin.calls_to("chat.postMessage") if call.args.get("thread_ts")]
 
 
-def submit_refund(bot: SlackHarness, options: Call, amount: str, *, user_id: str = OPERATOR) -> Call:
-    opened_before = len(bot.standin.calls_to("views.open"))
-    assert bot.click(options, ActionId.REFUND_CHARGE, user_id=user_id).status_code == 200
-    view = bot.standin.wait_for("views.open", count=opened_before + 1)[-1].args["view"]
-    assert view["callback_id"] == CallbackId.REFUND_MODAL.value
-    updates = len(bot.standin.calls_to("chat.update"))
-    bot.view_submission(
-        {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": amount}}},
-        callback_id=CallbackId.REFUND_MODAL.value,
-        private_metadata=view["private_metadata"],
-        user_id=user_id,
-    )
-    return bot.standin.wait_for("chat.update", count=updates + 1)[-1]
+def submit_refund(
+    bot: SlackHarness, options: Call, amount: str, *, user_id: str = OPERATOR, **answers: str
+) -> Call:
+    """Refund charge… -> the form (the affected charge preselected) -> `amount` and `answers` -> the prompt."""
+    form = open_form(bot, bot.standin, options, ActionId.REFUND_CHARGE, user_id=user_id)
+    return submit_form(bot, bot.standin, form, {"amount": amount, **answers}, user_id=user_id)
 
 
 def button_texts(call: Call) -> list[str]:

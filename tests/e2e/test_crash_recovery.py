@@ -25,9 +25,8 @@ import stripe
 from billing.store import Store
 from bot.slack_requests import SlackRequests
 from bot.slack_standin import Call, SlackStandIn
-from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.ids import CallbackId
 from tests.e2e.buttons import ActionId
+from tests.e2e.forms import open_form, submit_form
 from tests.e2e.slack_harness import BILLING_CHANNEL, BOT_TOKEN, OPERATOR, SIGNING_SECRET
 from tests.e2e.test_actions_slack import refunds
 
@@ -136,15 +135,8 @@ def refund_prompt(slack: SlackRequests, standin: SlackStandIn) -> Call:
     assert slack.slash_command("pat@example.com").status_code == 200
     [card] = standin.wait_for("chat.postMessage", timeout=10)
     options = click(slack, standin, card, ActionId.CLASSIFY, bucket="product_failure")
-    assert slack.click(options, ActionId.REFUND_CHARGE).status_code == 200
-    [opened] = standin.wait_for("views.open", timeout=10)
-    updates = len(standin.calls_to("chat.update"))
-    slack.view_submission(
-        {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": "20.00"}}},
-        callback_id=CallbackId.REFUND_MODAL.value,
-        private_metadata=opened.args["view"]["private_metadata"],
-    )
-    return standin.wait_for("chat.update", count=updates + 1, timeout=10)[-1]
+    form = open_form(slack, standin, options, ActionId.REFUND_CHARGE)
+    return submit_form(slack, standin, form, {"amount": "20.00"})
 
 
 def handoffs(standin: SlackStandIn) -> list[Call]:

@@ -301,7 +301,7 @@ def view_submissions(bot: SlackHarness) -> st.SearchStrategy[dict[str, Any]]:
         {
             "id": maybe(st.text(max_size=10)),
             "type": maybe(st.just("modal")),
-            "callback_id": maybe(callback_ids(CallbackId.LOOKUP_MODAL, CallbackId.REFUND_MODAL)),
+            "callback_id": maybe(callback_ids(CallbackId.LOOKUP_MODAL, CallbackId.ACTION_FORM)),
             "private_metadata": maybe(button_values()),
             "state": maybe(st.fixed_dictionaries({"values": values}).map(drop_none)),
         }

@@ -19,7 +19,7 @@ from bot.playground.session import (
 )
 from bot.playground.web import serving_page_in_thread
 from bot.playground.workspace import Message
-from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
+from bot.slack_requests import form_state
 from messages.modals import LOOKUP_INPUT_ACTION, LOOKUP_INPUT_BLOCK
 
 
@@ -119,10 +119,9 @@ def test_a_refund_above_the_threshold_opens_a_modal_and_needs_the_second_operato
     card = click(playground, DEMO_OPERATOR, card, "Product failure")
     card = click(playground, DEMO_OPERATOR, card, "Refund charge…")
     modal = playground.sync().modal_for(DEMO_OPERATOR)
-    assert modal is not None and modal.view["callback_id"] == "billing_refund_modal"
+    assert modal is not None and modal.view["callback_id"] == "billing_action_form"
 
-    amount = {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": "150"}}}
-    playground.submit_view(DEMO_OPERATOR, modal.id, amount)
+    playground.submit_view(DEMO_OPERATOR, modal.id, form_state(modal.view, {"amount": "150"}))
     assert playground.sync().modal_for(DEMO_OPERATOR) is None
     card = playground.sync().find(card.channel, card.ts) or card
     assert "another operator" in str(card.blocks)

@@ -18,8 +18,6 @@ from billing.sandbox import SandboxServer
 from bot.outbox_worker import Courier, outbox_poster
 from bot.scheduler import post_daily_digest
 from bot.slack_standin import Call, SlackStandIn
-from messages.actions import REFUND_AMOUNT_ACTION, REFUND_AMOUNT_BLOCK
-from messages.ids import CallbackId
 from tests.e2e.buttons import ActionId
 from tests.e2e.slack_harness import SlackHarness
 from tests.e2e.test_actions_slack import answers, bot_for, refunds
@@ -28,7 +26,7 @@ FAULTS: dict[str, Callable[[SlackStandIn, str], None]] = {
     "429": lambda standin, method: standin.rate_limit_next(method, retry_after=3),
     "500": lambda standin, method: standin.server_error_next(method),
 }
-METHODS = ("chat.postMessage", "chat.update", "views.open")
+METHODS = ("chat.postMessage", "chat.update", "views.open", "views.update")
 
 
 @pytest.fixture
@@ -65,6 +63,13 @@ class Flow:
         send()
         return self.bot.standin.wait_for(method, count=before + 1, ok=True)[-1]
 
+    def open_refund_form(self, options: Call) -> dict[str, object]:
+        """Refund charge… opens a "Loading…" modal, then the bot replaces it with the form."""
+        updated = self._arm("views.update")
+        self.step("views.open", lambda: self.bot.click(options, ActionId.REFUND_CHARGE))
+        update = self.bot.standin.wait_for("views.update", count=updated + 1, ok=True)[-1].args
+        return {**update["view"], "id": update["view_id"]}
+
     def run(self) -> tuple[Call, Call]:
         bot = self.bot
         card = self.step("chat.postMessage", lambda: bot.slash_command("pat@example.com"))
@@ -72,16 +77,8 @@ class Flow:
         options = self.step(
             "chat.update", lambda: bot.click(card, ActionId.CLASSIFY, bucket="product_failure")
         )
-        opened = self.step("views.open", lambda: bot.click(options, ActionId.REFUND_CHARGE))
-        values = {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": "20.00"}}}
-        prompt = self.step(
-            "chat.update",
-            lambda: bot.view_submission(
-                values,
-                callback_id=CallbackId.REFUND_MODAL.value,
-                private_metadata=opened.args["view"]["private_metadata"],
-            ),
-        )
+        form = self.open_refund_form(options)
+        prompt = self.step("chat.update", lambda: bot.submit_form(form, {"amount": "20.00"}))
         self._arm("chat.update")
         handoff = self.step("chat.postMessage", lambda: bot.click(prompt, ActionId.CONFIRM))
         bot.wait_idle()
@@ -127,16 +124,8 @@ def test_a_handoff_slack_keeps_refusing_is_queued_retried_and_the_operator_told_
         options = flow.step(
             "chat.update", lambda: bot.click(card, ActionId.CLASSIFY, bucket="product_failure")
         )
-        opened = flow.step("views.open", lambda: bot.click(options, ActionId.REFUND_CHARGE))
-        values = {REFUND_AMOUNT_BLOCK: {REFUND_AMOUNT_ACTION: {"type": "plain_text_input", "value": "20.00"}}}
-        prompt = flow.step(
-            "chat.update",
-            lambda: bot.view_submission(
-                values,
-                callback_id=CallbackId.REFUND_MODAL.value,
-                private_metadata=opened.args["view"]["private_metadata"],
-            ),
-        )
+        form = flow.open_refund_form(options)
+        prompt = flow.step("chat.update", lambda: bot.submit_form(form, {"amount": "20.00"}))
         for _ in range(3):  # more than the client's retries
             bot.standin.server_error_next("chat.postMessage")
         bot.standin.fail_next("chat.postMessage", "not_in_channel")

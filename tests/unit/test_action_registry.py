@@ -23,6 +23,7 @@ from billing.action_kinds.targets import live_subscription
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
+    Choices,
     Interaction,
     PendingAction,
     Plan,
@@ -109,7 +110,14 @@ class ToyCancelNow(ActionDefinition):
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return snapshot.records.subscriptions[0].id
 
-    def plan(self, target: str, snapshot: CustomerSnapshot, *, amount: int | None) -> Plan:
+    def plan(
+        self,
+        target: str,
+        snapshot: CustomerSnapshot,
+        *,
+        amount: int | None = None,
+        choices: Choices | None = None,
+    ) -> Plan:
         sub = live_subscription(snapshot, target)
         return Plan(
             kind=self.kind,
@@ -188,10 +196,10 @@ def test_a_toy_action_is_offered_planned_run_and_rendered_from_its_definition_al
     assert "Ended sub_jp today, no refund" in handoff_text(handoff)
 
 
-def test_what_moves_money_needs_a_confirm_and_what_does_not_has_none() -> None:
+def test_what_changes_stripe_needs_a_confirm_and_what_does_not_has_none() -> None:
     world = World()
     case_id = world.case("cus_jane", Bucket.DUPLICATE)
-    with pytest.raises(ValueError, match="moves no money"):
+    with pytest.raises(ValueError, match="has no confirm step"):
         world.service.request(case_id, ActionKind.KEEP_BOTH, "", OPERATOR)
     with pytest.raises(ValueError, match="needs request \\+ confirm"):
         world.service.resolve_without_change(case_id, ActionKind.CANCEL_AND_REFUND, OPERATOR)

@@ -9,7 +9,7 @@ from billing.action_kinds.ladder import ladder, plan_action
 from billing.action_kinds.steps import idempotency_key
 from billing.action_models import ActionKind, Option
 from billing.actions import STALE_CLAIM
-from billing.case_actions import ActionPolicy
+from billing.approval import ApprovalRule, parse_thresholds
 from billing.errors import (
     ActionAlreadyTaken,
     ActionExpired,
@@ -54,7 +54,7 @@ def test_ladders_for_the_other_buckets() -> None:
     ]
     assert ladder(Bucket.PRODUCT_FAILURE, snap("cus_kenji")) == [
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_jp"),
-        Option(kind=ActionKind.REFUND, target="ch_jp"),
+        Option(kind=ActionKind.REFUND, target="ch_jp", asks=True),
         Option(kind=ActionKind.NO_ACTION),
     ]
 
@@ -106,12 +106,37 @@ def test_plan_at_period_end_and_retry() -> None:
     )
 
 
-def test_approval_rule_compares_main_currency_and_flags_every_other_currency() -> None:
-    policy = ActionPolicy(operators=[], refund_approval_above=Decimal("50"), main_currency="usd")
-    assert not policy.refund_needs_second_operator(Money(amount=5000, currency="usd"))
-    assert policy.refund_needs_second_operator(Money(amount=5001, currency="usd"))
-    assert policy.refund_needs_second_operator(Money(amount=100, currency="jpy"))
-    assert not ActionPolicy(operators=[]).refund_needs_second_operator(Money(amount=10**9, currency="usd"))
+def test_approval_rule_compares_each_currency_to_its_own_threshold_and_flags_one_without() -> None:
+    rule = ApprovalRule(parse_thresholds("USD:50,JPY:7000", main_currency="eur"))
+    assert not rule.needs_second_operator(Money(amount=5000, currency="usd"))
+    assert rule.needs_second_operator(Money(amount=5001, currency="usd"))
+    assert not rule.needs_second_operator(Money(amount=7000, currency="jpy"))
+    assert rule.needs_second_operator(Money(amount=7001, currency="jpy"))
+    assert rule.needs_second_operator(Money(amount=100, currency="gbp"))
+    assert not ApprovalRule().needs_second_operator(Money(amount=10**9, currency="usd"))
+
+
+def test_approval_rule_adds_the_operators_earlier_impacts_in_the_same_currency() -> None:
+    rule = ApprovalRule(parse_thresholds("10", main_currency="usd"))
+    six = Money(amount=600, currency="usd")
+    assert not rule.needs_second_operator(six)
+    assert rule.needs_second_operator(six, [six])
+    assert not rule.needs_second_operator(six, [Money(amount=600, currency="eur")])
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("lots", "expected CURRENCY:AMOUNT"),
+        ("USD:-5", "positive"),
+        ("USD:NaN", "positive"),
+        ("USD:5,usd:6", "USD is given twice"),
+        ("US:5", "expected CURRENCY:AMOUNT"),
+    ],
+)
+def test_malformed_approval_thresholds_are_refused_naming_the_part(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_thresholds(text, main_currency="usd")
 
 
 def test_idempotency_key_is_stable_per_step_and_generation() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from billing.actions import ActionService
+from billing.approval import ApprovalRule
 from billing.case_actions import ActionPolicy
 from billing.clock import FixedClock
 from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
@@ -283,7 +284,8 @@ class World:
         self.gateway = demo_gateway()
         self.store = Store(db, self.clock)
         self.policy = ActionPolicy(
-            operators=[OPERATOR, SECOND_OPERATOR], refund_approval_above=approval_above, main_currency="usd"
+            operators=[OPERATOR, SECOND_OPERATOR],
+            approval=ApprovalRule({"usd": approval_above} if approval_above is not None else {}),
         )
         self.service = ActionService(self.gateway, self.store, self.gateway, self.clock, self.policy)
 

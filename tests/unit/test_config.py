@@ -12,7 +12,7 @@ SECRET_KEY = "sk_test_" + "S3cr3tValue" * 3
 ENV_NAMES = [
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "STRIPE_API_KEY",
     "STRIPE_API_BASE", "BILLING_DB", "BILLING_OPERATORS", "BILLING_CHANNELS", "DIGEST_CHANNEL", "DIGEST_TIME",
-    "DIGEST_TZ", "BILLING_ALLOW_LIVE", "BILLING_REFUND_APPROVAL_ABOVE", "BILLING_REDACT_DIGEST",
+    "DIGEST_TZ", "BILLING_ALLOW_LIVE", "BILLING_APPROVAL_ABOVE", "BILLING_REFUND_APPROVAL_ABOVE", "BILLING_REDACT_DIGEST",
 ]  # fmt: skip
 
 
@@ -43,9 +43,9 @@ def test_lists_and_times_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BILLING_OPERATORS", "alice", "BILLING_OPERATORS is invalid: expected Slack user IDs"),
         ("BILLING_CHANNELS", "#ops", "BILLING_CHANNELS is invalid: expected Slack channel IDs"),
         (
-            "BILLING_REFUND_APPROVAL_ABOVE",
+            "BILLING_APPROVAL_ABOVE",
             "lots",
-            "BILLING_REFUND_APPROVAL_ABOVE is invalid: expected an amount",
+            "BILLING_APPROVAL_ABOVE is invalid: expected CURRENCY:AMOUNT like USD:500",
         ),
         ("SLACK_API_URL", "slack.local", "SLACK_API_URL is invalid: expected an http(s) URL"),
         ("BILLING_ALLOW_LIVE", "perhaps", "BILLING_ALLOW_LIVE is invalid"),

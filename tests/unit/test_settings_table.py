@@ -31,7 +31,7 @@ MALFORMED: dict[str, list[str]] = {
     "BILLING_OPERATORS": ["alice", "U01AAA, #ops"],
     "BILLING_VIEWERS": ["bob@example.com"],
     "BILLING_CHANNELS": ["#ops", "ops"],
-    "BILLING_REFUND_APPROVAL_ABOVE": ["lots", "NaN", "-5", "Infinity"],
+    "BILLING_APPROVAL_ABOVE": ["lots", "USD:NaN", "-5", "Infinity", "USD:5,usd:6", "US:5"],
     "BILLING_MAIN_CURRENCY": ["dollars", "us"],
     "BILLING_IDENTITY_METADATA_KEY": ["has space", "x" * 41],
     "DIGEST_CHANNEL": ["#digest"],
