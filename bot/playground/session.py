@@ -71,11 +71,12 @@ SUPPORT_MESSAGES = (
 
 def playground_settings() -> dict[str, Any]:
     """What the playground adds to the demo's settings: two operators (two-person approval), a digest
-    channel, and a refund approval threshold low enough to try the second operator's Confirm."""
+    channel, and an approval threshold low enough to try the second operator's Confirm (an action whose
+    impact, money moved plus yearly contract value given up, is above $100)."""
     return {
         "billing_operators": [DEMO_OPERATOR, SECOND_OPERATOR],
         "digest_channel": DIGEST_CHANNEL,
-        "billing_refund_approval_above": "100",
+        "billing_approval_above": "USD:100",
     }
 
 
