@@ -66,7 +66,7 @@ def test_an_operator_cancels_the_duplicate_and_refunds_and_sees_the_handoff_and_
     confirm.click()
     # Cancelling gives up the duplicate's yearly contract value: with the refund, above the playground's
     # approval threshold, so the requester's own Confirm moves nothing and a second operator confirms.
-    card.locator(".bk-context", has_text="another operator").wait_for()
+    page.locator(".msg.ephemeral", has_text="another operator must click Confirm").wait_for()
     assert page.locator("#stripe .stripe-object").count() == 0
     switch_user(page, SECOND_OPERATOR)
     card.get_by_role("button", name="Confirm", exact=True).click()

@@ -5,13 +5,14 @@ bot's Bolt app received carries Slack's view.state.values shapes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.demo import DEMO_OPERATOR
-from bot.playground.session import Playground
+from bot.playground.session import SECOND_OPERATOR, Playground
 from bot.playground.workspace import Origin
 from bot.slack_client import build_slack_client
 
@@ -177,3 +178,48 @@ def test_a_form_modal_is_replaced_filled_checked_refused_and_submitted_in_slacks
 
 def shoot(page: Any, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def test_the_refund_button_asks_charge_amount_and_reason_then_two_operators_refund(
+    page: Any, screenshots: Path
+) -> None:
+    box = page.locator("#composer textarea")
+    box.fill("/billing yuki.annual@example.com")
+    box.press("Enter")
+    card = page.locator(".msg.from-app:has(.bk-header:text-is('Yuki Annual'))")
+    card.get_by_role("button", name="Product failure").click()
+    card.get_by_role("button", name="Refund charge…").click()
+
+    modal = page.get_by_role("dialog", name="Refund a charge")
+    charge = modal.get_by_role("combobox", name="Charge")
+    charge.wait_for()
+    assert charge.locator("option:checked").inner_text() == "2026-11-30 · $200.00 · Pro Annual"
+    amount = modal.get_by_role("textbox", name=re.compile("^Amount \\(USD\\)"))
+    amount.fill("ten dollars")
+    modal.locator(".modal-submit").click()
+    amount_block = modal.locator("label.bk-input:has([data-block-id='amount'])")
+    amount_block.get_by_role("alert").wait_for()  # the bot's format check, under the amount only
+    assert amount_block.get_by_role("alert").inner_text() == "Enter a positive amount, e.g. 12.50"
+    assert modal.get_by_role("alert").count() == 1
+    shoot(page, screenshots, "1-amount-refused")
+
+    amount.fill("150")
+    modal.get_by_role("combobox", name="Reason").select_option("duplicate")
+    shoot(page, screenshots, "2-filled")
+    modal.locator(".modal-submit").click()
+    modal.wait_for(state="detached")
+    prompt = card.locator(".bk-text", has_text="Confirm:")
+    prompt.wait_for()
+    assert "$150.00" in prompt.inner_text()
+    card.locator(".bk-context", has_text="another operator").wait_for()
+    card.get_by_role("button", name="Confirm", exact=True).click()
+    page.locator(".msg.ephemeral", has_text="another operator must click Confirm").wait_for()
+    assert page.locator("#stripe .stripe-object").count() == 0  # the requester's own Confirm moves nothing
+    shoot(page, screenshots, "3-needs-second-operator")
+
+    page.select_option("#user-switcher", SECOND_OPERATOR)
+    card.get_by_role("button", name="Confirm", exact=True).click()
+    refund = page.locator("#stripe .stripe-object[data-kind='refund']")
+    refund.wait_for()
+    assert "$150.00" in refund.inner_text() and "duplicate" in refund.inner_text()
+    shoot(page, screenshots, "4-refunded")
