@@ -109,7 +109,7 @@ class FormField(Model):
 class Form(Model):
     title: str
     submit: str = "Continue"
-    intro: str | None = None  # mrkdwn from billing's own words; customer text in it must come escaped
+    intro: str | None = None  # plain words above the fields (messages/ escapes everything in a form)
     fields: list[FormField]
 
 

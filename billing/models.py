@@ -189,19 +189,20 @@ class Subscription(WriteResult):
 
     def monthly_recurring_revenue(self) -> Money:
         """Yearly normalised to a month, quantity and discounts included; rounded to the minor unit."""
+        return Money(amount=max(0, round(self._monthly())), currency=self.currency)
+
+    def yearly_contract_value(self) -> Money:
+        """What a year of this subscription is worth: the value an action that ends it gives up."""
+        return Money(amount=max(0, round(self._monthly() * 12)), currency=self.currency)
+
+    def _monthly(self) -> Fraction:
         monthly = sum(
             (Fraction(item.period_amount().amount) * item.price.monthly_fraction() for item in self.items),
             Fraction(0),
         )
         if self.discount_amount_off and self.items:
             monthly -= Fraction(self.discount_amount_off) * self.items[0].price.monthly_fraction()
-        monthly *= Fraction(100 - Fraction(str(self.discount_percent_off)), 100)
-        return Money(amount=max(0, round(monthly)), currency=self.currency)
-
-    def yearly_contract_value(self) -> Money:
-        """What a year of this subscription is worth: the value an action that ends it gives up."""
-        monthly = self.monthly_recurring_revenue()
-        return Money(amount=monthly.amount * 12, currency=monthly.currency)
+        return monthly * Fraction(100 - Fraction(str(self.discount_percent_off)), 100)
 
 
 def oldest_first(subscriptions: list[Subscription]) -> list[Subscription]:

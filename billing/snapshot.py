@@ -25,6 +25,8 @@ from billing.money import format_money
 
 # Two purchases of one plan this close together are a double sign-up, not a deliberate second seat.
 DUPLICATE_WINDOW = timedelta(days=7)
+# Two cards: a retried checkout happens within the day; later it is more likely a second person.
+SAME_PURCHASE_WINDOW = timedelta(days=1)
 
 
 class CustomerSnapshot(Model):
@@ -148,9 +150,13 @@ def duplicate_subscription_anomalies(
 
 
 def _duplicates(newer: Subscription, older: Subscription) -> bool:
+    """Same plan within a week on the same card; or within a day on another card (a checkout retried with a
+    second card after a decline: the anomaly says which card pays for which, the customer's words decide)."""
     same_plan = bool(newer.price_ids & older.price_ids or _same_product_and_interval(newer, older))
-    close = abs(newer.created - older.created) <= DUPLICATE_WINDOW
-    return same_plan and close and _same_payer(newer.default_payment_method, older.default_payment_method)
+    gap = abs(newer.created - older.created)
+    if _same_payer(newer.default_payment_method, older.default_payment_method):
+        return same_plan and gap <= DUPLICATE_WINDOW
+    return same_plan and gap <= SAME_PURCHASE_WINDOW
 
 
 def _intervals(sub: Subscription) -> frozenset[tuple[str | None, int]]:
@@ -201,9 +207,11 @@ def _duplicate_anomaly(group: list[Subscription], default_card: CardSummary | No
     gap = group[-1].created - group[0].created
     when = f"{_duration(gap)} apart" if gap else "in the same second"
     duplicates = ", ".join(_paid_by(sub, default_card) for sub in group[1:])
+    two_cards = len({sub.default_payment_method or default_card for sub in group}) > 1
+    second_card = "; paid by different cards: a checkout retried with a second card, or a second person"
     summary = (
         f"{len(group)} live {plan_name(group[0])} subscriptions, each for 1 seat, created {when}:"
-        f" original {_paid_by(group[0], default_card)}; duplicate {duplicates}"
+        f" original {_paid_by(group[0], default_card)}; duplicate {duplicates}{second_card if two_cards else ''}"
     )
     return Anomaly(
         kind=AnomalyKind.DUPLICATE_SUBSCRIPTIONS, summary=summary, object_ids=[sub.id for sub in group]

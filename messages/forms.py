@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from billing.action_models import FieldKind, Form, FormField
-from messages.format import clip
+from messages.format import clip, escape
 from messages.ids import ButtonValue, CallbackId
 
 # Slack's limits: modal title 24 characters, button text 24, option text 75, input label 2000, hint 2000.
@@ -49,7 +49,7 @@ def form_modal(value: ButtonValue, form: Form) -> View:
     """The definition's fields; the value (case, kind, button target) comes back as private_metadata."""
     blocks: list[Block] = []
     if form.intro:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(form.intro, TEXT_LIMIT))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=escaped_within(form.intro, TEXT_LIMIT))))
     blocks += [_input(field) for field in form.fields]
     return View(
         type="modal",
@@ -74,6 +74,14 @@ def problem_modal(value: ButtonValue, title: str, text: str) -> View:
     )
 
 
+def escaped_within(text: str, limit: int) -> str:
+    """Escaped (labels hold customer-controlled names), then clipped without cutting an entity in two."""
+    cut = limit
+    while len(escaped := escape(clip(text, cut))) > limit:
+        cut -= len(escaped) - limit
+    return escaped
+
+
 def _input(field: FormField) -> InputBlock:
     label = (
         f"{field.label} ({field.currency.upper()})"
@@ -83,8 +91,8 @@ def _input(field: FormField) -> InputBlock:
     hint = field.hint or (AMOUNT_EXAMPLE if field.kind is FieldKind.AMOUNT else None)
     return InputBlock(
         block_id=field.name,
-        label=clip(label, 2000),
-        hint=clip(hint, 2000) if hint else None,
+        label=escaped_within(label, 2000),
+        hint=escaped_within(hint, 2000) if hint else None,
         optional=field.optional,
         element=_element(field),
     )
@@ -94,7 +102,7 @@ def _element(field: FormField) -> InputInteractiveElement:
     action_id = field.kind.value
     if field.kind is FieldKind.SELECT:
         options = [
-            Option(value=choice.value, text=clip(choice.label, OPTION_LIMIT))
+            Option(value=choice.value, text=escaped_within(choice.label, OPTION_LIMIT))
             for choice in field.choices[:OPTIONS_LIMIT]
         ]
         initial = next((option for option in options if option.value == field.initial), None)

@@ -65,10 +65,23 @@ def test_seats_bought_weeks_apart_are_not_duplicates() -> None:
     assert find_anomalies(records(subscriptions=[first, second]), now=NOW) == []
 
 
-def test_subscriptions_paid_by_different_cards_are_not_duplicates() -> None:
+def test_a_second_card_a_minute_later_is_flagged_as_a_duplicate_saying_which_card_pays_which() -> None:
+    mine = subscription("sub_Mine0001", default_payment_method=card(last4="4242"))
+    retried = subscription(
+        "sub_Them0001", created=T0 + timedelta(minutes=1), default_payment_method=card(last4="1881")
+    )
+    [anomaly] = find_anomalies(records(subscriptions=[mine, retried]), now=NOW)
+    assert anomaly.kind is AnomalyKind.DUPLICATE_SUBSCRIPTIONS
+    assert anomaly.summary.endswith(
+        "original sub_Mine0001 paid by Visa •••• 4242; duplicate sub_Them0001 paid by Visa •••• 1881; "
+        "paid by different cards: a checkout retried with a second card, or a second person"
+    )
+
+
+def test_a_second_card_days_later_is_not_a_duplicate() -> None:
     mine = subscription("sub_Mine0001", default_payment_method=card(last4="4242"))
     theirs = subscription(
-        "sub_Them0001", created=T0 + timedelta(minutes=1), default_payment_method=card(last4="1881")
+        "sub_Them0001", created=T0 + timedelta(days=3), default_payment_method=card(last4="1881")
     )
     assert find_anomalies(records(subscriptions=[mine, theirs]), now=NOW) == []
 

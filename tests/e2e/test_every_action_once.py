@@ -1,0 +1,122 @@
+"""Done-when of the toolbox for EVERY registered action with a Confirm: a double Confirm and a Confirm after a
+restart change Stripe once. One scenario per action (the demo customer and bucket where an operator meets
+it, and the form's answers); a guard fails when an action has none.
+
+Signed Slack requests -> real Bolt app -> sandbox; what reached Stripe is the sandbox's own request log.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import stripe
+
+from billing.action_kinds import ACTIONS
+from billing.action_models import Interaction
+from billing.clock import FixedClock
+from billing.sandbox import SandboxServer
+from bot.slack_standin import Call
+from tests.e2e.forms import open_form, submit_form
+from tests.e2e.slack_harness import SlackHarness
+from tests.e2e.test_actions_slack import (
+    answers,
+    bot_for,
+    classify,
+    click_and_wait,
+    customer_id,
+    handoffs,
+    stripe_writes,
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    email: str
+    bucket: str
+    # The form's answers by field name; None: the button plans at once (no form).
+    answers: dict[str, str] | None = None
+    changes_stripe: bool = True
+    settings: dict[str, str] = field(default_factory=dict)
+    # What the customer did before the ticket, through Stripe's API (e.g. a new card before a retry).
+    prepare: Callable[[stripe.StripeClient, str], None] | None = None
+
+
+def new_good_card(client: stripe.StripeClient, customer_id: str) -> None:
+    card = client.v1.payment_methods.attach("pm_card_visa", params={"customer": customer_id})
+    client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": card.id}})
+
+
+# kind -> how an operator reaches its Confirm prompt on a fresh demo sandbox.
+SCENARIOS: dict[str, Scenario] = {
+    "cancel_and_refund": Scenario("jane@example.com", "duplicate"),
+    "cancel_at_period_end": Scenario("yuki.annual@example.com", "missing_self_serve"),
+    "refund": Scenario("pat@example.com", "product_failure", answers={"amount": "5.00"}),
+    "retry_payment": Scenario("sam@example.com", "failed_payment", prepare=new_good_card),
+}
+
+
+def confirmable_kinds() -> list[str]:
+    return sorted(str(action.kind) for action in ACTIONS if action.interaction is Interaction.CONFIRM)
+
+
+def test_every_action_with_a_confirm_has_a_scenario_here() -> None:
+    missing = [kind for kind in confirmable_kinds() if kind not in SCENARIOS]
+    assert missing == [], f"add a Scenario for {missing} to SCENARIOS in {__file__}"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime.now(UTC))
+
+
+def prompt_for(bot: SlackHarness, kind: str, scenario: Scenario) -> Call:
+    options = classify(bot, scenario.email, scenario.bucket)
+    button = ACTIONS[kind].button_id
+    if scenario.answers is None:
+        return click_and_wait(bot, options, button)
+    form = open_form(bot, bot.standin, options, button)
+    return submit_form(bot, bot.standin, form, scenario.answers)
+
+
+def double_confirm(bot: SlackHarness, prompt: Call) -> None:
+    clicks = [threading.Thread(target=bot.click, args=(prompt, "billing.confirm")) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    bot.wait_idle()
+
+
+@pytest.mark.parametrize("kind", confirmable_kinds())
+def test_a_double_confirm_and_a_confirm_after_a_restart_change_stripe_once(
+    demo_sandbox: SandboxServer,
+    demo_stripe_client: stripe.StripeClient,
+    tmp_path: Path,
+    clock: FixedClock,
+    kind: str,
+) -> None:
+    scenario = SCENARIOS[kind]
+    if scenario.prepare is not None:
+        scenario.prepare(demo_stripe_client, customer_id(demo_stripe_client, scenario.email))
+    db = tmp_path / "bot.db"
+    with bot_for(demo_sandbox, db, clock, None, **scenario.settings) as bot:
+        prompt = prompt_for(bot, kind, scenario)
+        assert "Confirm" in str(prompt.args["blocks"]), answers(bot)
+        demo_sandbox.clear_log()
+        double_confirm(bot, prompt)
+        writes = stripe_writes(demo_sandbox)
+        assert len(handoffs(bot)) == 1, answers(bot)
+    if scenario.changes_stripe:
+        assert writes, "the action changed nothing in Stripe"
+    assert len(writes) == len(set(writes)), writes
+    with bot_for(demo_sandbox, db, clock, None, **scenario.settings) as restarted:
+        assert restarted.click(prompt, "billing.confirm").status_code == 200
+        restarted.wait_idle()
+        assert any("Already done" in text for text in answers(restarted)), answers(restarted)
+        assert handoffs(restarted) == []
+    assert stripe_writes(demo_sandbox) == writes
