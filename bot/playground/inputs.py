@@ -2,24 +2,23 @@
 sends for them in `view.state.values` (view_submission and block_actions payloads).
 
 The page sends back only what the person typed or picked, as strings by block_id and action_id
-(`Entries`); the Slack-shaped state is built here from the view itself, so a selected option is the
-view's own option object, as Slack sends it. An empty element is `None` in its value field, as in Slack.
+(`Entries`); bot.slack_view_state builds Slack's shapes from them and the view itself.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.playground.mrkdwn import plain_html
+from bot.slack_view_state import Element, Entries, StateValues, input_elements, state_values
 
-Element = Mapping[str, Any]
+__all__ = ["Entries", "StateValues", "client_errors", "element_html", "kept_state", "state_values"]
+
 ElementState = Mapping[str, Any]  # {"type": "static_select", "selected_option": {...}} and the like
-StateValues = dict[str, dict[str, dict[str, Any]]]  # block_id -> action_id -> element state
-Entries = Mapping[str, Mapping[str, str]]  # block_id -> action_id -> what the page's control holds
 
 UNSUPPORTED = '<div class="bk-unsupported">This content can\'t be displayed.</div>'
 REQUIRED = "Please complete this required field."
@@ -115,48 +114,6 @@ def attributes(values: Mapping[str, str]) -> str:
 
 
 # --- sending ------------------------------------------------------------------------------------
-
-
-def input_elements(blocks: Sequence[Any]) -> Iterator[tuple[str, Element, Mapping[str, Any]]]:
-    """(block_id, element, input block) for every input block of a view."""
-    for block in blocks:
-        if isinstance(block, Mapping) and block.get("type") == "input":
-            element = block.get("element")
-            if isinstance(element, Mapping) and element.get("action_id"):
-                yield str(block.get("block_id") or ""), element, block
-
-
-def state_values(blocks: Sequence[Any], entries: Entries) -> StateValues:
-    """view.state.values as Slack sends it for what the person entered in these blocks."""
-    values: StateValues = {}
-    for block_id, element, _ in input_elements(blocks):
-        action_id = str(element["action_id"])
-        entered = (entries.get(block_id) or {}).get(action_id)
-        values.setdefault(block_id, {})[action_id] = element_state(element, entered)
-    return values
-
-
-def element_state(element: Element, entered: str | None) -> dict[str, Any]:
-    kind = str(element.get("type"))
-    text = entered if entered else None
-    if kind == "static_select":
-        return {"type": kind, "selected_option": _find_option(element, text)}
-    if kind == "datepicker":
-        return {"type": kind, "selected_date": text}
-    if kind == "number_input":
-        return {"type": kind, "value": text.strip() or None if text else None}
-    return {"type": kind, "value": text}
-
-
-def _find_option(element: Element, value: str | None) -> dict[str, Any] | None:
-    """The view's own option (text, value, description) for a picked value; None for anything else."""
-    if value is None:
-        return None
-    groups = [group.get("options") or [] for group in element.get("option_groups") or []]
-    for option in [*(element.get("options") or []), *(o for group in groups for o in group)]:
-        if isinstance(option, Mapping) and str(option.get("value")) == value:
-            return {key: option[key] for key in ("text", "value", "description") if key in option}
-    return None
 
 
 def client_errors(blocks: Sequence[Any], values: StateValues) -> dict[str, str]:

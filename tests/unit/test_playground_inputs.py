@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.playground.blockkit import Entered, blocks_html
 from bot.playground.inputs import REQUIRED, StateValues, client_errors, kept_state, state_values
+from bot.slack_view_state import form_state
 
 
 def plain(text: str) -> dict[str, str]:
@@ -247,3 +248,13 @@ def test_a_replaced_view_keeps_the_entries_of_the_inputs_it_still_has() -> None:
     }
     retyped = {**SEATS, "element": {"type": "plain_text_input", "action_id": "quantity"}}
     assert kept_state([CHARGE, retyped], values) == {"target": values["target"]}
+
+
+def test_a_form_submitted_with_some_answers_keeps_the_initial_values_of_the_rest() -> None:
+    view = {"blocks": [CHARGE, GROUPED, WHEN, SEATS]}
+    assert form_state(view, {"plan": "price_pro", "seats": "2"}) == {
+        "target": {"pick": {"type": "static_select", "selected_option": option("ch_2 & co", 'ch_"2')}},
+        "plan": {"price": {"type": "static_select", "selected_option": option("Pro", "price_pro")}},
+        "when": {"date": {"type": "datepicker", "selected_date": "2026-12-01"}},
+        "seats": {"quantity": {"type": "number_input", "value": "2"}},
+    }
