@@ -13,7 +13,18 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, SerializeAsAny
 
-from billing.models import Bucket, Charge, Invoice, Model, PortalSession, Refund, Subscription, WriteResult
+from billing.models import (
+    Bucket,
+    Charge,
+    Customer,
+    Dispute,
+    Invoice,
+    Model,
+    PortalSession,
+    Refund,
+    Subscription,
+    WriteResult,
+)
 from billing.money import Money
 
 
@@ -29,6 +40,16 @@ class ActionKind(StrEnum):
     EXPLAIN_BILLING = "explain_billing"
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
+    CREDIT_NOTE = "credit_note"  # a credit note on a paid invoice: refund to the card or customer balance
+    CANCEL_PRORATED = "cancel_prorated"  # cancel now, refund the unused part of the period paid
+    ACCEPT_DISPUTE = "accept_dispute"  # close the dispute: the money is lost
+    RECORD_GAP = "record_gap"  # the operator's own product gap, counted by `audit --gaps`
+    UNDO_CANCELLATION = "undo_cancellation"
+    PAUSE_COLLECTION = "pause_collection"
+    RESUME_COLLECTION = "resume_collection"
+    EXTEND_TRIAL = "extend_trial"
+    APPLY_COUPON = "apply_coupon"
+    ACCOUNT_CREDIT = "account_credit"
 
 
 def _known_kind(value: str) -> str:
@@ -131,6 +152,8 @@ class Plan(Model):
     summary: str
     # What the approval threshold weighs: money moved now, plus the yearly contract value given up.
     impact: Money | None = None
+    # Product gaps the Confirm records with the case (e.g. the operator's own words), besides the definition's.
+    gaps: list[str] = Field(default_factory=list)
 
     @property
     def target_ids(self) -> list[str]:
@@ -176,6 +199,7 @@ class PendingAction(Model):
     steps: list[Step]
     needs_second_operator: bool = False
     impact: Money | None = None
+    gaps: list[str] = Field(default_factory=list)
     status: PendingStatus
     expires_at: datetime
     claimed_by: str | None = None
@@ -199,6 +223,7 @@ class PendingAction(Model):
             steps=[Step.model_validate(step) for step in params.get("steps", [])],
             needs_second_operator=bool(params.get("needs_second_operator")),
             impact=Money.model_validate(params["impact"]) if params.get("impact") else None,
+            gaps=list(params.get("gaps") or []),
             status=PendingStatus(row["status"]),
             expires_at=datetime.fromisoformat(row["expires_at"]),
             claimed_by=row["claimed_by"],
@@ -210,7 +235,7 @@ class PendingAction(Model):
 
 R = TypeVar("R", bound=WriteResult)
 # A money action's target as its re-check read it from Stripe.
-TargetRead = Subscription | Charge | Invoice
+TargetRead = Subscription | Charge | Invoice | Dispute | Customer
 
 
 class ActionOutcome(Model):
@@ -273,3 +298,8 @@ class RevenueImpact(Model):
     refunded: list[Money] = Field(default_factory=list)
     mrr_change: list[Money] = Field(default_factory=list)
     mrr_change_from: datetime | None = None  # set when the change only starts at period end
+    credited: list[Money] = Field(default_factory=list)  # account credit given (the customer's balance)
+    lost_to_disputes: list[Money] = Field(default_factory=list)  # disputes accepted
+    given_up: list[Money] = Field(
+        default_factory=list
+    )  # billing forgone: paused or free time, a one-off discount

@@ -71,7 +71,7 @@ class ActionService(CaseActions):
         if snapshot.customer.id != case.customer_id:
             raise PreconditionFailed("The snapshot is for another customer; nothing was changed.")
         target = (choices or {}).get(TARGET_FIELD) or target
-        plan = action.plan(target, snapshot, amount=amount, choices=choices)
+        plan = action.preview(action.plan(target, snapshot, amount=amount, choices=choices), self.gateway)
         needs_second = self._needs_second_operator(plan.impact, case.customer_id, actor, excluding="")
         nonce = self.store.create_pending(
             case_id=case_id,
@@ -86,6 +86,7 @@ class ActionService(CaseActions):
                 "needs_second_operator": needs_second,
                 "bucket": case.bucket.value if case.bucket else None,
                 "impact": plan.impact.model_dump() if plan.impact else None,
+                "gaps": plan.gaps,
             },
             summary=plan.summary,
             ttl=PENDING_TTL,
@@ -279,7 +280,7 @@ class ActionService(CaseActions):
             raise
         self.store.finish_pending(pending.nonce, result=progress)
         self.store.close_case(case.id, actor=actor, resolution=str(pending.kind))
-        self._record_gaps(case, pending.kind)
+        self._record_gaps(case, pending.kind, pending.gaps)
         self._audit(
             "action_succeeded",
             case,

@@ -9,7 +9,8 @@ retried payment). A target whose re-check was skipped (an unknown outcome replay
 from __future__ import annotations
 
 from billing.action_models import ActionOutcome
-from billing.models import Charge, Invoice, Subscription
+from billing.credit_notes import CreditNote
+from billing.models import Charge, Invoice, Refund, Subscription
 from billing.snapshot import CustomerSnapshot, build_snapshot
 
 
@@ -29,7 +30,7 @@ def state_before(after: CustomerSnapshot, outcome: ActionOutcome) -> CustomerSna
                 for charge in records.charges
                 if not _paid_by_the_action(charge, outcome, invoices)
             ],
-            "refunds": [refund for refund in records.refunds if refund.id != _new_refund_id(outcome)],
+            "refunds": [refund for refund in records.refunds if refund.id not in _new_refund_ids(outcome)],
         }
     )
     return build_snapshot(
@@ -41,8 +42,12 @@ def state_before(after: CustomerSnapshot, outcome: ActionOutcome) -> CustomerSna
     )
 
 
-def _new_refund_id(outcome: ActionOutcome) -> str | None:
-    return outcome.refund.id if outcome.refund is not None else None
+def _new_refund_ids(outcome: ActionOutcome) -> set[str]:
+    """The action's own refunds: its refund steps', and those its credit notes made."""
+    results = outcome.results.values()
+    return {result.id for result in results if isinstance(result, Refund)} | {
+        refund_id for result in results if isinstance(result, CreditNote) for refund_id in result.refund_ids
+    }
 
 
 def _paid_by_the_action(charge: Charge, outcome: ActionOutcome, invoices_before: dict[str, Invoice]) -> bool:

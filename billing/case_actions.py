@@ -160,10 +160,12 @@ class CaseActions:
             raise ActionAlreadyTaken("This case was already handled.")
         self._record_gaps(case, kind)
 
-    def _record_gaps(self, case: Case, kind: str) -> None:
+    def _record_gaps(self, case: Case, kind: str, noted: list[str] | None = None) -> None:
         if case.bucket is not None:
             self.store.record_gap(case.id, case.bucket.gap)
         if gap := definition(kind).product_gap:
+            self.store.record_gap(case.id, gap)
+        for gap in noted or []:
             self.store.record_gap(case.id, gap)
 
     def portal_link(self, case_id: str, actor: str) -> PortalCheck:

@@ -17,6 +17,7 @@ from billing.buckets import (  # noqa: F401  (re-exported: the buckets are part 
 )
 from billing.model_base import Model
 from billing.money import Money
+from billing.toolbox_models import Coupon, PauseCollection
 
 Interval = Literal["day", "week", "month", "year"]
 
@@ -94,6 +95,7 @@ class Customer(Model):
     test_clock: str | None = None
     # Live subscriptions counted from the lookup listing (expand=subscriptions); None when not fetched.
     subscription_count: int | None = None
+    balance: int = 0  # minor units, the customer's currency: negative is credit they hold
 
     def display_name(self) -> str:
         return self.name or self.email or self.id
@@ -155,6 +157,8 @@ class Subscription(WriteResult):
     # Percent off from subscription-level discounts, 0-100; amount-off coupons are in discount_amount_off.
     discount_percent_off: float = 0.0
     discount_amount_off: int = 0
+    coupon_ids: list[str] = Field(default_factory=list)  # its discounts' coupons (discounts expanded)
+    pause_collection: PauseCollection | None = None
     test_clock: str | None = None
     # Where Stripe listed it among the customer's subscriptions, newest first (0 = newest). `created` is
     # whole seconds, so a double-clicked checkout gives two subscriptions one `created`: this position,
@@ -232,6 +236,9 @@ class Invoice(WriteResult):
     attempt_count: int = 0
     billing_reason: str | None = None
     hosted_invoice_url: str | None = None
+    total_amount: int | None = None  # Stripe's `total` (total() is the amount due as Money)
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
     # From invoice.payments (the pinned API version has no invoice.charge / invoice.payment_intent).
     payment_intent_ids: list[str] = Field(default_factory=list)
 
@@ -288,7 +295,7 @@ OPEN_DISPUTE_STATUSES: frozenset[str] = frozenset(
 )
 
 
-class Dispute(Model):
+class Dispute(WriteResult):
     id: str
     charge_id: str | None = None
     payment_intent_id: str | None = None
@@ -324,6 +331,23 @@ class PortalSession(WriteResult):
     created: datetime
 
 
+class BalanceTransaction(WriteResult):
+    """One customer balance transaction: negative `amount` is credit given to the customer."""
+
+    id: str
+    customer_id: str
+    amount: int
+    currency: str
+    ending_balance: int
+    type: str
+    description: str | None = None
+    created: datetime
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+    def credit(self) -> Money:
+        return Money(amount=-self.amount, currency=self.currency)
+
+
 class Event(Model):
     id: str
     type: str
@@ -347,3 +371,4 @@ class BillingRecords(Model):
     has_more_charges: bool = False
     # Account-wide, fetched in the same parallel round: whether customers can cancel on their own.
     portal_configurations: list[PortalConfiguration] = Field(default_factory=list)
+    coupons: list[Coupon] = Field(default_factory=list)  # account-wide, same round; `valid` ones apply

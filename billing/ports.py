@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
+from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.models import (
+    BalanceTransaction,
     BillingRecords,
     Charge,
     Customer,
@@ -18,6 +20,7 @@ from billing.models import (
     Refund,
     Subscription,
 )
+from billing.toolbox_models import Coupon, PauseBehavior
 
 
 class BillingGateway(Protocol):
@@ -102,3 +105,66 @@ class BillingGateway(Protocol):
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]: ...
+
+    # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
+    def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:
+        """credit_notes.preview: the credit note Stripe would issue; nothing is created or moved."""
+        ...
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote: ...
+
+    def list_credit_notes(self, invoice_id: str) -> list[CreditNote]:
+        """Every credit note of the invoice (finding the one an action made, by its metadata)."""
+        ...
+
+    def get_dispute(self, dispute_id: str) -> Dispute: ...
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        """disputes.close: accept the dispute; Stripe marks it lost and the money stays with the cardholder."""
+
+    # --- toolbox: time and goodwill (issue 13: undo a cancellation, pause/resume, trial, coupon, credit) ---
+    def undo_scheduled_cancellation(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
+        """cancel_at_period_end=false: the subscription renews as before."""
+        ...
+
+    def pause_collection(
+        self,
+        subscription_id: str,
+        *,
+        behavior: PauseBehavior,
+        resumes_at: datetime | None,
+        idempotency_key: str,
+    ) -> Subscription: ...
+
+    def resume_collection(self, subscription_id: str, *, idempotency_key: str) -> Subscription: ...
+
+    def set_trial_end(
+        self, subscription_id: str, *, trial_end: datetime, idempotency_key: str
+    ) -> Subscription: ...
+
+    def apply_coupon(self, subscription_id: str, *, coupon_id: str, idempotency_key: str) -> Subscription:
+        """discounts=[{coupon}]: replaces the subscription's discounts with this coupon's."""
+        ...
+
+    def list_coupons(self) -> list[Coupon]:
+        """The account's coupons; `valid` says which can still be redeemed."""
+        ...
+
+    def get_coupon(self, coupon_id: str) -> Coupon: ...
+
+    def add_customer_credit(
+        self,
+        customer_id: str,
+        *,
+        amount: int,
+        currency: str,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> BalanceTransaction:
+        """Credit `amount` (positive, minor units) to the customer's balance: Stripe records -amount."""
+        ...
+
+    def list_balance_transactions(self, customer_id: str) -> list[BalanceTransaction]:
+        """Newest first (finding the credit an action made, by its metadata)."""
+        ...

@@ -158,6 +158,7 @@ def _subscription_line(sub: Subscription, role: str | None) -> str:
         f"• {code(sub.id)} *{escape(_plan_name(sub))}* × {sub.quantity}",
         f"{sub.period_amount().format()}{_per_period(sub)}",
         sub.status,
+        *_collection_and_discount(sub),
     ]
     if period_end is not None:
         verb = "cancels at period end" if sub.cancel_at_period_end else "renews"
@@ -166,6 +167,18 @@ def _subscription_line(sub: Subscription, role: str | None) -> str:
         parts.append("cancels at period end")
     line = " — ".join(parts)
     return f"{line} {role}" if role else line
+
+
+def _collection_and_discount(sub: Subscription) -> list[str]:
+    """What changes how the subscription is billed (paused collection, a coupon), so the operator sees why
+    "Resume collection" is offered or "Apply coupon…" is not."""
+    parts = []
+    if pause := sub.pause_collection:
+        until = f" until {day(pause.resumes_at)}" if pause.resumes_at else ""
+        parts.append(f"collection paused{until} ({pause.behavior})")
+    if sub.coupon_ids:
+        parts.append("coupon " + ", ".join(code(escape(coupon)) for coupon in sub.coupon_ids))
+    return parts
 
 
 def _canceled_line(sub: Subscription) -> str:

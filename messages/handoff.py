@@ -15,11 +15,17 @@ def revenue_lines(revenue: RevenueImpact) -> list[str]:
     refunded = ", ".join(str(money) for money in revenue.refunded) or "nothing"
     lines = [f"Refunded: {refunded}"]
     if revenue.mrr_change:
-        change = ", ".join(f"{money}/mo" for money in revenue.mrr_change)
+        change = ", ".join(f"{'+' if money.amount > 0 else ''}{money}/mo" for money in revenue.mrr_change)
         when = f" from {day(revenue.mrr_change_from)}" if revenue.mrr_change_from else " now"
         lines.append(f"MRR change: {change}{when}")
     else:
         lines.append("MRR change: none")
+    if revenue.credited:
+        lines.append("Account credit: " + ", ".join(str(money) for money in revenue.credited))
+    if revenue.given_up:
+        lines.append("Billing given up: " + ", ".join(str(money) for money in revenue.given_up))
+    if revenue.lost_to_disputes:
+        lines.append("Lost to disputes: " + ", ".join(str(money) for money in revenue.lost_to_disputes))
     return lines
 
 

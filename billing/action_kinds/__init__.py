@@ -2,14 +2,23 @@
 its gateway call, its sandbox support, its tests; nothing else names it."""
 
 from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
+    accept_dispute,
+    account_credit,
+    apply_coupon,
     cancel_and_refund,
     cancel_at_period_end,
+    cancel_prorated,
+    credit_note,
     explain_billing,
+    extend_trial,
     keep_both,
     no_action,
+    pause_collection,
     portal_link,
+    record_gap,
     refund,
     retry_payment,
+    undo_cancellation,
 )
 from billing.action_kinds.base import (
     ACTIONS,

@@ -81,6 +81,12 @@ class ActionDefinition(ABC):
         """The exact effect of the first click (after the form, if any); raises PreconditionFailed when the
         target or a choice does not fit."""
 
+    def preview(self, plan: Plan, gateway: BillingGateway) -> Plan:
+        """Stripe's own preview of the plan (e.g. credit_notes.preview), read once when the operator asks for
+        the action, so the Confirm prompt shows what Stripe will do; raises PreconditionFailed when Stripe
+        would refuse it. Most actions need none."""
+        return plan
+
     @abstractmethod
     def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         """Re-read the step's target just before Stripe is called and return it as read; raises

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
+from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.errors import (
     ObjectNotFound,
     StripeRefused,
@@ -34,7 +35,9 @@ from billing.gateway.convert import (
     _distinct_owners,
     _request_id_of,
     _to_charge,
+    _to_credit_note,
     _to_customer,
+    _to_dispute,
     _to_invoice,
     _to_portal_configuration,
     _to_refund,
@@ -45,6 +48,7 @@ from billing.models import (
     BillingRecords,
     Charge,
     Customer,
+    Dispute,
     Invoice,
     PortalConfiguration,
     PortalSession,
@@ -54,16 +58,18 @@ from billing.models import (
 
 if TYPE_CHECKING:
     from stripe.params import (
+        CreditNoteCreateParams,
         SubscriptionCancelParams,
         SubscriptionUpdateParams,
     )
 
 from billing.gateway.listing import AccountListing
+from billing.gateway.toolbox import ToolboxWrites
 
 log = logging.getLogger(__name__)
 
 
-class StripeGateway(AccountListing):
+class StripeGateway(AccountListing, ToolboxWrites):
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
@@ -165,6 +171,7 @@ class StripeGateway(AccountListing):
         invoices = self._pool.submit(self._recent_invoices, customer.id)
         charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
+        coupons = self._pool.submit(self._coupons_or_empty)
 
         products.result()
         subscription_page = subscriptions.result()
@@ -185,6 +192,7 @@ class StripeGateway(AccountListing):
             has_more_invoices=invoice_page.has_more,
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
+            coupons=coupons.result(),
         )
 
     def _recent_charges_and_disputes(self, customer_id: str) -> tuple[ListedPage, list[Any]]:
@@ -329,3 +337,62 @@ class StripeGateway(AccountListing):
             lambda: self._client.v1.billing_portal.configurations.list(params={"limit": PAGE_SIZE})
         )
         return [_to_portal_configuration(configuration) for configuration in page.data]
+
+    # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
+
+    def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:
+        params = _credit_note_params(draft)
+        # Translated as a write: Stripe refusing the preview (e.g. an amount over what is creditable) is a
+        # refusal to show the operator, not Stripe being unavailable. Nothing is created either way.
+        note = self._write(
+            lambda: self._client.v1.credit_notes.preview(params=cast(Any, params)), object_id=draft.invoice_id
+        )
+        return _to_credit_note(note)
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote:
+        params = _credit_note_params(draft)
+        note = self._write(
+            lambda: self._client.v1.credit_notes.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            ),
+            object_id=draft.invoice_id,
+        )
+        return _with_request_id(_to_credit_note(note), note)
+
+    def list_credit_notes(self, invoice_id: str) -> list[CreditNote]:
+        params: Any = {"invoice": invoice_id, "limit": PAGE_SIZE}
+        return [
+            _to_credit_note(note) for note in self._paginate("/v1/credit_notes", params, stripe.CreditNote)
+        ]
+
+    def get_dispute(self, dispute_id: str) -> Dispute:
+        dispute = self._read(
+            lambda: self._client.v1.disputes.retrieve(dispute_id, params={"expand": ["charge"]}),
+            object_id=dispute_id,
+        )
+        return _to_dispute(dispute)
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        dispute = self._write(
+            lambda: self._client.v1.disputes.close(
+                dispute_id, params={"expand": ["charge"]}, options={"idempotency_key": idempotency_key}
+            ),
+            object_id=dispute_id,
+        )
+        return _with_request_id(_to_dispute(dispute), dispute)
+
+
+def _credit_note_params(draft: CreditNoteDraft) -> CreditNoteCreateParams:
+    params: CreditNoteCreateParams = {
+        "invoice": draft.invoice_id,
+        "amount": draft.amount,
+        "reason": cast(Any, draft.reason),
+        "metadata": dict(draft.metadata),
+    }
+    if draft.refund_amount:
+        params["refund_amount"] = draft.refund_amount
+    if draft.credit_amount:
+        params["credit_amount"] = draft.credit_amount
+    if draft.memo:
+        params["memo"] = draft.memo
+    return params

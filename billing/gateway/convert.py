@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import stripe
 
+from billing.credit_notes import CreditNote
 from billing.models import (
+    BalanceTransaction,
     CardSummary,
     Charge,
     Customer,
@@ -26,6 +28,7 @@ from billing.models import (
     SubscriptionStatus,
     WriteResult,
 )
+from billing.toolbox_models import Coupon, CouponDuration, PauseBehavior, PauseCollection
 
 if TYPE_CHECKING:
     pass
@@ -95,6 +98,7 @@ def _to_customer(customer: stripe.Customer) -> Customer:
         default_payment_method=_to_card(settings.default_payment_method) if settings is not None else None,
         test_clock=_id_of(customer.test_clock),
         subscription_count=len(subscriptions.data) if subscriptions is not None else None,
+        balance=customer.balance or 0,
     )
 
 
@@ -161,6 +165,8 @@ def _to_subscription(subscription: stripe.Subscription, product_names: dict[str,
         cancellation_comment=details.comment if details is not None else None,
         discount_percent_off=percent_off,
         discount_amount_off=amount_off,
+        coupon_ids=_coupon_ids(subscription),
+        pause_collection=_to_pause(subscription.pause_collection),
         test_clock=_id_of(subscription.test_clock),
     )
 
@@ -177,6 +183,51 @@ def _discounts(subscription: stripe.Subscription) -> tuple[float, int]:
             percent_off = max(percent_off, coupon.percent_off or 0.0)
             amount_off += coupon.amount_off or 0
     return percent_off, amount_off
+
+
+def _coupon_ids(subscription: stripe.Subscription) -> list[str]:
+    """From expanded discounts (SUBSCRIPTION_EXPAND); a discount left as an ID names no coupon."""
+    ids = []
+    for discount in subscription.discounts or []:
+        coupon = None if isinstance(discount, str) or discount.source is None else discount.source.coupon
+        if coupon is not None:
+            ids.append(coupon if isinstance(coupon, str) else coupon.id)
+    return ids
+
+
+def _to_pause(pause: stripe.Subscription.PauseCollection | None) -> PauseCollection | None:
+    if pause is None:
+        return None
+    return PauseCollection(
+        behavior=cast(PauseBehavior, pause.behavior), resumes_at=_at_or_none(pause.resumes_at)
+    )
+
+
+def _to_coupon(coupon: stripe.Coupon) -> Coupon:
+    return Coupon(
+        id=coupon.id,
+        name=coupon.name,
+        percent_off=coupon.percent_off,
+        amount_off=coupon.amount_off,
+        currency=coupon.currency,
+        duration=cast(CouponDuration, coupon.duration),
+        duration_in_months=coupon.duration_in_months,
+        valid=coupon.valid,
+    )
+
+
+def _to_balance_transaction(transaction: stripe.CustomerBalanceTransaction) -> BalanceTransaction:
+    return BalanceTransaction(
+        id=transaction.id,
+        customer_id=_id_of(transaction.customer) or "",
+        amount=transaction.amount,
+        currency=transaction.currency,
+        ending_balance=transaction.ending_balance,
+        type=transaction.type,
+        description=transaction.description,
+        created=_at(transaction.created),
+        metadata=_metadata(transaction.metadata),
+    )
 
 
 def _to_invoice(invoice: stripe.Invoice) -> Invoice:
@@ -202,6 +253,10 @@ def _to_invoice(invoice: stripe.Invoice) -> Invoice:
         attempt_count=invoice.attempt_count,
         billing_reason=invoice.billing_reason,
         hosted_invoice_url=invoice.hosted_invoice_url,
+        # Absent from some older fixtures' invoices; Stripe always sends them.
+        total_amount=getattr(invoice, "total", None),
+        pre_payment_credit_notes_amount=getattr(invoice, "pre_payment_credit_notes_amount", 0) or 0,
+        post_payment_credit_notes_amount=getattr(invoice, "post_payment_credit_notes_amount", 0) or 0,
         payment_intent_ids=payment_intent_ids,
     )
 
@@ -264,6 +319,30 @@ def _disputes_of(customer_id: str, charge_ids: set[str], disputes: list[stripe.D
     """A dispute is this customer's if its (expanded) charge names them, or it is on a listed charge."""
     converted = [_to_dispute(dispute) for dispute in disputes]
     return [d for d in converted if d.customer_id == customer_id or d.charge_id in charge_ids]
+
+
+def _to_credit_note(note: stripe.CreditNote) -> CreditNote:
+    refunds = note.refunds or []
+    return CreditNote(
+        id=note.id,
+        number=note.number,
+        invoice_id=_id_of(note.invoice) or "",
+        customer_id=_id_of(note.customer) or "",
+        amount=note.amount,
+        currency=note.currency,
+        status=note.status,
+        type=note.type,
+        reason=note.reason,
+        memo=note.memo,
+        pre_payment_amount=note.pre_payment_amount,
+        post_payment_amount=note.post_payment_amount,
+        out_of_band_amount=note.out_of_band_amount or 0,
+        refund_ids=[refund_id for refund in refunds if (refund_id := _id_of(refund.refund))],
+        refunded_amount=sum(refund.amount_refunded for refund in refunds),
+        customer_balance_transaction_id=_id_of(note.customer_balance_transaction),
+        created=_at(note.created),
+        metadata=_metadata(note.metadata),
+    )
 
 
 def _to_portal_configuration(configuration: stripe.billing_portal.Configuration) -> PortalConfiguration:

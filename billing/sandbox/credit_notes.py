@@ -103,7 +103,7 @@ def _plan(state: State, params: Params) -> Plan:
     note_id = new_id("cn")
     lines, amount = _lines(state, invoice, params, note_id)
     credited = invoice["pre_payment_credit_notes_amount"] + invoice["post_payment_credit_notes_amount"]
-    creditable = invoice["total"] - credited
+    creditable = invoice["total"] - credited - _refunded_outside_credit_notes(state, invoice)
     if amount <= 0:
         raise invalid_request("The credit note amount must be greater than 0.", param="amount")
     if amount > creditable:
@@ -262,6 +262,24 @@ def _note(
             "type": kind,
             "voided_at": None,
         },
+    )
+
+
+def _refunded_outside_credit_notes(state: State, invoice: Json) -> int:
+    """As Stripe does: refunds made with the Refund API on the invoice's charge lower what credit notes may
+    still credit, so notes and refunds together never exceed what was paid."""
+    charge = _charge_of(state, invoice)
+    if charge is None:
+        return 0
+    by_notes = {
+        entry["refund"]
+        for note in state.related("credit_note", "invoice", invoice["id"])
+        for entry in note["refunds"]
+    }
+    return sum(
+        refund["amount"]
+        for refund in state.related("refund", "charge", charge["id"])
+        if refund["id"] not in by_notes and refund["status"] in ("pending", "succeeded")
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -51,12 +51,67 @@ def new_good_card(client: stripe.StripeClient, customer_id: str) -> None:
     client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": card.id}})
 
 
+def in_days(days: int) -> str:
+    return f"{datetime.now(UTC) + timedelta(days=days):%Y-%m-%d}"
+
+
+def only_subscription(client: stripe.StripeClient, customer_id: str) -> str:
+    [sub] = client.v1.subscriptions.list(params={"customer": customer_id}).data
+    return str(sub.id)
+
+
+def schedule_cancellation(client: stripe.StripeClient, customer_id: str) -> None:
+    client.v1.subscriptions.update(
+        only_subscription(client, customer_id), params={"cancel_at_period_end": True}
+    )
+
+
+def pause_collection(client: stripe.StripeClient, customer_id: str) -> None:
+    client.v1.subscriptions.update(
+        only_subscription(client, customer_id), params={"pause_collection": {"behavior": "void"}}
+    )
+
+
+def start_a_trial(client: stripe.StripeClient, customer_id: str) -> None:
+    [pro] = [price for price in client.v1.prices.list().data if price.nickname == "Pro"]
+    client.v1.subscriptions.create(
+        params={"customer": customer_id, "items": [{"price": pro.id}], "trial_period_days": 7}
+    )
+
+
+def create_a_coupon(client: stripe.StripeClient, customer_id: str) -> None:
+    client.v1.coupons.create(params={"id": "SORRY25", "percent_off": 25, "duration": "forever"})
+
+
 # kind -> how an operator reaches its Confirm prompt on a fresh demo sandbox.
 SCENARIOS: dict[str, Scenario] = {
     "cancel_and_refund": Scenario("jane@example.com", "duplicate"),
     "cancel_at_period_end": Scenario("yuki.annual@example.com", "missing_self_serve"),
     "refund": Scenario("pat@example.com", "product_failure", answers={"amount": "5.00"}),
     "retry_payment": Scenario("sam@example.com", "failed_payment", prepare=new_good_card),
+    "credit_note": Scenario(
+        "pat@example.com",
+        "product_failure",
+        answers={"amount": "5.00", "method": "refund", "reason": "product_unsatisfactory"},
+    ),
+    "cancel_prorated": Scenario("yuki.annual@example.com", "missing_self_serve"),
+    "accept_dispute": Scenario("dana@example.com", "product_failure"),
+    "record_gap": Scenario(
+        "pat@example.com", "product_failure", answers={"gap": "No usage visibility"}, changes_stripe=False
+    ),
+    # --- issue 13, time and goodwill (tests/e2e/test_toolbox_time_slack.py has each one's read-back) ---
+    "undo_cancellation": Scenario("pat@example.com", "missing_self_serve", prepare=schedule_cancellation),
+    "pause_collection": Scenario(
+        "pat@example.com", "product_failure", answers={"resumes_on": in_days(40), "behavior": "void"}
+    ),
+    "resume_collection": Scenario("pat@example.com", "failed_payment", prepare=pause_collection),
+    "extend_trial": Scenario(
+        "pat@example.com", "product_failure", answers={"trial_end": in_days(30)}, prepare=start_a_trial
+    ),
+    "apply_coupon": Scenario(
+        "pat@example.com", "product_failure", answers={"coupon": "SORRY25"}, prepare=create_a_coupon
+    ),
+    "account_credit": Scenario("pat@example.com", "product_failure", answers={"amount": "15.00"}),
 }
 
 

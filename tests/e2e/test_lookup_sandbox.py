@@ -151,9 +151,9 @@ def test_a_lookup_takes_at_most_two_sequential_rounds(slow_demo: SandboxServer, 
     service.lookup(query)
     gateway.close()
     log = list(slow_demo.request_log)
-    # Resolve, then subscriptions, invoices, charges and portal configurations side by side (products are
-    # cached); Jane has no disputed charge, so no dispute is read at all.
-    assert len(log) == 5, [(r.method, r.path) for r in log]
+    # Resolve, then subscriptions, invoices, charges, portal configurations and coupons side by side
+    # (products are cached); Jane has no disputed charge, so no dispute is read at all.
+    assert len(log) == 6, [(r.method, r.path) for r in log]
     assert "/v1/disputes" not in {record.path for record in log}
     assert sequential_rounds(log) <= 2, [(r.method, r.path, r.started, r.ended) for r in log]
 

@@ -141,7 +141,15 @@ def test_a_disputed_charge_is_offered_no_refund_and_the_respond_by_date_is_on_ca
         assert link in text
         options = click_and_wait(bot, card, ActionId.CLASSIFY, bucket="product_failure")
         assert "Refund charge…" not in button_texts(options)
-        assert button_texts(options) == ["Cancel at period end", "No action", "Reclassify"]
+        assert button_texts(options) == [
+            "Pause collection…",
+            "Add account credit…",
+            "Cancel at period end",
+            "No action",
+            "Accept dispute (lose the money)",
+            "Record a product gap…",
+            "Reclassify",
+        ]
         click_and_wait(bot, options, ActionId.NO_ACTION)
         [handoff] = bot.standin.wait_for("chat.postMessage", count=2)[1:]
     handoff_text = handoff.args["text"]

@@ -17,8 +17,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from billing.credit_notes import CreditNote, CreditNoteDraft, creditable_amount
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.models import (
+    BalanceTransaction,
     BillingRecords,
     CardSummary,
     Charge,
@@ -36,6 +38,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.ports import BillingGateway
+from billing.toolbox_models import Coupon, PauseBehavior, PauseCollection
 
 _SEARCH_CLAUSE = re.compile(
     r"^(?P<field>name|email|metadata\['(?P<key>[^']*)'\])(?P<op>[:~])'(?P<value>.*)'$"
@@ -61,8 +64,11 @@ class FakeGateway:
         self.fail_every_call: Exception | None = None
         self.first_call_gate: threading.Event | None = None
         self._livemode = livemode
+        self.coupons: list[Coupon] = []
+        self.balance_transactions: list[BalanceTransaction] = []
         self._idempotent: dict[str, Any] = {}
         self._ids = itertools.count(1)
+        self.credit_notes: dict[str, list[CreditNote]] = {}
 
     # --- helpers for tests --------------------------------------------------------------------
 
@@ -164,7 +170,11 @@ class FakeGateway:
         self._record("load_billing_records", customer.id)
         records = self.records[customer.id]
         return records.model_copy(
-            update={"customer": customer, "portal_configurations": list(self.portal_configurations)}
+            update={
+                "customer": customer,
+                "portal_configurations": list(self.portal_configurations),
+                "coupons": list(self.coupons),
+            }
         )
 
     def get_subscription(self, subscription_id: str) -> Subscription:
@@ -316,6 +326,197 @@ class FakeGateway:
         self._record("iter_charges", created_gte)
         for records in self.records.values():
             yield from (c for c in records.charges if _since(c.created, created_gte))
+
+    # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
+
+    def _credit_note(self, draft: CreditNoteDraft, note_id: str) -> CreditNote:
+        records = self._owner(draft.invoice_id)
+        invoice = _find(records.invoices, draft.invoice_id)
+        if invoice.status not in ("open", "paid"):
+            raise StripeRefused(f"invoice is {invoice.status}", "invoice_not_creditable")
+        if not 0 < draft.amount <= creditable_amount(invoice):
+            raise StripeRefused("amount is greater than the creditable amount", "amount_too_large")
+        if draft.refund_amount + draft.credit_amount != draft.amount:
+            raise StripeRefused("refund_amount + credit_amount must equal the amount", "parameter_invalid")
+        return CreditNote(
+            id=note_id,
+            invoice_id=invoice.id,
+            customer_id=invoice.customer_id,
+            amount=draft.amount,
+            currency=invoice.currency,
+            status="issued",
+            type="post_payment",
+            reason=draft.reason,
+            memo=draft.memo,
+            post_payment_amount=draft.amount,
+            refunded_amount=draft.refund_amount,
+            created=self.now,
+            metadata=dict(draft.metadata),
+        )
+
+    def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:
+        self._record("preview_credit_note", draft)
+        return self._credit_note(draft, "cn_preview")
+
+    def create_credit_note(self, draft: CreditNoteDraft, *, idempotency_key: str) -> CreditNote:
+        self._record("create_credit_note", (draft, idempotency_key))
+
+        def create() -> CreditNote:
+            note = self._credit_note(draft, f"cn_fake{next(self._ids):04d}")
+            records = self._owner(draft.invoice_id)
+            invoice = _find(records.invoices, draft.invoice_id)
+            credited = invoice.model_copy(
+                update={
+                    "post_payment_credit_notes_amount": invoice.post_payment_credit_notes_amount + note.amount
+                }
+            )
+            invoices = [credited if i.id == invoice.id else i for i in records.invoices]
+            self._replace(records, invoices=invoices)
+            if draft.refund_amount:
+                charge = next(c for c in records.charges if c.payment_intent_id in invoice.payment_intent_ids)
+                refund = self.refund_charge(
+                    charge.id,
+                    amount=draft.refund_amount,
+                    reason="requested_by_customer",
+                    metadata={},
+                    idempotency_key=f"{idempotency_key}:refund",
+                )
+                note = note.model_copy(update={"refund_ids": [refund.id]})
+            self.credit_notes.setdefault(invoice.id, []).append(note)
+            return note
+
+        result: CreditNote = self._once(idempotency_key, create)
+        return result
+
+    def list_credit_notes(self, invoice_id: str) -> list[CreditNote]:
+        self._record("list_credit_notes", invoice_id)
+        return list(reversed(self.credit_notes.get(invoice_id, [])))
+
+    def _dispute_records(self, dispute_id: str) -> tuple[BillingRecords, Dispute]:
+        for records in self.records.values():
+            for dispute in records.disputes:
+                if dispute.id == dispute_id:
+                    return records, dispute
+        raise ObjectNotFound(dispute_id)
+
+    def get_dispute(self, dispute_id: str) -> Dispute:
+        self._record("get_dispute", dispute_id)
+        return self._dispute_records(dispute_id)[1]
+
+    def close_dispute(self, dispute_id: str, *, idempotency_key: str) -> Dispute:
+        self._record("close_dispute", (dispute_id, idempotency_key))
+
+        def close() -> Dispute:
+            records, dispute = self._dispute_records(dispute_id)
+            if not dispute.is_open:
+                raise StripeRefused(f"This dispute is already closed: {dispute_id}", "dispute_closed")
+            lost = dispute.model_copy(update={"status": "lost"})
+            self._replace(records, disputes=[lost if d.id == dispute_id else d for d in records.disputes])
+            return lost
+
+        result: Dispute = self._once(idempotency_key, close)
+        return result
+
+    # --- toolbox: time and goodwill (issue 13: undo a cancellation, pause/resume, trial, coupon, credit) ---
+
+    def undo_scheduled_cancellation(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
+        self._record("undo_scheduled_cancellation", (subscription_id, idempotency_key))
+        return self._change_subscription(
+            subscription_id, idempotency_key, cancel_at_period_end=False, cancel_at=None, canceled_at=None
+        )
+
+    def pause_collection(
+        self,
+        subscription_id: str,
+        *,
+        behavior: PauseBehavior,
+        resumes_at: datetime | None,
+        idempotency_key: str,
+    ) -> Subscription:
+        self._record("pause_collection", (subscription_id, behavior, resumes_at, idempotency_key))
+        pause = PauseCollection(behavior=behavior, resumes_at=resumes_at)
+        return self._change_subscription(subscription_id, idempotency_key, pause_collection=pause)
+
+    def resume_collection(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
+        self._record("resume_collection", (subscription_id, idempotency_key))
+        return self._change_subscription(subscription_id, idempotency_key, pause_collection=None)
+
+    def set_trial_end(
+        self, subscription_id: str, *, trial_end: datetime, idempotency_key: str
+    ) -> Subscription:
+        self._record("set_trial_end", (subscription_id, trial_end, idempotency_key))
+        sub = self.get_subscription(subscription_id)
+        if sub.status != "trialing" or trial_end <= self.now:
+            raise StripeRefused(
+                "trial_end must be a future time on a trialing subscription", "parameter_invalid"
+            )
+        items = [item.model_copy(update={"current_period_end": trial_end}) for item in sub.items]
+        return self._change_subscription(subscription_id, idempotency_key, trial_end=trial_end, items=items)
+
+    def apply_coupon(self, subscription_id: str, *, coupon_id: str, idempotency_key: str) -> Subscription:
+        self._record("apply_coupon", (subscription_id, coupon_id, idempotency_key))
+        if not any(coupon.id == coupon_id and coupon.valid for coupon in self.coupons):
+            raise StripeRefused(f"No such coupon: '{coupon_id}'", "resource_missing")
+        return self._change_subscription(subscription_id, idempotency_key, coupon_ids=[coupon_id])
+
+    def _change_subscription(self, subscription_id: str, key: str, **update: Any) -> Subscription:
+        def change() -> Subscription:
+            records = self._owner(subscription_id)
+            sub = _find(records.subscriptions, subscription_id)
+            if sub.status == "canceled":
+                raise StripeRefused("subscription is canceled", "resource_missing")
+            changed = sub.model_copy(update=update)
+            subs = [changed if s.id == subscription_id else s for s in records.subscriptions]
+            self._replace(records, subscriptions=subs)
+            return changed
+
+        result: Subscription = self._once(key, change)
+        return result
+
+    def list_coupons(self) -> list[Coupon]:
+        self._record("list_coupons")
+        return list(self.coupons)
+
+    def get_coupon(self, coupon_id: str) -> Coupon:
+        self._record("get_coupon", coupon_id)
+        return _find(self.coupons, coupon_id)
+
+    def add_customer_credit(
+        self,
+        customer_id: str,
+        *,
+        amount: int,
+        currency: str,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> BalanceTransaction:
+        self._record("add_customer_credit", (customer_id, amount, currency, idempotency_key))
+
+        def credit() -> BalanceTransaction:
+            records = self.records[customer_id]
+            ending = records.customer.balance - amount
+            made = BalanceTransaction(
+                id=f"cbtxn_fake{next(self._ids):04d}",
+                customer_id=customer_id,
+                amount=-amount,
+                currency=currency,
+                ending_balance=ending,
+                type="adjustment",
+                description=description,
+                created=self.now,
+                metadata=metadata,
+            )
+            self.balance_transactions.append(made)
+            self._replace(records, customer=records.customer.model_copy(update={"balance": ending}))
+            return made
+
+        result: BalanceTransaction = self._once(idempotency_key, credit)
+        return result
+
+    def list_balance_transactions(self, customer_id: str) -> list[BalanceTransaction]:
+        self._record("list_balance_transactions", customer_id)
+        return [t for t in reversed(self.balance_transactions) if t.customer_id == customer_id]
 
 
 def _clauses(query: str) -> dict[str, str]:

@@ -46,6 +46,7 @@ def jane_routes(http: FakeStripeHTTP) -> None:
         page(*(dispute for dispute in (theirs, mine) if dispute["charge"] == sent.params.get("charge"))),
     )
     http.on("GET", "/v1/billing_portal/configurations", page(fixture("billing_portal.configuration")))
+    http.on("GET", "/v1/coupons", page(fixture("coupon")))
 
 
 def _after_barrier(barrier: threading.Barrier, handler: Handler) -> Handler:
@@ -131,7 +132,7 @@ def test_customer_for_an_invoice_is_one_request_with_the_customer_expanded() -> 
 def test_load_billing_records_is_one_round_of_parallel_requests() -> None:
     http = FakeStripeHTTP()
     jane_routes(http)
-    all_in_flight = threading.Barrier(5, timeout=5)
+    all_in_flight = threading.Barrier(6, timeout=5)
     for route, handler in list(http.routes.items()):
         if route != ("GET", "/v1/disputes"):  # read after the charges page, only for disputed charges
             http.routes[route] = _after_barrier(all_in_flight, handler)
@@ -140,12 +141,13 @@ def test_load_billing_records_is_one_round_of_parallel_requests() -> None:
     assert sorted(http.paths()) == [
         "GET /v1/billing_portal/configurations",
         "GET /v1/charges",
+        "GET /v1/coupons",
         "GET /v1/disputes",
         "GET /v1/invoices",
         "GET /v1/products",
         "GET /v1/subscriptions",
     ]
-    assert gateway.request_count == 6
+    assert gateway.request_count == 7
     assert [d.id for d in records.disputes] == ["dp_Mine0001"]
     assert [r.id for r in records.refunds] == ["re_1Pgc72B7WZ01zgkWqPvrRrPE"]
     assert records.invoices[0].subscription_id == records.subscriptions[0].id
@@ -160,7 +162,7 @@ def test_load_billing_records_asks_for_expansions_not_follow_up_calls() -> None:
     gateway_with(http).load_billing_records(JANE)
     subscriptions = sent_to(http, "/v1/subscriptions")
     assert (subscriptions.params["customer"], subscriptions.params["status"]) == ("cus_Jane0001", "all")
-    assert subscriptions.expand() == ["data.default_payment_method"]
+    assert subscriptions.expand() == ["data.default_payment_method", "data.discounts"]
     assert sent_to(http, "/v1/invoices").expand() == ["data.payments"]
     assert sent_to(http, "/v1/charges").expand() == ["data.refunds"]
     disputes = sent_to(http, "/v1/disputes")

@@ -1,0 +1,114 @@
+"""What the one-step subscription actions of the operator's toolbox share (undo a cancellation, pause and
+resume collection, extend a trial, apply a coupon): one Stripe step, a subscription chosen from the
+snapshot (a "target" SELECT when several fit), and its re-check on a fresh read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import ClassVar
+
+from billing.action_kinds import steps
+from billing.action_kinds.base import ActionDefinition
+from billing.action_kinds.targets import live_subscriptions
+from billing.action_models import (
+    TARGET_FIELD,
+    ActionOutcome,
+    Choice,
+    Choices,
+    FieldKind,
+    FormField,
+    PendingAction,
+    Step,
+)
+from billing.errors import PreconditionFailed
+from billing.models import Subscription
+from billing.ports import BillingGateway
+from billing.snapshot import CustomerSnapshot
+
+
+class OneStepAction(ActionDefinition):
+    """An action of exactly one Stripe step, named `step`; its result is the step's return value."""
+
+    step: ClassVar[str]
+
+    def only(self, step: Step) -> None:
+        if step.name != self.step:
+            raise steps.unknown_step(step)
+
+    def changed(self, outcome: ActionOutcome) -> Subscription | None:
+        return outcome.result(self.step, Subscription)
+
+
+def candidates(snapshot: CustomerSnapshot, fits: Callable[[Subscription], bool]) -> list[Subscription]:
+    """The live subscriptions an action fits, newest first."""
+    return sorted(
+        (sub for sub in live_subscriptions(snapshot) if fits(sub)), key=lambda sub: sub.created, reverse=True
+    )
+
+
+def newest_id(snapshot: CustomerSnapshot, fits: Callable[[Subscription], bool]) -> str | None:
+    found = candidates(snapshot, fits)
+    return found[0].id if found else None
+
+
+def subscription_choice(sub: Subscription) -> Choice:
+    """ "Pro (monthly) · $20.00 · renews 2026-12-30 · sub_…": enough to tell a customer's subscriptions apart."""
+    plan = sub.items[0].price.label() if sub.items else "Subscription"
+    ends = sub.current_period_end
+    when = f" · period ends {ends:%Y-%m-%d}" if ends else ""
+    return Choice(value=sub.id, label=f"{plan} · {sub.period_amount()}{when} · {sub.id}")
+
+
+def target_fields(subs: list[Subscription], target: str) -> list[FormField]:
+    """A "target" SELECT when several subscriptions fit; none when the button's one is the only one."""
+    if len(subs) <= 1:
+        return []
+    initial = target if any(sub.id == target for sub in subs) else None
+    return [
+        FormField(
+            name=TARGET_FIELD,
+            label="Subscription",
+            kind=FieldKind.SELECT,
+            choices=[subscription_choice(sub) for sub in subs],
+            initial=initial,
+        )
+    ]
+
+
+def recheck_subscription(step: Step, gateway: BillingGateway, pending: PendingAction) -> Subscription:
+    """The subscription as Stripe has it now, still this customer's and live."""
+    sub = gateway.get_subscription(step.object_id)
+    steps.verify_subscription(sub, customer_id=pending.customer_id, at_period_end=False)
+    return sub
+
+
+def chosen(choices: Choices | None, name: str, what: str) -> str:
+    value = (choices or {}).get(name, "").strip()
+    if not value:
+        raise PreconditionFailed(f"Choose {what} first; nothing was changed.")
+    return value
+
+
+def chosen_date(choices: Choices | None, name: str, what: str) -> date:
+    raw = chosen(choices, name, what)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise PreconditionFailed(f"{raw!r} is not a date (YYYY-MM-DD); nothing was changed.") from None
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def day_text(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d}"
+
+
+def unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_unix(value: object) -> datetime:
+    return datetime.fromtimestamp(int(str(value)), UTC)
