@@ -223,3 +223,26 @@ def test_the_refund_button_asks_charge_amount_and_reason_then_two_operators_refu
     refund.wait_for()
     assert "$150.00" in refund.inner_text() and "duplicate" in refund.inner_text()
     shoot(page, screenshots, "4-refunded")
+
+
+def test_the_pause_buttons_datepicker_reaches_the_confirm_prompt(page: Any, screenshots: Path) -> None:
+    box = page.locator("#composer textarea")
+    box.fill("/billing yuki.annual@example.com")
+    box.press("Enter")
+    card = page.locator(".msg.from-app:has(.bk-header:text-is('Yuki Annual'))")
+    card.get_by_role("button", name="Product failure").click()
+    card.get_by_role("button", name="Pause collection…").click()
+
+    modal = page.get_by_role("dialog", name="Pause collection")
+    resumes = modal.locator("input[type='date']")
+    resumes.wait_for()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", resumes.input_value())  # the form's initial date
+    resumes.fill("2027-01-15")
+    modal.locator("select").select_option("void")
+    shoot(page, screenshots, "1-pause-form")
+    modal.locator(".modal-submit").click()
+    modal.wait_for(state="detached")
+    prompt = card.locator(".bk-text", has_text="Confirm:")
+    prompt.wait_for()
+    assert "until 2027-01-15 (void)" in prompt.inner_text()
+    shoot(page, screenshots, "2-pause-confirm")
