@@ -40,6 +40,13 @@ class ActionKind(StrEnum):
     EXPLAIN_BILLING = "explain_billing"
     KEEP_BOTH = "keep_both"
     NO_ACTION = "no_action"
+    CHANGE_SEATS = "change_seats"
+    SEND_INVOICE_LINK = "send_invoice_link"
+    SEND_RECEIPT = "send_receipt"
+    SEND_INVOICE = "send_invoice"
+    SWITCH_INTERVAL = "switch_interval"
+    PORTAL_PAYMENT_METHOD = "portal_payment_method"
+    PORTAL_CANCEL = "portal_cancel"
     CREDIT_NOTE = "credit_note"  # a credit note on a paid invoice: refund to the card or customer balance
     CANCEL_PRORATED = "cancel_prorated"  # cancel now, refund the unused part of the period paid
     ACCEPT_DISPUTE = "accept_dispute"  # close the dispute: the money is lost
@@ -83,6 +90,9 @@ class Interaction(StrEnum):
     # second click
     PORTAL = "portal"  # a billing-portal session for the customer, or the gap
     RESOLVE = "resolve"  # close the case without changing Stripe
+    LINK = (
+        "link"  # a Stripe page for the customer (hosted invoice, receipt) handed to the operator; no change
+    )
 
 
 class Option(Model):
@@ -287,6 +297,7 @@ class PortalCheck(Model):
     """A portal session, or the reason the portal cannot do what this bucket needs."""
 
     configuration_id: str | None = None
+    not_set_up: bool = False  # no portal configuration saved in this Stripe account
     missing_features: list[str] = Field(default_factory=list)
     gaps: list[str] = Field(default_factory=list)
     outcome: ActionOutcome | None = None

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from billing.action_kinds import definition
-from billing.action_kinds.portal_link import missing_portal_features, portal_configuration, portal_gaps
+from billing.action_kinds.customer_links import RESULT, link_definition
+from billing.action_kinds.portal_link import (
+    missing_portal_features,
+    portal_configuration,
+    portal_definition,
+    portal_gaps,
+)
 from billing.action_kinds.targets import refuse_if_disputed
 from billing.action_models import (
     ActionKind,
@@ -23,6 +29,7 @@ from billing.clock import Clock
 from billing.errors import (
     ActionAlreadyTaken,
     ActionExpired,
+    BillingError,
     NotAuthorized,
     PreconditionFailed,
 )
@@ -36,6 +43,7 @@ from billing.store import Store
 class ActionPolicy:
     operators: Collection[str]
     approval: ApprovalRule = field(default_factory=ApprovalRule)
+    portal_return_url: str | None = None  # BILLING_PORTAL_RETURN_URL, sent with every portal session
 
     def is_operator(self, user_id: str) -> bool:
         return user_id in self.operators
@@ -168,40 +176,87 @@ class CaseActions:
         for gap in noted or []:
             self.store.record_gap(case.id, gap)
 
-    def portal_link(self, case_id: str, actor: str) -> PortalCheck:
-        """A portal session when the portal can do what the bucket needs; otherwise the gap, recorded."""
+    def portal_link(
+        self, case_id: str, actor: str, kind: str = ActionKind.PORTAL_LINK, target: str | None = None
+    ) -> PortalCheck:
+        """A portal session when the portal can do what the link needs; otherwise what is missing: no portal
+        set up at all (no gap: nothing to compare with), or the features it lacks (recorded as gaps). Every
+        attempt is audited, a failed one too."""
         case = self.open_case(case_id)
-        self._require_operator(actor, case, "portal_link")
-        config = portal_configuration(self.gateway.list_portal_configurations())
-        missing = missing_portal_features(case.bucket, config)
-        if missing:
-            gaps = portal_gaps(missing)
-            for gap in gaps:
-                self.store.record_gap(case_id, gap)
+        self._require_operator(actor, case, str(kind))
+        action = portal_definition(kind)
+        try:
+            config = portal_configuration(self.gateway.list_portal_configurations())
+            if config is None:
+                self._audit("portal_not_set_up", case, actor, outcome="blocked", detail={"kind": str(kind)})
+                return PortalCheck(not_set_up=True)
+            missing = missing_portal_features(action.features_needed(case.bucket), config)
+            if missing:
+                return self._portal_gap(case, actor, config.id, missing)
+            session = self.gateway.create_portal_session(
+                case.customer_id,
+                return_url=self.policy.portal_return_url,
+                flow=action.flow,
+                subscription_id=target if action.flow == "subscription_cancel" else None,
+            )
+        except BillingError as error:
             self._audit(
-                "portal_gap",
+                "portal_failed",
                 case,
                 actor,
-                stripe_ids=[config.id] if config else [],
-                outcome="blocked",
-                detail={"missing": missing, "gaps": gaps},
+                stripe_ids=[target] if target else [],
+                stripe_request_id=getattr(error, "request_id", None),
+                outcome="error",
+                detail={"kind": str(kind), "error": error.message},
             )
-            return PortalCheck(
-                configuration_id=config.id if config else None, missing_features=missing, gaps=gaps
-            )
-        session = self.gateway.create_portal_session(case.customer_id)
-        self._close(case, actor, ActionKind.PORTAL_LINK)
+            raise
+        self._close(case, actor, kind)
         # The URL logs the customer in: it goes to the operator only, never into the audit log.
         self._audit(
             "portal_session_created",
             case,
             actor,
-            stripe_ids=[session.id] + ([config.id] if config else []),
+            stripe_ids=[session.id, config.id, *([target] if target else [])],
             stripe_request_id=session.stripe_request_id,
             outcome="success",
-            detail={"bucket": case.bucket.value if case.bucket else None},
+            detail={"bucket": case.bucket.value if case.bucket else None, "kind": str(kind)},
         )
-        outcome = ActionOutcome(
-            kind=ActionKind.PORTAL_LINK, case_id=case_id, actor=actor, results={"portal": session}
+        outcome = ActionOutcome(kind=kind, case_id=case_id, actor=actor, results={"portal": session})
+        return PortalCheck(configuration_id=config.id, outcome=outcome)
+
+    def send_link(self, case_id: str, kind: str, target: str, actor: str) -> ActionOutcome:
+        """A Stripe page for the customer (hosted invoice, receipt), read now, for the operator to send; the
+        case closes. The URL goes to the operator only, never into the audit log."""
+        case = self.open_case(case_id)
+        self._require_operator(actor, case, str(kind))
+        try:
+            link = link_definition(kind).read_link(target, self.gateway, customer_id=case.customer_id)
+        except BillingError as error:
+            self._audit(
+                "link_failed",
+                case,
+                actor,
+                stripe_ids=[target],
+                outcome="error",
+                detail={"kind": str(kind), "error": error.message},
+            )
+            raise
+        self._close(case, actor, kind)
+        self._audit(
+            "link_sent", case, actor, stripe_ids=[link.id], outcome="success", detail={"kind": str(kind)}
         )
-        return PortalCheck(configuration_id=config.id if config else None, outcome=outcome)
+        return ActionOutcome(kind=kind, case_id=case_id, actor=actor, results={RESULT: link})
+
+    def _portal_gap(self, case: Case, actor: str, config_id: str, missing: list[str]) -> PortalCheck:
+        gaps = portal_gaps(missing)
+        for gap in gaps:
+            self.store.record_gap(case.id, gap)
+        self._audit(
+            "portal_gap",
+            case,
+            actor,
+            stripe_ids=[config_id],
+            outcome="blocked",
+            detail={"missing": missing, "gaps": gaps},
+        )
+        return PortalCheck(configuration_id=config_id, missing_features=missing, gaps=gaps)

@@ -236,6 +236,7 @@ class Invoice(WriteResult):
     attempt_count: int = 0
     billing_reason: str | None = None
     hosted_invoice_url: str | None = None
+    collection_method: str | None = None  # charge_automatically, or send_invoice (Stripe emails it)
     total_amount: int | None = None  # Stripe's `total` (total() is the amount due as Money)
     pre_payment_credit_notes_amount: int = 0
     post_payment_credit_notes_amount: int = 0
@@ -264,6 +265,7 @@ class Charge(Model):
     failure_message: str | None = None
     card: CardSummary | None = None
     description: str | None = None
+    receipt_url: str | None = None
 
     @property
     def refundable_amount(self) -> int:
@@ -371,4 +373,5 @@ class BillingRecords(Model):
     has_more_charges: bool = False
     # Account-wide, fetched in the same parallel round: whether customers can cancel on their own.
     portal_configurations: list[PortalConfiguration] = Field(default_factory=list)
+    prices: list[Price] = Field(default_factory=list)  # active recurring prices (cached): plans to switch to
     coupons: list[Coupon] = Field(default_factory=list)  # account-wide, same round; `valid` ones apply

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
+from billing.change_models import InvoicePreview, PortalFlowType
 from billing.credit_notes import CreditNote, CreditNoteDraft
 from billing.models import (
     BalanceTransaction,
@@ -86,7 +87,16 @@ class BillingGateway(Protocol):
 
     def pay_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice: ...
 
-    def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession: ...
+    def create_portal_session(
+        self,
+        customer_id: str,
+        *,
+        return_url: str | None = None,
+        flow: PortalFlowType | None = None,
+        subscription_id: str | None = None,
+    ) -> PortalSession:
+        """A portal session; `flow` deep-links into one flow (subscription_cancel needs the subscription)."""
+        ...
 
     def list_portal_configurations(self) -> list[PortalConfiguration]: ...
 
@@ -105,6 +115,33 @@ class BillingGateway(Protocol):
     def iter_disputes(self, *, created_gte: datetime | None = None) -> Iterator[Dispute]: ...
 
     def iter_events(self, *, types: list[str], created_gte: datetime | None = None) -> Iterator[Event]: ...
+
+    # --- toolbox: plan changes and sent invoices (issue 13) -----------------------------------
+    def preview_item_change(
+        self,
+        subscription_id: str,
+        *,
+        item_id: str,
+        proration_date: datetime,
+        quantity: int | None = None,
+        price_id: str | None = None,
+    ) -> InvoicePreview:
+        """invoices.create_preview of one item's new quantity or price, prorated as of `proration_date`."""
+        ...
+
+    def change_subscription_item(
+        self,
+        subscription_id: str,
+        *,
+        item_id: str,
+        proration_date: datetime,
+        idempotency_key: str,
+        quantity: int | None = None,
+        price_id: str | None = None,
+    ) -> Subscription: ...
+
+    def send_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
+        """invoices.send_invoice: Stripe emails the invoice (collection_method send_invoice only)."""
 
     # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
     def preview_credit_note(self, draft: CreditNoteDraft) -> CreditNote:

@@ -6,6 +6,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -94,6 +95,7 @@ class Settings(LogSettings):
     )
     billing_identity_metadata_key: str = "github"
     billing_redact_digest: bool = True
+    billing_portal_return_url: str | None = None
 
     # Test-only fault hook (tests/e2e/test_crash_recovery.py): the process SIGKILLs itself right after Stripe
     # answers this write step ("refund", "cancel" or "pay"), before the result is recorded. Refused with a
@@ -226,6 +228,16 @@ class Settings(LogSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"expected an http(s) URL, got {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("billing_portal_return_url")
+    @classmethod
+    def _return_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or " " in value:
+            raise ValueError(f"expected an https URL the customer returns to, got {value!r}")
+        return value
 
     @field_validator("stripe_api_base")
     @classmethod

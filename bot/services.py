@@ -90,6 +90,7 @@ def assemble_services(
     policy = ActionPolicy(
         operators=settings.billing_operators,
         approval=settings.approval_rule(),
+        portal_return_url=settings.billing_portal_return_url,
     )
     return Services(
         settings=settings,

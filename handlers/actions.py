@@ -12,8 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from billing.action_kinds import ACTIONS, ActionDefinition, ladder
+from billing.action_kinds.customer_links import RESULT as LINK_RESULT
 from billing.action_models import ActionOutcome, Case, Interaction
 from billing.actions import ActionService
+from billing.change_models import CustomerLink
 from billing.errors import BillingError, StripeRefused, StripeUnavailable, TargetBusy
 from billing.handoff import follow_up_text
 from billing.models import Bucket
@@ -35,6 +37,7 @@ from messages.card import card_text, customer_card
 from messages.errors import billing_error_text
 from messages.forms import form_modal, format_errors, loading_modal, problem_modal, submitted_choices
 from messages.ids import ActionId, BadButtonValue, ButtonValue, CallbackId
+from messages.links import customer_link_text
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +269,8 @@ class CardFlow:
         self.finish(outcome)
 
     def portal(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
-        check = self.actions.portal_link(value.case or "", self.user)
+        kind = ACTIONS.by_button(action["action_id"]).kind
+        check = self.actions.portal_link(value.case or "", self.user, kind, value.target)
         if check.outcome is None or check.outcome.portal is None:
             self.operator.tell(portal_gap_text(check))
             return
@@ -275,6 +279,14 @@ class CardFlow:
             return
         follow_up = follow_up_text(snapshot, check.outcome)
         self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
+
+    def send_link(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
+        kind = ACTIONS.by_button(action["action_id"]).kind
+        outcome = self.actions.send_link(value.case or "", kind, value.target or "", self.user)
+        link = outcome.result(LINK_RESULT, CustomerLink)
+        snapshot = self.finish(outcome)
+        if snapshot is not None and link is not None:
+            self.operator.tell(customer_link_text(link, follow_up_text(snapshot, outcome)))
 
     # --- after an action: card in its final state, one handoff in the thread -------------------------
     def finish(self, outcome: ActionOutcome) -> CustomerSnapshot | None:
@@ -307,5 +319,6 @@ FLOWS.update(
         Interaction.CONFIRM: (CardFlow.request, Lane.INTERACTIVE),
         Interaction.PORTAL: (CardFlow.portal, Lane.INTERACTIVE),
         Interaction.RESOLVE: (CardFlow.resolve_without_change, Lane.INTERACTIVE),
+        Interaction.LINK: (CardFlow.send_link, Lane.INTERACTIVE),
     }
 )

@@ -118,7 +118,15 @@ def portal_link_text(url: str, follow_up: str) -> str:
     )
 
 
+PORTAL_NOT_SET_UP = (
+    ":no_entry: The customer portal is not set up in this Stripe account "
+    "(Dashboard → Settings → Billing → Customer portal). No link was created; choose another action."
+)
+
+
 def portal_gap_text(check: PortalCheck) -> str:
+    if check.not_set_up:
+        return PORTAL_NOT_SET_UP
     config = code(check.configuration_id) if check.configuration_id else "The customer portal"
     gaps = "; ".join(check.gaps)
     return (

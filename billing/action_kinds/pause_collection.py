@@ -233,7 +233,7 @@ class ResumeCollection(OneStepAction):
     moves_money = True
     changes_mrr = False
     # Offered only when collection is paused: the customer is ready to pay again.
-    offered_in = {Bucket.FAILED_PAYMENT: -1, Bucket.MISSING_SELF_SERVE: -2, Bucket.PRODUCT_FAILURE: -5}
+    offered_in = {Bucket.FAILED_PAYMENT: -4, Bucket.MISSING_SELF_SERVE: -2, Bucket.PRODUCT_FAILURE: -5}
     interaction = Interaction.CONFIRM
     why = "The customer is ready to pay again: resuming collection bills the subscription from its next invoice."
     product_gap = None

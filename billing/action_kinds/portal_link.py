@@ -3,10 +3,13 @@ needs; otherwise the missing portal features are recorded as product gaps."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from billing.action_kinds import wording
-from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.base import IdFormat, definition, register
 from billing.action_kinds.without_change import WithoutChange
 from billing.action_models import ActionKind, ActionOutcome, Interaction
+from billing.change_models import PortalFlowType
 from billing.models import Bucket, PortalConfiguration
 from billing.snapshot import CustomerSnapshot
 
@@ -20,12 +23,20 @@ PORTAL_FEATURE_GAPS: dict[str, str] = {
     "subscription_cancel": "Customer portal does not let customers cancel their subscription",
     "invoice_history": "Customer portal does not show invoice history",
 }
-NO_PORTAL_GAP = "No active customer portal configuration"
 
 
 @register
 class PortalLink(WithoutChange):
     """Changes nothing in Stripe's billing: the session only lets the customer act."""
+
+    # A deep link into one portal flow (flow_data), or None for the portal's home page.
+    flow: ClassVar[PortalFlowType | None] = None
+
+    def features_needed(self, bucket: Bucket | None) -> list[str]:
+        """The portal features this link relies on, for this bucket."""
+        if self.flow is not None:
+            return [self.flow]
+        return PORTAL_FEATURES_NEEDED.get(bucket, []) if bucket else []
 
     kind = ActionKind.PORTAL_LINK
     label = "Portal link"
@@ -61,12 +72,16 @@ def portal_configuration(configs: list[PortalConfiguration]) -> PortalConfigurat
     return next((config for config in active if config.is_default), active[0] if active else None)
 
 
-def missing_portal_features(bucket: Bucket | None, config: PortalConfiguration | None) -> list[str]:
-    needed = PORTAL_FEATURES_NEEDED.get(bucket, []) if bucket else []
-    if config is None:
-        return needed or ["portal_configuration"]
+def missing_portal_features(needed: list[str], config: PortalConfiguration) -> list[str]:
     return [feature for feature in needed if not getattr(config, feature)]
 
 
 def portal_gaps(missing: list[str]) -> list[str]:
-    return [PORTAL_FEATURE_GAPS.get(feature, NO_PORTAL_GAP) for feature in missing]
+    return [PORTAL_FEATURE_GAPS[feature] for feature in missing]
+
+
+def portal_definition(kind: str) -> PortalLink:
+    action = definition(kind)
+    if not isinstance(action, PortalLink):
+        raise ValueError(f"{kind} is not a portal link")
+    return action

@@ -8,7 +8,7 @@ from datetime import datetime
 from billing.action_kinds.base import IdFormat
 from billing.action_models import RevenueImpact
 from billing.models import Refund, Subscription
-from billing.money import format_money
+from billing.money import Money, format_money
 from billing.snapshot import CustomerSnapshot
 
 REFUND_ARRIVAL = "Refunds usually appear on the statement within 5-10 business days."
@@ -110,3 +110,12 @@ def subscription_lost(before: CustomerSnapshot, sub: Subscription, refund: Refun
         mrr_change=[-previous.monthly_recurring_revenue()],
         mrr_change_from=starts,
     )
+
+
+def mrr_changed(before: CustomerSnapshot, sub: Subscription) -> RevenueImpact:
+    """The MRR a plan change (seats, price) moved: after minus before, from now (it is prorated)."""
+    previous = next((old for old in before.records.subscriptions if old.id == sub.id), sub)
+    change = sub.monthly_recurring_revenue().amount - previous.monthly_recurring_revenue().amount
+    if change == 0:
+        return RevenueImpact()
+    return RevenueImpact(mrr_change=[Money(amount=change, currency=sub.currency)])

@@ -29,11 +29,9 @@ from billing.gateway.base import (
     ListedPage,
 )
 from billing.gateway.convert import (
-    _at,
     _charge_refunds,
     _disputes_of,
     _distinct_owners,
-    _request_id_of,
     _to_charge,
     _to_credit_note,
     _to_customer,
@@ -51,7 +49,6 @@ from billing.models import (
     Dispute,
     Invoice,
     PortalConfiguration,
-    PortalSession,
     Refund,
     Subscription,
 )
@@ -64,12 +61,13 @@ if TYPE_CHECKING:
     )
 
 from billing.gateway.listing import AccountListing
+from billing.gateway.plan_changes import PlanChangeCalls
 from billing.gateway.toolbox import ToolboxWrites
 
 log = logging.getLogger(__name__)
 
 
-class StripeGateway(AccountListing, ToolboxWrites):
+class StripeGateway(AccountListing, ToolboxWrites, PlanChangeCalls):
     # --- identity -----------------------------------------------------------------------------
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
@@ -171,6 +169,7 @@ class StripeGateway(AccountListing, ToolboxWrites):
         invoices = self._pool.submit(self._recent_invoices, customer.id)
         charges = self._pool.submit(self._recent_charges_and_disputes, customer.id)
         portal = self._pool.submit(self._portal_configurations_or_empty)
+        prices = self._pool.submit(self.recurring_price_page)
         coupons = self._pool.submit(self._coupons_or_empty)
 
         products.result()
@@ -192,6 +191,7 @@ class StripeGateway(AccountListing, ToolboxWrites):
             has_more_invoices=invoice_page.has_more,
             has_more_charges=charge_page.has_more,
             portal_configurations=portal.result(),
+            prices=self.prices_named(prices.result(), product_names),
             coupons=coupons.result(),
         )
 
@@ -316,21 +316,6 @@ class StripeGateway(AccountListing, ToolboxWrites):
             object_id=invoice_id,
         )
         return _with_request_id(_to_invoice(invoice), invoice)
-
-    def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession:
-        session = self._write(
-            lambda: self._client.v1.billing_portal.sessions.create(
-                params={"customer": customer_id, **({"return_url": return_url} if return_url else {})}
-            ),
-            object_id=customer_id,
-        )
-        return PortalSession(
-            id=session.id,
-            url=session.url,
-            customer_id=session.customer,
-            created=_at(session.created),
-            stripe_request_id=_request_id_of(session),
-        )
 
     def list_portal_configurations(self) -> list[PortalConfiguration]:
         page = self._read(

@@ -253,6 +253,7 @@ def _to_invoice(invoice: stripe.Invoice) -> Invoice:
         attempt_count=invoice.attempt_count,
         billing_reason=invoice.billing_reason,
         hosted_invoice_url=invoice.hosted_invoice_url,
+        collection_method=invoice.collection_method,
         # Absent from some older fixtures' invoices; Stripe always sends them.
         total_amount=getattr(invoice, "total", None),
         pre_payment_credit_notes_amount=getattr(invoice, "pre_payment_credit_notes_amount", 0) or 0,
@@ -277,6 +278,7 @@ def _to_charge(charge: stripe.Charge) -> Charge:
         failure_message=charge.failure_message,
         card=_charge_card(charge),
         description=charge.description,
+        receipt_url=charge.receipt_url,
     )
 
 

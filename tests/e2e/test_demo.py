@@ -49,6 +49,7 @@ def test_demo_fails_with_one_line_when_a_step_cannot_happen(capsys: pytest.Captu
     [reason] = captured.err.strip().splitlines()
     assert reason == (
         "billing-bot demo: the card offers no Cancel duplicate button "
-        "(it offers: Portal link, Retry payment, Pause collection…, Reclassify)"
+        "(it offers: Invoice payment page, Card update link, Portal link, Retry payment, Pause collection…, "
+        "Reclassify)"
     )
     assert "── 2. Classify: [ Failed payment ]" in captured.out

@@ -51,6 +51,33 @@ def new_good_card(client: stripe.StripeClient, customer_id: str) -> None:
     client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": card.id}})
 
 
+def yearly_price_too(client: stripe.StripeClient, customer_id: str) -> None:
+    """The customer's monthly product also has a yearly price (what a switch moves to)."""
+    [sub] = client.v1.subscriptions.list(params={"customer": customer_id}).data
+    monthly = sub.items.data[0].price
+    client.v1.prices.create(
+        params={
+            "product": str(monthly.product),
+            "currency": monthly.currency,
+            "unit_amount": 20000,
+            "recurring": {"interval": "year"},
+        }
+    )
+
+
+def pays_by_invoice_too(client: stripe.StripeClient, customer_id: str) -> None:
+    """A second subscription Stripe bills by email (collection_method send_invoice): an open invoice."""
+    [sub] = client.v1.subscriptions.list(params={"customer": customer_id}).data
+    client.v1.subscriptions.create(
+        params={
+            "customer": customer_id,
+            "items": [{"price": sub.items.data[0].price.id}],
+            "collection_method": "send_invoice",
+            "days_until_due": 14,
+        }
+    )
+
+
 def in_days(days: int) -> str:
     return f"{datetime.now(UTC) + timedelta(days=days):%Y-%m-%d}"
 
@@ -89,6 +116,9 @@ SCENARIOS: dict[str, Scenario] = {
     "cancel_at_period_end": Scenario("yuki.annual@example.com", "missing_self_serve"),
     "refund": Scenario("pat@example.com", "product_failure", answers={"amount": "5.00"}),
     "retry_payment": Scenario("sam@example.com", "failed_payment", prepare=new_good_card),
+    "change_seats": Scenario("team@acme.example", "team", answers={"quantity": "3"}),
+    "switch_interval": Scenario("nora@example.com", "missing_self_serve", prepare=yearly_price_too),
+    "send_invoice": Scenario("pat@example.com", "failed_payment", prepare=pays_by_invoice_too),
     "credit_note": Scenario(
         "pat@example.com",
         "product_failure",

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from billing.change_models import InvoicePreview, PortalFlowType, PreviewLine
 from billing.credit_notes import CreditNote, CreditNoteDraft, creditable_amount
 from billing.errors import ObjectNotFound, StripeRefused
 from billing.models import (
@@ -68,6 +69,8 @@ class FakeGateway:
         self.balance_transactions: list[BalanceTransaction] = []
         self._idempotent: dict[str, Any] = {}
         self._ids = itertools.count(1)
+        # (customer, return_url, flow, subscription) of each portal session created
+        self.portal_sessions: list[tuple[str, str | None, str | None, str | None]] = []
         self.credit_notes: dict[str, list[CreditNote]] = {}
 
     # --- helpers for tests --------------------------------------------------------------------
@@ -272,8 +275,16 @@ class FakeGateway:
         result: Invoice = self._once(idempotency_key, pay)
         return result
 
-    def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession:
+    def create_portal_session(
+        self,
+        customer_id: str,
+        *,
+        return_url: str | None = None,
+        flow: PortalFlowType | None = None,
+        subscription_id: str | None = None,
+    ) -> PortalSession:
         self._record("create_portal_session", customer_id)
+        self.portal_sessions.append((customer_id, return_url, flow, subscription_id))
         number = next(self._ids)
         return PortalSession(
             id=f"bps_fake{number:04d}",
@@ -326,6 +337,115 @@ class FakeGateway:
         self._record("iter_charges", created_gte)
         for records in self.records.values():
             yield from (c for c in records.charges if _since(c.created, created_gte))
+
+    # --- toolbox: plan changes and sent invoices (issue 13) -----------------------------------
+
+    def preview_item_change(
+        self,
+        subscription_id: str,
+        *,
+        item_id: str,
+        proration_date: datetime,
+        quantity: int | None = None,
+        price_id: str | None = None,
+    ) -> InvoicePreview:
+        """Stripe's proration (per second over the item's period), for a quantity change at one price."""
+        self._record("preview_item_change", (subscription_id, item_id, quantity, price_id))
+        sub = self.get_subscription(subscription_id)
+        item = next(item for item in sub.items if item.id == item_id)
+        new_price = self._price(price_id) if price_id else item.price
+        new_quantity = item.quantity if quantity is None else quantity
+        start, end = item.current_period_start, item.current_period_end
+        left = (end - proration_date) / (end - start)
+        unused = -round((item.price.unit_amount or 0) * item.quantity * left)
+        remaining = round((new_price.unit_amount or 0) * new_quantity * left)
+        lines = [
+            PreviewLine(
+                description="Unused time",
+                amount=unused,
+                proration=True,
+                period_start=proration_date,
+                period_end=end,
+            ),
+            PreviewLine(
+                description="Remaining time",
+                amount=remaining,
+                proration=True,
+                period_start=proration_date,
+                period_end=end,
+            ),
+            PreviewLine(
+                description="Next period",
+                amount=(new_price.unit_amount or 0) * new_quantity,
+                period_start=end,
+                period_end=end + (end - start),
+            ),
+        ]
+        total = sum(line.amount for line in lines)
+        return InvoicePreview(
+            subscription_id=subscription_id,
+            currency=sub.currency,
+            total=total,
+            amount_due=max(0, total),
+            billing_reason="subscription_cycle",
+            period_start=end,
+            lines=lines,
+        )
+
+    def _price(self, price_id: str) -> Price:
+        for records in self.records.values():
+            for known in records.prices:
+                if known.id == price_id:
+                    return known
+        raise ObjectNotFound(price_id)
+
+    def change_subscription_item(
+        self,
+        subscription_id: str,
+        *,
+        item_id: str,
+        proration_date: datetime,
+        idempotency_key: str,
+        quantity: int | None = None,
+        price_id: str | None = None,
+    ) -> Subscription:
+        self._record(
+            "change_subscription_item", (subscription_id, item_id, quantity, price_id, idempotency_key)
+        )
+
+        def change() -> Subscription:
+            records = self._owner(subscription_id)
+            sub = _find(records.subscriptions, subscription_id)
+            items = [
+                item.model_copy(
+                    update={
+                        "quantity": item.quantity if quantity is None else quantity,
+                        "price": self._price(price_id) if price_id else item.price,
+                    }
+                )
+                if item.id == item_id
+                else item
+                for item in sub.items
+            ]
+            changed = sub.model_copy(update={"items": items})
+            self._replace(
+                records, subscriptions=[changed if s.id == sub.id else s for s in records.subscriptions]
+            )
+            return changed
+
+        result: Subscription = self._once(idempotency_key, change)
+        return result
+
+    def send_invoice(self, invoice_id: str, *, idempotency_key: str) -> Invoice:
+        self._record("send_invoice", (invoice_id, idempotency_key))
+        invoice = self.get_invoice(invoice_id)
+        if invoice.collection_method != "send_invoice":
+            raise StripeRefused(
+                "You can only manually send an invoice if its collection method is 'send_invoice'.",
+                "invoice_not_send_invoice",
+            )
+        result: Invoice = self._once(idempotency_key, lambda: invoice)
+        return result
 
     # --- issue 13 money actions: credit notes on paid invoices, accepting a dispute ----------------
 

@@ -44,14 +44,17 @@ def test_ladders_for_the_other_buckets() -> None:
         Option(kind=ActionKind.EXPLAIN_BILLING),
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.ACCOUNT_CREDIT, target="cus_team", asks=True),
+        Option(kind=ActionKind.CHANGE_SEATS, target="sub_team", asks=True),
         Option(kind=ActionKind.RECORD_GAP, asks=True),
     ]
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_sam")) == [
+        Option(kind=ActionKind.PORTAL_PAYMENT_METHOD),
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.RETRY_PAYMENT, target="in_open"),
         Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_sam", asks=True),
     ]
     assert ladder(Bucket.MISSING_SELF_SERVE, snap("cus_yuki")) == [
+        Option(kind=ActionKind.PORTAL_CANCEL, target="sub_year"),
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_year"),
         Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_year", asks=True),
@@ -73,6 +76,7 @@ def test_ladders_for_the_other_buckets() -> None:
 def test_actions_without_a_target_are_left_out() -> None:
     assert ladder(Bucket.DUPLICATE, snap("cus_kenji")) == [Option(kind=ActionKind.KEEP_BOTH)]
     assert ladder(Bucket.FAILED_PAYMENT, snap("cus_jane")) == [
+        Option(kind=ActionKind.PORTAL_PAYMENT_METHOD),
         Option(kind=ActionKind.PORTAL_LINK),
         Option(kind=ActionKind.PAUSE_COLLECTION, target="sub_new", asks=True),
     ]

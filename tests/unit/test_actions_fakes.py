@@ -8,6 +8,7 @@ from decimal import Decimal
 from billing.actions import ActionService
 from billing.approval import ApprovalRule
 from billing.case_actions import ActionPolicy
+from billing.change_models import PortalFlowType
 from billing.clock import FixedClock
 from billing.errors import ObjectNotFound, StripeRefused, StripeUnavailable
 from billing.models import (
@@ -81,7 +82,16 @@ class FakeGateway(BaseFakeGateway):
     def list_portal_configurations(self) -> list[PortalConfiguration]:
         return self.portal_configs
 
-    def create_portal_session(self, customer_id: str, *, return_url: str | None = None) -> PortalSession:
+    def create_portal_session(
+        self,
+        customer_id: str,
+        *,
+        return_url: str | None = None,
+        flow: PortalFlowType | None = None,
+        subscription_id: str | None = None,
+    ) -> PortalSession:
+        self._record("create_portal_session", customer_id)
+        self.portal_sessions.append((customer_id, return_url, flow, subscription_id))
         return PortalSession(
             id="bps_1", url="https://billing.stripe.com/p/session/test_1", customer_id=customer_id, created=T0
         )

@@ -136,6 +136,7 @@ def test_load_billing_records_is_one_round_of_parallel_requests() -> None:
     for route, handler in list(http.routes.items()):
         if route != ("GET", "/v1/disputes"):  # read after the charges page, only for disputed charges
             http.routes[route] = _after_barrier(all_in_flight, handler)
+    http.on("GET", "/v1/prices", page(fixture("price")))  # the price catalogue, cached like the products
     gateway = gateway_with(http)
     records = gateway.load_billing_records(JANE)
     assert sorted(http.paths()) == [
@@ -144,10 +145,12 @@ def test_load_billing_records_is_one_round_of_parallel_requests() -> None:
         "GET /v1/coupons",
         "GET /v1/disputes",
         "GET /v1/invoices",
+        "GET /v1/prices",
         "GET /v1/products",
         "GET /v1/subscriptions",
     ]
-    assert gateway.request_count == 7
+    assert gateway.request_count == 8
+    assert [price.product_name for price in records.prices] == ["Pro"]
     assert [d.id for d in records.disputes] == ["dp_Mine0001"]
     assert [r.id for r in records.refunds] == ["re_1Pgc72B7WZ01zgkWqPvrRrPE"]
     assert records.invoices[0].subscription_id == records.subscriptions[0].id

@@ -34,6 +34,12 @@ MALFORMED: dict[str, list[str]] = {
     "BILLING_APPROVAL_ABOVE": ["lots", "USD:NaN", "-5", "Infinity", "USD:5,usd:6", "US:5"],
     "BILLING_MAIN_CURRENCY": ["dollars", "us"],
     "BILLING_IDENTITY_METADATA_KEY": ["has space", "x" * 41],
+    "BILLING_PORTAL_RETURN_URL": [
+        "http://example.com/account",
+        "example.com/account",
+        "https://",
+        "https://a b",
+    ],
     "DIGEST_CHANNEL": ["#digest"],
     "DIGEST_TIME": ["25:00", "9am"],
     "DIGEST_TZ": ["Mars/Olympus"],
