@@ -77,3 +77,24 @@ def test_an_amount_the_charge_cannot_cover_is_refused_after_the_ack_and_nothing_
     told = playground.sync().top_level(DEMO_CHANNEL, DEMO_OPERATOR)[-1]
     assert told.only_for == DEMO_OPERATOR and "at most $200.00" in told.text
     assert playground.stripe.objects() == []
+
+
+def test_the_seat_form_number_input_is_checked_as_slack_checks_it_then_previews(
+    playground: Playground,
+) -> None:
+    playground.send_message(DEMO_OPERATOR, DEMO_CHANNEL, "/billing team@acme.example")
+    card = playground.sync().top_level(DEMO_CHANNEL, DEMO_OPERATOR)[-1]
+    card = click(playground, click(playground, card, "Team / multi-seat"), "Change seats…")
+    modal = playground.sync().modal_for(DEMO_OPERATOR)
+    assert modal is not None
+    [(block_id, element)] = [
+        (b["block_id"], b["element"]) for b in modal.view["blocks"] if b["type"] == "input"
+    ]
+    assert element["type"] == "number_input" and element["is_decimal_allowed"] is False
+
+    playground.submit_entries(DEMO_OPERATOR, modal.id, {block_id: {element["action_id"]: "2.5"}})
+    assert modal.errors == {block_id: "Please enter a whole number."}
+    playground.submit_entries(DEMO_OPERATOR, modal.id, {block_id: {element["action_id"]: "3"}})
+    assert playground.sync().modal_for(DEMO_OPERATOR) is None
+    card = playground.sync().find(card.channel, card.ts) or card
+    assert "from 5 to 3 seats" in str(card.blocks)
