@@ -34,6 +34,7 @@ class ActionKind(StrEnum):
 
     CANCEL_AND_REFUND = "cancel_and_refund"  # duplicate: cancel the newer one now, refund its charge
     CANCEL_AT_PERIOD_END = "cancel_at_period_end"
+    END_OVERLAP = "end_overlap"  # monthly + yearly of one product: end the one chosen now, refund its charge
     REFUND = "refund"
     RETRY_PAYMENT = "retry_payment"
     PORTAL_LINK = "portal_link"
@@ -248,9 +249,19 @@ R = TypeVar("R", bound=WriteResult)
 TargetRead = Subscription | Charge | Invoice | Dispute | Customer
 
 
+class UnfinishedStep(Model):
+    """A planned step that never changed Stripe because Stripe refused it for good after an earlier step of
+    the same action had already changed Stripe."""
+
+    name: str
+    object_id: str
+    reason: str
+
+
 class ActionOutcome(Model):
     """What was done, for the card's final state and the handoff. `results` holds what each step's
-    Stripe call returned, by step name; the action's definition knows which steps it has."""
+    Stripe call returned, by step name; the action's definition knows which steps it has. `unfinished`
+    names the steps that did not happen when the action was only partly done."""
 
     kind: Kind
     case_id: str
@@ -262,6 +273,7 @@ class ActionOutcome(Model):
     # The targets as re-read just before Stripe was changed (billing.before_state rebuilds the handoff's
     # "before" from them and the state after, so a Confirm reads only what its re-check needs).
     targets_before: list[TargetRead] = Field(default_factory=list)
+    unfinished: list[UnfinishedStep] = Field(default_factory=list)
 
     def result(self, step: str, of_type: type[R]) -> R | None:
         found = self.results.get(step)

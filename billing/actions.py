@@ -26,7 +26,6 @@ from billing.action_models import (
     TargetRead,
 )
 from billing.approval import APPROVAL_WINDOW
-from billing.case_actions import CaseActions
 from billing.errors import (
     ActionAlreadyTaken,
     ActionExpired,
@@ -39,6 +38,7 @@ from billing.errors import (
 )
 from billing.models import WriteResult
 from billing.money import Money
+from billing.partial import PartlyDoneActions
 from billing.reconcile import key_expired
 from billing.snapshot import CustomerSnapshot
 
@@ -47,7 +47,7 @@ PENDING_TTL = timedelta(minutes=10)
 STALE_CLAIM = timedelta(minutes=2)
 
 
-class ActionService(CaseActions):
+class ActionService(PartlyDoneActions):
     # --- first click -------------------------------------------------------------------------------
     def request(
         self,
@@ -260,6 +260,7 @@ class ActionService(CaseActions):
             "generation": dict(pending.progress.get("generation", {})),
             "requests": dict(pending.progress.get("requests", {})),
         }
+        checked: list[TargetRead] = []
         try:
             checked = self._reverify(pending, progress)
             outcome = self._execute(pending, actor, progress).model_copy(update={"targets_before": checked})
@@ -268,6 +269,8 @@ class ActionService(CaseActions):
             self._audit_failure(pending, case, actor, error, retryable=True)
             raise
         except PreconditionFailed as error:
+            if partly := self._finish_partly(pending, case, actor, progress, checked, error):
+                return partly
             self.store.fail_pending(pending.nonce, error=error.message)
             self._audit_failure(pending, case, actor, error, retryable=False)
             raise

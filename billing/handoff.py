@@ -5,7 +5,7 @@ from __future__ import annotations
 from billing.action_kinds import definition
 from billing.action_kinds.targets import live_subscriptions
 from billing.action_kinds.wording import no_change
-from billing.action_models import ActionOutcome, Case, RevenueImpact
+from billing.action_models import ActionOutcome, Case, RevenueImpact, UnfinishedStep
 from billing.models import Model, Subscription
 from billing.money import format_money
 from billing.snapshot import CustomerSnapshot
@@ -95,7 +95,12 @@ def action_lines(outcome: ActionOutcome) -> list[str]:
     who = f"Confirmed by <@{outcome.actor}>"
     if outcome.requested_by and outcome.requested_by != outcome.actor:
         who += f", requested by <@{outcome.requested_by}>"
-    return [*described, who]
+    return [*described, *(unfinished_line(step) for step in outcome.unfinished), who]
+
+
+def unfinished_line(step: UnfinishedStep) -> str:
+    """`Not done: refund of ch_… (Stripe refused, and retrying cannot change that: …)`."""
+    return f"Not done: {step.name} of {step.object_id} ({step.reason.rstrip('.')})"
 
 
 def gap_lines(case: Case, outcome: ActionOutcome, gaps: list[str]) -> list[str]:

@@ -28,6 +28,7 @@ from billing.money import format_money
 from billing.sandbox import SandboxServer, running_sandbox
 from bot.app import build_app
 from bot.config import Settings
+from bot.demo_transcript import Transcript, new_blocks
 from bot.server import ListenerExecutor, serving_in_thread
 from bot.services import Services, build_services
 from bot.slack_requests import MissingButton, SlackRequests, find_button
@@ -41,7 +42,6 @@ DEMO_OPERATOR = "U0DEMOOPERATOR"
 # Shaped like real credentials so the same validation runs; the stand-in accepts only this token.
 DEMO_BOT_TOKEN = "xoxb-demo-offline-not-a-real-token"
 WAIT_SECONDS = 10
-INDENT = "    "
 
 Block = dict[str, Any]
 
@@ -158,32 +158,6 @@ def running_demo_bot(**setting_overrides: Any) -> Iterator[DemoBot]:
                 services.gateway.close()
 
 
-# --- the transcript ------------------------------------------------------------------------------
-
-
-@dataclass
-class Transcript:
-    out: TextIO
-    steps: int = 0
-
-    def step(self, title: str) -> None:
-        self.steps += 1
-        print(f"\n── {self.steps}. {title}", file=self.out)
-
-    def say(self, line: str) -> None:
-        print(line, file=self.out)
-
-    def show(self, text: str) -> None:
-        """What the bot posted, indented under the step."""
-        for line in text.rstrip("\n").splitlines():
-            print(f"{INDENT}{line}".rstrip(), file=self.out)
-
-
-def new_blocks(before: Sequence[Block], after: Sequence[Block]) -> list[Block]:
-    """The blocks an update added: what the operator's eye goes to when a card changes."""
-    return [block for block in after if block not in before]
-
-
 def button_label(blocks: Sequence[Block], action_id: str, what: str, **value_fields: str) -> str:
     """The label of the button the operator is about to click; DemoFailed naming `what` if there is none."""
     try:
@@ -260,7 +234,10 @@ def _request_cancel(bot: DemoBot, transcript: Transcript, options: Call) -> Call
     label = button_label(blocks_of(options), button_id(ActionKind.CANCEL_AND_REFUND), "Cancel duplicate")
     transcript.step(f"[ {label} ]")
     writes = bot.stripe_writes()
-    prompt = _click(bot, options, button_id(ActionKind.CANCEL_AND_REFUND))
+    form = _click(bot, options, button_id(ActionKind.CANCEL_AND_REFUND), method="views.update")
+    transcript.say("A form asks which one to cancel; the operator keeps the preselection and clicks Review:")
+    transcript.show(blocks_text(form.args["view"]["blocks"]))
+    prompt = _submit_form(bot, form)
     _expect_no_writes(bot, writes, "the first click")
     transcript.say("Nothing changes in Stripe yet. The bot asks:")
     transcript.show(blocks_text(new_blocks(blocks_of(options), blocks_of(prompt))))
@@ -327,15 +304,30 @@ def _stripe_check(bot: DemoBot, transcript: Transcript, email: str) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _click(bot: DemoBot, call: Call, action_id: str, **value_fields: str) -> Call:
-    """Click a button on a message and return the message as the bot updated it."""
-    updates = len(bot.standin.calls_to("chat.update"))
+def _click(
+    bot: DemoBot, call: Call, action_id: str, method: str = "chat.update", **value_fields: str
+) -> Call:
+    """Click a button on a message and return what the bot did with `method` (the card updated, by default)."""
+    before = len(bot.standin.calls_to(method))
     _expect_ack(bot.slack.click(call, action_id, **value_fields).status_code, action_id)
+    return _next(bot, method, before, action_id)
+
+
+def _submit_form(bot: DemoBot, update: Call) -> Call:
+    """Submit the form a views.update put in a modal, as preselected: the card the bot updated."""
+    before = len(bot.standin.calls_to("chat.update"))
+    form = {**update.args["view"], "id": update.args["view_id"]}
+    _expect_ack(bot.slack.submit_form(form).status_code, "the form")
+    return _next(bot, "chat.update", before, "the form")
+
+
+def _next(bot: DemoBot, method: str, before: int, what: str) -> Call:
     bot.wait_idle()
-    after = bot.standin.calls_to("chat.update")[updates:]
+    after = bot.standin.calls_to(method)[before:]
     if not after:
         answers = _answers(bot)
-        raise DemoFailed(f"{action_id} did not update the card: {answers[-1] if answers else 'no answer'}")
+        done = "update the card" if method == "chat.update" else f"call {method}"
+        raise DemoFailed(f"{what} did not {done}: {answers[-1] if answers else 'no answer'}")
     return after[-1]
 
 

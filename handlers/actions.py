@@ -30,6 +30,7 @@ from messages.actions import (
     decision_blocks,
     delivery_delayed_text,
     delivery_unbuilt_text,
+    partly_done_text,
     portal_gap_text,
     portal_link_text,
 )
@@ -244,6 +245,8 @@ class CardFlow:
             # The card still shows this prompt and its Confirm still works once the other action ends.
             self.operator.tell(action_error_text(error.message, retryable=True))
             return
+        if outcome.unfinished:
+            self.operator.tell(partly_done_text(outcome))
         self.finish(outcome)
 
     def show_retry(self, nonce: str) -> None:

@@ -74,7 +74,27 @@ def outcome_summary(outcome: ActionOutcome) -> str:
 
 
 def final_blocks(outcome: ActionOutcome) -> list[Block]:
+    if outcome.unfinished:
+        return [
+            _section(
+                f":warning: *PARTLY DONE* · {outcome_summary(outcome)}. {_not_done(outcome)} Handoff in the thread."
+            )
+        ]
     return [_section(f":white_check_mark: *DONE* · {outcome_summary(outcome)}. Handoff in the thread.")]
+
+
+def _not_done(outcome: ActionOutcome) -> str:
+    """`Not done: the refund of `ch_…` (Stripe refused, …).`: the steps Stripe refused for good."""
+    return " ".join(
+        f"Not done: the {step.name} of {code(step.object_id)} ({escape(step.reason.rstrip('.'))})."
+        for step in outcome.unfinished
+    )
+
+
+def partly_done_text(outcome: ActionOutcome) -> str:
+    """Told to the operator who confirmed: what changed in Stripe, and what did not, truthfully."""
+    done = definition(outcome.kind).operator_outcome(outcome, code)
+    return f":warning: Partly done: {done}. {_not_done(outcome)}"
 
 
 def acted_note(outcome: ActionOutcome, at_text: str) -> str:

@@ -3,8 +3,9 @@
     header            Title                     context       note  note (elements joined by two spaces)
                       =====                     actions       [ Confirm ]  [ Back ]
     section           its text, then each       divider       a rule of DIVIDER_WIDTH
-                      field on its own line,    input         Label: [ ________ ]
-                      then `[ Accessory ]`      anything else [type]
+                      field on its own line,    input         Label: [ ________ ] (a select: one
+                      then `[ Accessory ]`                    `(•) option` line each, • the chosen)
+                                                anything else [type]
 
 Slack mrkdwn becomes plain text: `*bold*` and `code` lose their markers, links keep their label, mentions
 read `@U…`, escaped `&lt;&gt;&amp;` are unescaped, and the emoji the bot uses become their characters.
@@ -99,7 +100,8 @@ def _divider(block: Block) -> str:
 
 
 def _input(block: Block) -> str:
-    return f"{_text(block.get('label'))}: {_element(block.get('element') or {})}"
+    shown = _element(block.get("element") or {})
+    return f"{_text(block.get('label'))}:{'' if shown.startswith(chr(10)) else ' '}{shown}"
 
 
 def _image(block: Block) -> str:
@@ -127,6 +129,11 @@ def _element(element: Block) -> str:
         return f"[image: {element.get('alt_text', '')}]"
     if kind == "plain_text_input":
         return "[ ________ ]"
+    if kind == "static_select" and element.get("options"):
+        chosen = (element.get("initial_option") or {}).get("value")
+        marks = {True: "(•)", False: "( )"}
+        options = element["options"]
+        return "".join(f"\n  {marks[o.get('value') == chosen]} {_text(o.get('text'))}" for o in options)
     placeholder = element.get("placeholder")
     return f"[ {_text(placeholder)} ▾ ]" if placeholder else f"[{kind}]"
 

@@ -11,6 +11,7 @@ from billing.action_kinds import (  # noqa: F401  (importing registers each defi
     change_seats,
     credit_note,
     customer_links,
+    end_overlap,
     explain_billing,
     extend_trial,
     keep_both,

@@ -6,11 +6,18 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
-from billing.action_kinds.targets import cancellable_subscription, live_subscription, newer_duplicate
+from billing.action_kinds.pickers import plan_roles, subscription_field
+from billing.action_kinds.targets import (
+    cancellable_subscription,
+    cancellable_subscriptions,
+    live_subscription,
+    newer_duplicate,
+)
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
     Choices,
+    Form,
     Interaction,
     PendingAction,
     Plan,
@@ -43,6 +50,29 @@ class CancelAtPeriodEnd(ActionDefinition):
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         sub = newer_duplicate(snapshot) if bucket is Bucket.DUPLICATE else cancellable_subscription(snapshot)
         return sub.id if sub else None
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        candidates = cancellable_subscriptions(snapshot)
+        if len(candidates) < 2:
+            return None
+        return Form(
+            title="Cancel at period end",
+            submit="Review",
+            intro=(
+                "The customer has several live subscriptions. Choose the one to cancel *at the end of its "
+                "period*: no refund, access continues until then. You confirm on the card next; nothing "
+                "changes yet."
+            ),
+            fields=[
+                subscription_field(
+                    snapshot,
+                    candidates,
+                    plan_roles(snapshot, candidates),
+                    initial=target,
+                    label="Subscription to cancel",
+                )
+            ],
+        )
 
     def plan(
         self,

@@ -16,7 +16,7 @@ class KeepBoth(WithoutChange):
     kind = ActionKind.KEEP_BOTH
     label = "Keep both"
     button_id = "billing.keep_both"
-    offered_in = {Bucket.DUPLICATE: 2}
+    offered_in = {Bucket.DUPLICATE: 3}
     why = "Both subscriptions are intended, so nothing should change."
 
     def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:

@@ -6,11 +6,13 @@ from typing import Any
 
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
-from billing.action_kinds.targets import open_invoice
+from billing.action_kinds.pickers import invoice_field
+from billing.action_kinds.targets import open_invoice, open_invoices
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
     Choices,
+    Form,
     Interaction,
     PendingAction,
     Plan,
@@ -41,6 +43,20 @@ class RetryPayment(ActionDefinition):
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         invoice = open_invoice(snapshot)
         return invoice.id if invoice else None
+
+    def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
+        invoices = open_invoices(snapshot)
+        if len(invoices) < 2:
+            return None
+        return Form(
+            title="Retry payment",
+            submit="Review",
+            intro=(
+                "The customer has several open invoices. Choose the one to charge again now, to the default "
+                "payment method. You confirm on the card next; nothing is charged yet."
+            ),
+            fields=[invoice_field(invoices, initial=target)],
+        )
 
     def plan(
         self,

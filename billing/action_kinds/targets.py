@@ -17,26 +17,40 @@ def newer_duplicate(snapshot: CustomerSnapshot) -> Subscription | None:
     overlap, never a duplicate to cancel here."""
     live = oldest_first(live_subscriptions(snapshot))
     for index in range(len(live) - 1, 0, -1):
-        if any(_same_plan(older, live[index]) for older in live[:index]):
+        if any(same_plan(older, live[index]) for older in live[:index]):
             return live[index]
     return None
 
 
-def _same_plan(older: Subscription, newer: Subscription) -> bool:
+def same_plan(older: Subscription, newer: Subscription) -> bool:
+    """One product on the same billing interval(s): a duplicate's shape (a monthly and a yearly are not)."""
+
     def intervals(sub: Subscription) -> set[tuple[str | None, int]]:
         return {(item.price.interval, item.price.interval_count) for item in sub.items}
 
     return bool(older.product_ids & newer.product_ids) and intervals(older) == intervals(newer)
 
 
+def cancellable_subscriptions(snapshot: CustomerSnapshot) -> list[Subscription]:
+    """Live subscriptions not already set to cancel, original first (Stripe's creation order)."""
+    return oldest_first([sub for sub in live_subscriptions(snapshot) if not sub.cancel_at_period_end])
+
+
 def cancellable_subscription(snapshot: CustomerSnapshot) -> Subscription | None:
-    candidates = [sub for sub in live_subscriptions(snapshot) if not sub.cancel_at_period_end]
-    return max(candidates, key=lambda sub: sub.created, default=None)
+    """The newest one: what a cancel offers first (the form lets the operator pick another)."""
+    candidates = cancellable_subscriptions(snapshot)
+    return candidates[-1] if candidates else None
+
+
+def open_invoices(snapshot: CustomerSnapshot) -> list[Invoice]:
+    """Open invoices with something left to pay, newest first."""
+    candidates = [inv for inv in snapshot.records.invoices if inv.status == "open" and inv.amount_remaining]
+    return sorted(candidates, key=lambda inv: inv.created, reverse=True)
 
 
 def open_invoice(snapshot: CustomerSnapshot) -> Invoice | None:
-    candidates = [inv for inv in snapshot.records.invoices if inv.status == "open" and inv.amount_remaining]
-    return max(candidates, key=lambda inv: inv.created, default=None)
+    invoices = open_invoices(snapshot)
+    return invoices[0] if invoices else None
 
 
 def refuse_if_disputed(charge: Charge) -> None:

@@ -57,8 +57,9 @@ def _text_input(element: Element, control: dict[str, str], current: ElementState
 def _static_select(element: Element, control: dict[str, str], current: ElementState | None) -> str:
     initial = element.get("initial_option")
     chosen = _option_value(current.get("selected_option")) if current else _option_value(initial)
+    # As in Slack, the placeholder shows until an option is chosen and cannot be chosen back.
     placeholder = _placeholder(element) or SELECT_PLACEHOLDER
-    body = [f'<option value="">{html.escape(placeholder)}</option>']
+    body = [] if chosen else [f'<option value="" disabled selected>{html.escape(placeholder)}</option>']
     for group in element.get("option_groups") or []:
         if isinstance(group, Mapping):
             options = "".join(_option(option, chosen) for option in group.get("options") or [])

@@ -57,6 +57,15 @@ def test_an_operator_cancels_the_duplicate_and_refunds_and_sees_the_handoff_and_
     shoot(page, screenshots, "2-classified")
 
     cancel.click()
+    form = page.get_by_role("dialog")
+    form.get_by_text("Subscription to cancel", exact=True).wait_for()
+    chosen = form.locator("select.bk-select option:checked")
+    assert chosen.inner_text().startswith(
+        "Duplicate · $20.00/mo · Visa •••• 4242 · sub_"
+    )  # keeps the original
+    assert form.locator("select.bk-select option").count() == 2
+    shoot(page, screenshots, "2b-choose")
+    form.locator(".modal-submit").click()
     confirm = card.get_by_role("button", name="Confirm", exact=True)
     confirm.wait_for()
     assert "bk-danger" in (confirm.get_attribute("class") or "")

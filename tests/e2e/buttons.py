@@ -23,6 +23,7 @@ class ActionId(StrEnum):
     INVESTIGATE = FixedButtons.INVESTIGATE.value
     CANCEL_DUPLICATE = button_id(ActionKind.CANCEL_AND_REFUND)
     CANCEL_AT_PERIOD_END = button_id(ActionKind.CANCEL_AT_PERIOD_END)
+    END_OVERLAP = button_id(ActionKind.END_OVERLAP)
     REFUND_CHARGE = button_id(ActionKind.REFUND)
     RETRY_PAYMENT = button_id(ActionKind.RETRY_PAYMENT)
     PORTAL_LINK = button_id(ActionKind.PORTAL_LINK)

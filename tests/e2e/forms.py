@@ -45,3 +45,17 @@ def input_blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def select_labels(view: dict[str, Any], block_id: str) -> list[str]:
     return [option["text"]["text"] for option in input_blocks(view)[block_id]["element"]["options"]]
+
+
+def through_form(
+    slack: SlackRequests,
+    standin: SlackStandIn,
+    call: Call,
+    action_id: str,
+    answers: dict[str, str] | None = None,
+    *,
+    user_id: str | None = None,
+) -> Call:
+    """Click the action's button, submit its form (`answers`, the rest as preselected): the Confirm prompt."""
+    form = open_form(slack, standin, call, action_id, user_id=user_id)
+    return submit_form(slack, standin, form, answers, user_id=user_id)

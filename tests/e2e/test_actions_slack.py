@@ -27,7 +27,7 @@ from bot.cli import build_parser
 from bot.cli.audit import run as run_audit
 from bot.slack_standin import Call
 from tests.e2e.buttons import ActionId
-from tests.e2e.forms import open_form, submit_form
+from tests.e2e.forms import open_form, submit_form, through_form
 from tests.e2e.slack_harness import OPERATOR, SlackHarness, running_bot
 
 SECOND = "U0SECONDOP"
@@ -202,7 +202,7 @@ def test_duplicate_flow_cancels_the_newer_subscription_and_refunds_its_charge_on
             "Keep both",
             "Reclassify",
         ]
-        prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE, target=newer.id)
+        prompt = through_form(bot, bot.standin, options, ActionId.CANCEL_DUPLICATE, {"target": newer.id})
         assert f"Refund $20.00 of {newer_charge}" in str(prompt.args["blocks"])
         assert f"cancel {newer.id} now?" in str(prompt.args["blocks"])
         demo_sandbox.clear_log()
@@ -290,7 +290,7 @@ def test_non_operator_and_expired_confirms_change_nothing_in_stripe(
 ) -> None:
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "jane@example.com", "duplicate")
-        prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE)
+        prompt = through_form(bot, bot.standin, options, ActionId.CANCEL_DUPLICATE)
         demo_sandbox.clear_log()
         confirm_and_wait(bot, prompt, user_id=STRANGER)
         assert "Only billing operators" in answers(bot)[-1]
@@ -389,8 +389,8 @@ def test_a_refund_failing_after_the_cancel_is_retried_without_cancelling_or_refu
 ) -> None:
     older, newer = subscriptions(demo_stripe_client, "jane@example.com")
     with bot_for(demo_sandbox, db, clock, gateway=RefundFailsOnce(demo_sandbox)) as bot:
-        prompt = click_and_wait(
-            bot, classify(bot, "jane@example.com", "duplicate"), ActionId.CANCEL_DUPLICATE
+        prompt = through_form(
+            bot, bot.standin, classify(bot, "jane@example.com", "duplicate"), ActionId.CANCEL_DUPLICATE
         )
         try:
             confirm_and_wait(bot, prompt)
@@ -424,7 +424,7 @@ def test_audit_csv_tells_the_whole_story_of_a_case(
     older, newer = subscriptions(demo_stripe_client, "jane@example.com")
     with bot_for(demo_sandbox, db, clock) as bot:
         options = classify(bot, "jane@example.com", "duplicate")
-        confirm_and_wait(bot, click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE))
+        confirm_and_wait(bot, through_form(bot, bot.standin, options, ActionId.CANCEL_DUPLICATE))
     [refund] = refunds(demo_stripe_client, "jane@example.com")
     monkeypatch.setenv("BILLING_DB", str(db))
     out = io.StringIO()

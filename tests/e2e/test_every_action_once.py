@@ -51,6 +51,21 @@ def new_good_card(client: stripe.StripeClient, customer_id: str) -> None:
     client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": card.id}})
 
 
+def also_yearly(client: stripe.StripeClient, customer_id: str) -> None:
+    """The customer also buys the yearly of the product they pay monthly: an overlap (end_overlap)."""
+    [monthly] = client.v1.subscriptions.list(params={"customer": customer_id}).data
+    product = str(monthly["items"].data[0].price.product)
+    yearly = client.v1.prices.create(
+        params={
+            "product": product,
+            "currency": "usd",
+            "unit_amount": 20000,
+            "recurring": {"interval": "year"},
+        }
+    )
+    client.v1.subscriptions.create(params={"customer": customer_id, "items": [{"price": yearly.id}]})
+
+
 def yearly_price_too(client: stripe.StripeClient, customer_id: str) -> None:
     """The customer's monthly product also has a yearly price (what a switch moves to)."""
     [sub] = client.v1.subscriptions.list(params={"customer": customer_id}).data
@@ -112,7 +127,8 @@ def create_a_coupon(client: stripe.StripeClient, customer_id: str) -> None:
 
 # kind -> how an operator reaches its Confirm prompt on a fresh demo sandbox.
 SCENARIOS: dict[str, Scenario] = {
-    "cancel_and_refund": Scenario("jane@example.com", "duplicate"),
+    "cancel_and_refund": Scenario("jane@example.com", "duplicate", answers={}),
+    "end_overlap": Scenario("pat@example.com", "duplicate", answers={}, prepare=also_yearly),
     "cancel_at_period_end": Scenario("yuki.annual@example.com", "missing_self_serve"),
     "refund": Scenario("pat@example.com", "product_failure", answers={"amount": "5.00"}),
     "retry_payment": Scenario("sam@example.com", "failed_payment", prepare=new_good_card),

@@ -21,6 +21,7 @@ from billing.sandbox import SandboxServer
 from bot.slack_requests import FORM, slack_signature
 from messages.ids import ButtonValue, CallbackId
 from tests.e2e.buttons import ActionId
+from tests.e2e.forms import through_form
 from tests.e2e.slack_harness import (
     BILLING_CHANNEL,
     OPERATOR,
@@ -71,14 +72,13 @@ def bot(demo: SandboxServer, gateway: StripeGateway, logs: LogRecorder) -> Itera
 
 
 def withdrawn_confirmation(bot: SlackHarness) -> dict[str, str]:
-    """/billing jane@example.com -> Duplicate -> Cancel duplicate now + refund -> Back."""
+    """/billing jane@example.com -> Duplicate -> Cancel duplicate now + refund -> its form -> Back."""
     bot.slash_command("jane@example.com")
     [card] = bot.standin.wait_for("chat.postMessage")
     bot.wait_idle()
     bot.click(card, ActionId.CLASSIFY, bucket="duplicate")
     options = bot.standin.wait_for("chat.update")[-1]
-    bot.click(options, ActionId.CANCEL_DUPLICATE)
-    prompt = bot.standin.wait_for("chat.update", count=2)[-1]
+    prompt = through_form(bot, bot.standin, options, ActionId.CANCEL_DUPLICATE)
     button, _ = find_button(prompt.args["blocks"], ActionId.BACK.value)
     bot.click(prompt, ActionId.BACK)
     bot.wait_idle()

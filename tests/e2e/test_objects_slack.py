@@ -16,6 +16,7 @@ from billing.gateway import StripeGateway
 from billing.models import BillingRecords, Charge, Customer
 from billing.sandbox import SandboxServer
 from tests.e2e.buttons import ActionId
+from tests.e2e.forms import through_form
 from tests.e2e.test_actions_slack import (
     answers,
     bot_for,
@@ -81,7 +82,7 @@ def test_same_second_duplicates_cancel_and_refund_the_newer_one_every_time(
                 in str(card.args["blocks"])
             )
             options = click_and_wait(bot, card, ActionId.CLASSIFY, bucket="duplicate")
-            prompt = click_and_wait(bot, options, ActionId.CANCEL_DUPLICATE)
+            prompt = through_form(bot, bot.standin, options, ActionId.CANCEL_DUPLICATE)
             newer_charge = charge_of(demo_stripe_client, newer)
             assert f"Refund $20.00 of {newer_charge} to Visa •••• 4242 and cancel {newer.id} now?" in str(
                 prompt.args["blocks"]

@@ -33,8 +33,9 @@ def snap(customer_id: str):
 
 def test_duplicate_ladder_targets_the_newer_subscription_reversible_first() -> None:
     assert ladder(Bucket.DUPLICATE, snap("cus_jane")) == [
-        Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_new"),
-        Option(kind=ActionKind.CANCEL_AND_REFUND, target="sub_new"),
+        # Two live subscriptions: each cancel asks which one first (the newer preselected).
+        Option(kind=ActionKind.CANCEL_AT_PERIOD_END, target="sub_new", asks=True),
+        Option(kind=ActionKind.CANCEL_AND_REFUND, target="sub_new", asks=True),
         Option(kind=ActionKind.KEEP_BOTH),
     ]
 
@@ -87,7 +88,10 @@ def test_actions_without_a_target_are_left_out() -> None:
 
 def test_plan_cancel_and_refund_states_the_exact_effect() -> None:
     plan = plan_action(ActionKind.CANCEL_AND_REFUND, "sub_new", snap("cus_jane"))
-    assert plan.summary == "Refund $20.00 of ch_new to Visa •••• 4242 and cancel sub_new now?"
+    assert plan.summary == (
+        "Refund $20.00 of ch_new to Visa •••• 4242 and cancel sub_new now? "
+        "It is the newer duplicate; sub_old (the original) stays."
+    )
     assert [(s.name, s.object_id, s.amount) for s in plan.steps] == [
         ("cancel", "sub_new", None),
         ("refund", "ch_new", 2000),

@@ -106,3 +106,26 @@ def test_mrkdwn_keeps_what_is_not_markup() -> None:
 def test_mrkdwn_links_mentions_and_escapes() -> None:
     text = "<https://x.example|X> <https://y.example> <#C0OPS|ops> <!here> a &lt;b&gt; &amp; :warning: *done*"
     assert mrkdwn_text(text) == "X https://y.example #ops @here a <b> & ⚠️ done"
+
+
+def test_a_select_lists_its_options_one_a_line_the_chosen_one_marked() -> None:
+    select = {
+        "type": "input",
+        "block_id": "target",
+        "label": {"type": "plain_text", "text": "Subscription to cancel"},
+        "element": {
+            "type": "static_select",
+            "action_id": "value",
+            "options": [
+                {"text": {"type": "plain_text", "text": "Original · sub_1"}, "value": "sub_1"},
+                {"text": {"type": "plain_text", "text": "Newer duplicate · sub_2"}, "value": "sub_2"},
+            ],
+            "initial_option": {
+                "text": {"type": "plain_text", "text": "Newer duplicate · sub_2"},
+                "value": "sub_2",
+            },
+        },
+    }
+    assert blocks_text([select]) == (
+        "Subscription to cancel:\n  ( ) Original · sub_1\n  (•) Newer duplicate · sub_2\n"
+    )

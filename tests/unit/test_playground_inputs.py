@@ -95,22 +95,21 @@ REASON = {
 FORM = [CHARGE, GROUPED, WHEN, SEATS, AMOUNT, REASON]
 
 
-def test_a_static_select_shows_its_placeholder_options_and_initial_option_as_text() -> None:
+def test_a_static_select_with_an_initial_option_shows_its_options_as_text_and_no_placeholder() -> None:
     assert blocks_html([CHARGE], {}) == (
         '<label class="bk-input"><span class="bk-label">Charge</span>'
         '<select class="bk-select" data-block-id="target" data-action-id="pick">'
-        '<option value="">Pick one</option>'
         '<option value="ch_1">ch_1 · $20 &lt;x&gt;</option>'
         '<option value="ch_&quot;2" selected>ch_2 &amp; co</option></select>'
         '<div class="bk-hint">The &lt;b&gt; charge</div></label>'
     )
 
 
-def test_option_groups_and_an_optional_block() -> None:
+def test_option_groups_an_optional_block_and_the_placeholder_until_something_is_chosen() -> None:
     assert blocks_html([GROUPED], {}) == (
         '<label class="bk-input"><span class="bk-label">Plan<span class="bk-optional"> (optional)</span>'
         '</span><select class="bk-select" data-block-id="plan" data-action-id="price">'
-        '<option value="">Select an item</option>'
+        '<option value="" disabled selected>Select an item</option>'
         '<optgroup label="Monthly &lt;1&gt;"><option value="price_pro">Pro</option></optgroup>'
         '<optgroup label="Yearly"><option value="price_pro_y">Pro yearly</option></optgroup></select></label>'
     )
@@ -147,7 +146,6 @@ def test_what_was_entered_is_shown_again_with_the_error_under_its_block() -> Non
     assert blocks_html([CHARGE, WHEN, SEATS, REASON], {}, entered=entered) == (
         '<label class="bk-input"><span class="bk-label">Charge</span>'
         '<select class="bk-select" data-block-id="target" data-action-id="pick">'
-        '<option value="">Pick one</option>'
         '<option value="ch_1" selected>ch_1 · $20 &lt;x&gt;</option>'
         '<option value="ch_&quot;2">ch_2 &amp; co</option></select>'
         '<div class="bk-hint">The &lt;b&gt; charge</div></label>'

@@ -108,3 +108,26 @@ def test_an_input_shows_its_validation_error() -> None:
         '<input type="text" class="bk-text-input" data-block-id="lookup" data-action-id="query" '
         'placeholder="email" value=""><div class="bk-error" role="alert">Enter an email</div></label>'
     )
+
+
+def test_a_static_select_is_a_select_with_its_initial_option_chosen_and_its_text_escaped() -> None:
+    block = {
+        "type": "input",
+        "block_id": "target",
+        "label": {"type": "plain_text", "text": "Subscription to cancel"},
+        "element": {
+            "type": "static_select",
+            "action_id": "value",
+            "options": [
+                {"text": {"type": "plain_text", "text": "Original <b>"}, "value": "sub_1"},
+                {"text": {"type": "plain_text", "text": "Duplicate"}, "value": "sub_2"},
+            ],
+            "initial_option": {"text": {"type": "plain_text", "text": "Duplicate"}, "value": "sub_2"},
+        },
+    }
+    assert blocks_html([block], NAMES) == (
+        '<label class="bk-input"><span class="bk-label">Subscription to cancel</span>'
+        '<select class="bk-select" data-block-id="target" data-action-id="value">'
+        '<option value="sub_1">Original &lt;b&gt;</option><option value="sub_2" selected>Duplicate</option>'
+        "</select></label>"
+    )
