@@ -19,6 +19,7 @@ from typing import Any, Protocol, TextIO
 
 import stripe
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from slack_bolt import App
 
 from billing.action_kinds import button_id
 from billing.action_models import ActionKind
@@ -104,6 +105,7 @@ class DemoBot:
     services: Services
     executor: ListenerExecutor
     sandbox: SandboxServer
+    app: App  # the Bolt app itself (tests may add a listener to see what a request carried)
 
     def wait_idle(self) -> None:
         """Every listener started so far has returned: its Slack calls and audit rows are done."""
@@ -146,7 +148,7 @@ def running_demo_bot(**setting_overrides: Any) -> Iterator[DemoBot]:
                     channel_id=DEMO_CHANNEL,
                 )
                 try:
-                    yield DemoBot(slack, standin, services, executor, sandbox)
+                    yield DemoBot(slack, standin, services, executor, sandbox, app)
                 finally:
                     slack.http.close()
         finally:

@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.slack_standin import TEAM_ID, Call
+from bot.slack_view_state import form_state
 from messages.ids import ButtonValue, CallbackId
 
 FORM = "application/x-www-form-urlencoded"
@@ -296,9 +297,11 @@ class SlackRequests:
         view_id: str = "V0MODAL001",
         private_metadata: str = "",
         user_id: str | None = None,
+        shown: dict[str, Any] | None = None,
         **signing: Any,
     ) -> httpx.Response:
-        """`values` as Slack sends them: {block_id: {action_id: {"type": ..., "value": ...}}}."""
+        """`values` as Slack sends them: {block_id: {action_id: {"type": ..., "value": ...}}}; `shown`: the
+        whole view the person submitted (blocks, title...), which Slack sends too."""
         payload = {
             "type": "view_submission",
             "team": _team(),
@@ -307,42 +310,13 @@ class SlackRequests:
             "token": VERIFICATION_TOKEN,
             "trigger_id": self.next_id("trigger-"),
             "view": {
+                **(shown or {}),
                 "id": view_id,
                 "type": "modal",
                 "callback_id": callback_id,
                 "private_metadata": private_metadata,
                 "state": {"values": values},
-                "hash": "1700000000.hash",
+                "hash": (shown or {}).get("hash") or "1700000000.hash",
             },
         }
         return self.post_payload(payload, **signing)
-
-
-def form_state(view: dict[str, Any], answers: dict[str, str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """`view.state.values` for a modal's input blocks, in Slack's shapes per element type."""
-    values: dict[str, dict[str, dict[str, Any]]] = {}
-    for block in view.get("blocks") or []:
-        if block.get("type") != "input":
-            continue
-        element = block["element"]
-        answer = answers.get(block["block_id"], _initial(element))
-        values[block["block_id"]] = {element["action_id"]: _element_state(element, answer)}
-    return values
-
-
-def _initial(element: dict[str, Any]) -> str:
-    if element["type"] == "static_select":
-        return str((element.get("initial_option") or {}).get("value") or "")
-    if element["type"] == "datepicker":
-        return str(element.get("initial_date") or "")
-    return str(element.get("initial_value") or "")
-
-
-def _element_state(element: dict[str, Any], answer: str) -> dict[str, Any]:
-    kind = element["type"]
-    if kind == "static_select":
-        option = next((o for o in element.get("options") or [] if o["value"] == answer), None)
-        return {"type": kind, "selected_option": option}
-    if kind == "datepicker":
-        return {"type": kind, "selected_date": answer or None}
-    return {"type": kind, "value": answer or None}

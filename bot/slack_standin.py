@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from bot.slack_checks import (
     Answer,
     Args,
-    blocks_problem,
     content_problem,
     error,
     missing,
     parse_args,
 )
+from bot.slack_standin_views import StandInViews
 
 API_PREFIX = "/api/"
 RESPONSE_URL_PREFIX = "/response_url/"
@@ -67,6 +67,7 @@ class _State:
     statuses: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     # Messages customers wrote, for conversations.replies: (channel, ts) -> message.
     history: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    views: StandInViews = field(default_factory=lambda: StandInViews(TEAM_ID))
 
 
 class SlackStandIn:
@@ -78,7 +79,6 @@ class SlackStandIn:
         self._state = _State()
         self._changed = threading.Condition()
         self._ts = itertools.count(100)
-        self._view_ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -250,9 +250,9 @@ class SlackStandIn:
             "chat.getPermalink": self._permalink,
             "conversations.info": self._conversation_info,
             "conversations.replies": self._replies,
-            "views.open": self._view,
-            "views.update": self._view,
-            "views.push": self._view,
+            "views.open": lambda args: self._state.views.open(args),
+            "views.update": lambda args: self._state.views.update(args),
+            "views.push": lambda args: self._state.views.open(args),
         }
 
     def _auth_test(self, args: Args) -> Answer:
@@ -332,17 +332,6 @@ class SlackStandIn:
         thread.sort(key=lambda message: message["ts"])
         limit = int(args.get("limit") or 1000)
         return {"ok": True, "messages": thread[:limit], "has_more": len(thread) > limit}
-
-    def _view(self, args: Args) -> Answer:
-        view = args.get("view")
-        if not isinstance(view, dict):
-            return error("invalid_arguments")
-        blocks = view.get("blocks") or []
-        problem = blocks_problem(blocks, limit=100)
-        if problem:
-            return error(problem)
-        view_id = args.get("view_id") or f"V{next(self._view_ids):08d}"
-        return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM_ID}}
 
 
 def _handler_class(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:

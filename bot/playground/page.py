@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.playground.blockkit import blocks_html
+from bot.playground.blockkit import Entered, blocks_html
 from bot.playground.mrkdwn import mrkdwn_html
 from bot.playground.stripe_panel import ChangedObject
 from bot.playground.workspace import Message, User, Workspace
@@ -217,7 +217,9 @@ def _modal(workspace: Workspace, user: str, names: Mapping[str, str]) -> tuple[s
         return "", ""
     view = open_view.view
     key = hashlib.sha256(
-        json.dumps([open_view.id, view, open_view.errors], sort_keys=True, default=str).encode()
+        json.dumps(
+            [open_view.id, view, open_view.errors, open_view.values], sort_keys=True, default=str
+        ).encode()
     ).hexdigest()[:16]
     title = _plain(view.get("title")) or "Billing Ops"
     close = _plain(view.get("close")) or "Cancel"
@@ -227,7 +229,8 @@ def _modal(workspace: Workspace, user: str, names: Mapping[str, str]) -> tuple[s
         if submit
         else ""
     )
-    body = blocks_html(view.get("blocks") or [], names, errors=open_view.errors)
+    entered = Entered(errors=open_view.errors, values=open_view.values)
+    body = blocks_html(view.get("blocks") or [], names, entered=entered)
     html_text = (
         '<div class="modal-backdrop">'
         f'<div class="modal" role="dialog" aria-modal="true" aria-label="{e(title)}" data-view-id="{e(open_view.id)}">'

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bot.demo import DEMO_CHANNEL, DEMO_OPERATOR, DemoBot, running_demo_bot
+from bot.playground.inputs import Entries, StateValues, client_errors, state_values
 from bot.playground.stripe_panel import StripeChanges
 from bot.playground.workspace import Channel, Message, OpenView, Origin, Origins, User, Workspace
 from bot.scheduler import chat_poster, post_daily_digest
@@ -70,11 +71,12 @@ SUPPORT_MESSAGES = (
 
 def playground_settings() -> dict[str, Any]:
     """What the playground adds to the demo's settings: two operators (two-person approval), a digest
-    channel, and a refund approval threshold low enough to try the second operator's Confirm."""
+    channel, and an approval threshold low enough to try the second operator's Confirm (an action whose
+    impact, money moved plus yearly contract value given up, is above $100)."""
     return {
         "billing_operators": [DEMO_OPERATOR, SECOND_OPERATOR],
         "digest_channel": DIGEST_CHANNEL,
-        "billing_refund_approval_above": "100",
+        "billing_approval_above": "USD:100",
     }
 
 
@@ -160,16 +162,27 @@ class Playground:
             ),
         )
 
-    def click_in_modal(self, user: str, view_id: str, action_id: str, block_id: str, value: str) -> Outcome:
+    def click_in_modal(
+        self,
+        user: str,
+        view_id: str,
+        action_id: str,
+        block_id: str,
+        value: str,
+        entries: Entries | None = None,
+    ) -> Outcome:
+        """A button in a modal; Slack sends the view with what is entered in it so far (view.state)."""
         view = self._view(user, view_id)
         if view is None:
             return Outcome("That modal is closed.", ok=False)
+        if entries is not None:
+            self.workspace.enter(view_id, state_values(view.view.get("blocks") or [], entries))
         return self._send(
             user,
             Origin(user=user),
             "the button",
             lambda slack: slack.block_action(
-                action_id, value, view=view.view, block_id=block_id, user_id=user
+                action_id, value, view=view.payload(), block_id=block_id, user_id=user
             ),
         )
 
@@ -196,10 +209,28 @@ class Playground:
             user, Origin(user=user), "Billing lookup", lambda slack: slack.global_shortcut(user_id=user)
         )
 
-    def submit_view(self, user: str, view_id: str, values: dict[str, dict[str, dict[str, Any]]]) -> Outcome:
+    def submit_entries(self, user: str, view_id: str, entries: Entries) -> Outcome:
+        """Submit as the Slack client does: what the page's controls hold becomes view.state.values; the
+        client's own checks (required fields, numbers, dates) stop the submission with an error under
+        the block, and only a view that passes them reaches the bot."""
         view = self._view(user, view_id)
         if view is None:
             return Outcome("That modal is closed.", ok=False)
+        blocks = view.view.get("blocks") or []
+        values = state_values(blocks, entries)
+        errors = client_errors(blocks, values)
+        if errors:
+            self.workspace.enter(view_id, values)
+            self.workspace.show_errors(view_id, errors)
+            return Outcome()
+        return self.submit_view(user, view_id, values)
+
+    def submit_view(self, user: str, view_id: str, values: StateValues) -> Outcome:
+        """A view_submission with `values` exactly as given (Slack's view.state.values shape)."""
+        view = self._view(user, view_id)
+        if view is None:
+            return Outcome("That modal is closed.", ok=False)
+        self.workspace.enter(view_id, values)
         self.sync()
         with self._send_lock:
             slack = self._requests_for(user)
@@ -211,6 +242,7 @@ class Playground:
                     view_id=view_id,
                     private_metadata=str(view.view.get("private_metadata") or ""),
                     user_id=user,
+                    shown=view.payload(),
                 )
             finally:
                 slack.origin = None

@@ -118,7 +118,12 @@ def build_web_app(playground: Playground) -> Starlette:
             "/api/modal-click",
             action(
                 lambda v, d: playground.click_in_modal(
-                    v.user, text(d, "view_id"), text(d, "action_id"), text(d, "block_id"), text(d, "value")
+                    v.user,
+                    text(d, "view_id"),
+                    text(d, "action_id"),
+                    text(d, "block_id"),
+                    text(d, "value"),
+                    _entries(d.get("entries")),
                 )
             ),
             methods=["POST"],
@@ -133,7 +138,9 @@ def build_web_app(playground: Playground) -> Starlette:
         ),
         Route(
             "/api/view-submit",
-            action(lambda v, d: playground.submit_view(v.user, text(d, "view_id"), _values(d.get("values")))),
+            action(
+                lambda v, d: playground.submit_entries(v.user, text(d, "view_id"), _entries(d.get("entries")))
+            ),
             methods=["POST"],
         ),
         Route(
@@ -147,28 +154,17 @@ def build_web_app(playground: Playground) -> Starlette:
     return Starlette(routes=routes)
 
 
-def _values(raw: Any) -> dict[str, dict[str, dict[str, Any]]]:
-    """A modal's input values as Slack sends them: {block_id: {action_id: {"type", "value"}}}."""
+def _entries(raw: Any) -> dict[str, dict[str, str]]:
+    """What a modal's controls hold, as the page sends it: {block_id: {action_id: text}}."""
     if not isinstance(raw, dict):
         return {}
-    values: dict[str, dict[str, dict[str, Any]]] = {}
-    for block_id, actions in raw.items():
-        if isinstance(actions, dict):
-            values[str(block_id)] = {
-                str(action_id): _element_state(element)
-                for action_id, element in actions.items()
-                if isinstance(element, dict)
-            }
-    return values
-
-
-def _element_state(element: dict[str, Any]) -> dict[str, Any]:
-    """A text input's value, or a select's chosen option, in Slack's shape."""
-    if element.get("type") == "static_select":
-        chosen = element.get("selected_option")
-        value = str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
-        return {"type": "static_select", "selected_option": {"value": value} if value else None}
-    return {"type": "plain_text_input", "value": str(element.get("value") or "")}
+    return {
+        str(block_id): {
+            str(action_id): str(entry) for action_id, entry in actions.items() if entry is not None
+        }
+        for block_id, actions in raw.items()
+        if isinstance(actions, dict)
+    }
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.playground.inputs import StateValues, kept_state
 from bot.slack_standin import BOT_USER_ID, RESPONSE_URL_METHOD, Call
 
 Block = dict[str, Any]
@@ -70,6 +71,11 @@ class OpenView:
     user: str
     view: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
+    values: StateValues = field(default_factory=dict)  # view.state.values: what the person last entered
+
+    def payload(self) -> dict[str, Any]:
+        """The view as Slack puts it in a block_actions or view_submission payload."""
+        return {**self.view, "id": self.id, "state": {"values": self.values}}
 
 
 class Origins:
@@ -144,11 +150,22 @@ class Workspace:
                 self.views[view_id].errors = dict(errors)
                 self.version += 1
 
-    def replace_view(self, view_id: str, view: dict[str, Any]) -> None:
+    def enter(self, view_id: str, values: StateValues) -> None:
+        """What the person entered in an open view, kept as Slack keeps view.state."""
         with self.lock:
             if view_id in self.views:
-                self.views[view_id].view = {**view, "id": view_id}
-                self.views[view_id].errors = {}
+                self.views[view_id].values = values
+                self.version += 1
+
+    def replace_view(self, view_id: str, view: dict[str, Any]) -> None:
+        """views.update or response_action "update": the new view keeps the entries of the inputs it
+        still has (same block_id, action_id and type), as Slack does; old errors go."""
+        with self.lock:
+            if view_id in self.views:
+                shown = self.views[view_id]
+                shown.view = {**view, "id": view_id}
+                shown.errors = {}
+                shown.values = kept_state(view.get("blocks") or [], shown.values)
                 self.version += 1
 
     # --- queries --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.playground.session import running_playground
+from bot.playground.session import Playground, running_playground
 from bot.playground.web import serving_page_in_thread
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -45,9 +45,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def playground_url() -> Iterator[str]:
+def playground() -> Iterator[Playground]:
     """A fresh playground (bot, stand-in, demo sandbox) per test: each test starts from the seeded data."""
-    with running_playground() as playground, serving_page_in_thread(playground) as url:
+    with running_playground() as playground:
+        yield playground
+
+
+@pytest.fixture
+def playground_url(playground: Playground) -> Iterator[str]:
+    with serving_page_in_thread(playground) as url:
         yield url
 
 

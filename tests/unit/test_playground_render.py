@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.playground.blockkit import UNSUPPORTED, blocks_html
+from bot.playground.blockkit import UNSUPPORTED, Entered, blocks_html
 from bot.playground.mrkdwn import mrkdwn_html
 
 NAMES = {"U0OLIVIA": "olivia", "C0BILLINGOPS": "billing-ops"}
@@ -103,7 +103,7 @@ def test_an_input_shows_its_validation_error() -> None:
             "placeholder": {"type": "plain_text", "text": "email"},
         },
     }
-    assert blocks_html([block], NAMES, errors={"lookup": "Enter an email"}) == (
+    assert blocks_html([block], NAMES, entered=Entered(errors={"lookup": "Enter an email"})) == (
         '<label class="bk-input has-error"><span class="bk-label">Customer</span>'
         '<input type="text" class="bk-text-input" data-block-id="lookup" data-action-id="query" '
         'placeholder="email" value=""><div class="bk-error" role="alert">Enter an email</div></label>'
@@ -127,7 +127,7 @@ def test_a_static_select_is_a_select_with_its_initial_option_chosen_and_its_text
     }
     assert blocks_html([block], NAMES) == (
         '<label class="bk-input"><span class="bk-label">Subscription to cancel</span>'
-        '<select class="bk-text-input bk-select" data-block-id="target" data-action-id="value">'
+        '<select class="bk-select" data-block-id="target" data-action-id="value">'
         '<option value="sub_1">Original &lt;b&gt;</option><option value="sub_2" selected>Duplicate</option>'
         "</select></label>"
     )

@@ -69,3 +69,27 @@ def test_ephemerals_dms_and_modals_belong_to_one_person() -> None:
     assert modal.view == {"id": "V1", "blocks": []} and modal.errors == {}
     space.close_view(OLIVIA, "V1")
     assert space.modal_for(OLIVIA) is None
+
+
+def test_a_replaced_modal_keeps_what_was_entered_in_the_inputs_it_still_has() -> None:
+    space = workspace()
+    space.origins.record("trigger-1", Origin(user=OLIVIA))
+    reason = {
+        "type": "input",
+        "block_id": "reason",
+        "label": {"type": "plain_text", "text": "Reason"},
+        "element": {"type": "plain_text_input", "action_id": "text"},
+    }
+    opened = {"ok": True, "view": {"id": "V1", "blocks": [reason]}}
+    space.apply(call("views.open", opened, trigger_id="trigger-1", view={}))
+    typed = {"reason": {"text": {"type": "plain_text_input", "value": "asked twice"}}}
+    space.enter("V1", typed)
+    space.show_errors("V1", {"reason": "Too short"})
+    modal = space.modal_for(OLIVIA)
+    assert modal is not None
+    assert modal.payload()["state"] == {"values": typed}
+
+    space.apply(call("views.update", {"ok": True, "view": {"id": "V1", "blocks": [reason]}}, view_id="V1"))
+    assert (modal.values, modal.errors) == (typed, {})
+    space.apply(call("views.update", {"ok": True, "view": {"id": "V1", "blocks": []}}, view_id="V1"))
+    assert modal.values == {}

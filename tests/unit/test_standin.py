@@ -93,3 +93,20 @@ def test_wait_for_times_out_with_what_was_seen(standin: SlackStandIn, client: We
     client.auth_test()
     with pytest.raises(TimeoutError, match=r"chat.postMessage.*\['auth.test'\]"):
         standin.wait_for("chat.postMessage", timeout=0.05)
+
+
+def test_views_update_by_external_id_and_hash_as_slack_does(standin: SlackStandIn, client: WebClient) -> None:
+    loading = {"type": "modal", "external_id": "form-1", "title": {"type": "plain_text", "text": "x"}}
+    opened = client.views_open(trigger_id="t1", view={**loading, "blocks": []})["view"]
+    assert opened["external_id"] == "form-1" and opened["hash"]
+    with pytest.raises(SlackApiError, match="duplicate_external_id"):
+        client.views_open(trigger_id="t2", view={**loading, "blocks": []})
+
+    form = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": [{"type": "divider"}]}
+    updated = client.views_update(external_id="form-1", hash=opened["hash"], view=form)["view"]
+    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
+    with pytest.raises(SlackApiError, match="hash_conflict"):
+        client.views_update(view_id=opened["id"], hash=opened["hash"], view=form)
+    with pytest.raises(SlackApiError, match="not_found"):
+        client.views_update(external_id="never-opened", view=form)
+    assert client.views_update(view_id=opened["id"], view=form)["view"]["id"] == opened["id"]

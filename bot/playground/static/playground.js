@@ -46,7 +46,8 @@
       modalRoot.innerHTML = data.modal;
       modalRoot.dataset.key = data.modal_key;
       modalKey = data.modal_key;
-      const first = modalRoot.querySelector("input, textarea");
+      const controls = "input[data-action-id], select[data-action-id], textarea[data-action-id]";
+      const first = modalRoot.querySelector(".has-error [data-action-id]") || modalRoot.querySelector(controls);
       if (first) first.focus();
     }
   }
@@ -103,16 +104,16 @@
     dialog.showModal();
   }
 
-  function modalValues(modal) {
-    const values = {};
-    modal.querySelectorAll(".bk-text-input").forEach((input) => {
-      const block = input.dataset.blockId;
-      values[block] = values[block] || {};
-      values[block][input.dataset.actionId] = input.tagName === "SELECT"
-        ? { type: "static_select", selected_option: { value: input.value } }
-        : { type: "plain_text_input", value: input.value };
+  // What the modal's controls hold, by block_id and action_id; the server turns it into Slack's
+  // view.state.values from the view itself (e.g. a picked option becomes the view's option object).
+  function modalEntries(modal) {
+    const entries = {};
+    modal.querySelectorAll("input[data-action-id], select[data-action-id], textarea[data-action-id]").forEach((control) => {
+      const block = control.dataset.blockId;
+      entries[block] = entries[block] || {};
+      entries[block][control.dataset.actionId] = control.value;
     });
-    return values;
+    return entries;
   }
 
   function openChannel(channel, thread) {
@@ -163,7 +164,7 @@
       return;
     }
     if (target.closest(".modal-submit") && modal) {
-      post("/api/view-submit", { view_id: modal.dataset.viewId, values: modalValues(modal) });
+      post("/api/view-submit", { view_id: modal.dataset.viewId, entries: modalEntries(modal) });
       return;
     }
     const button = target.closest(".bk-button[data-action-id]");
@@ -171,7 +172,7 @@
       if (button.dataset.url) window.open(button.dataset.url, "_blank", "noopener");
       const click = { action_id: button.dataset.actionId, block_id: button.dataset.blockId, value: button.dataset.value };
       if (modal) {
-        confirmThen(button, () => post("/api/modal-click", Object.assign({ view_id: modal.dataset.viewId }, click)));
+        confirmThen(button, () => post("/api/modal-click", Object.assign({ view_id: modal.dataset.viewId, entries: modalEntries(modal) }, click)));
       } else if (message) {
         confirmThen(button, () => post("/api/click", Object.assign({ channel: message.dataset.channel, ts: message.dataset.ts }, click)));
       }
@@ -202,7 +203,7 @@
       event.preventDefault();
       box.form.requestSubmit();
     }
-    if (event.key === "Enter" && box.matches(".modal input.bk-text-input")) {
+    if (event.key === "Enter" && box.matches(".modal input[data-action-id]")) {
       // As in Slack, Enter in a single-line input submits the modal.
       event.preventDefault();
       const submit = box.closest(".modal").querySelector(".modal-submit");
