@@ -163,10 +163,14 @@ class CaseActions:
         return ActionOutcome(kind=kind, case_id=case_id, actor=actor)
 
     def _close(self, case: Case, actor: str, kind: str) -> None:
+        self._claim_case(case, actor, kind)
+        self._record_gaps(case, kind)
+
+    def _claim_case(self, case: Case, actor: str, kind: str) -> None:
+        """Only one click acts on a case: a second one (a double click) is told who handled it."""
         if not self.store.close_case(case.id, actor=actor, resolution=str(kind)):
             self.open_case(case.id)  # raises with who handled it
             raise ActionAlreadyTaken("This case was already handled.")
-        self._record_gaps(case, kind)
 
     def _record_gaps(self, case: Case, kind: str, noted: list[str] | None = None) -> None:
         if case.bucket is not None:
@@ -193,12 +197,18 @@ class CaseActions:
             missing = missing_portal_features(action.features_needed(case.bucket), config)
             if missing:
                 return self._portal_gap(case, actor, config.id, missing)
-            session = self.gateway.create_portal_session(
-                case.customer_id,
-                return_url=self.policy.portal_return_url,
-                flow=action.flow,
-                subscription_id=target if action.flow == "subscription_cancel" else None,
-            )
+            # Claimed before Stripe is called, so a double click makes one session, not two.
+            self._claim_case(case, actor, kind)
+            try:
+                session = self.gateway.create_portal_session(
+                    case.customer_id,
+                    return_url=self.policy.portal_return_url,
+                    flow=action.flow,
+                    subscription_id=target if action.flow == "subscription_cancel" else None,
+                )
+            except BillingError:
+                self.store.reopen_case(case.id, actor=actor, status=case.status.value)
+                raise
         except BillingError as error:
             self._audit(
                 "portal_failed",
@@ -210,7 +220,7 @@ class CaseActions:
                 detail={"kind": str(kind), "error": error.message},
             )
             raise
-        self._close(case, actor, kind)
+        self._record_gaps(case, kind)
         # The URL logs the customer in: it goes to the operator only, never into the audit log.
         self._audit(
             "portal_session_created",

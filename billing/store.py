@@ -202,4 +202,13 @@ class Store(PendingActionsStore):
             )
             return cursor.rowcount == 1
 
+    def reopen_case(self, case_id: str, *, actor: str, status: str) -> None:
+        """Undo this actor's close_case when what it closed the case for did not happen (Stripe refused)."""
+        with self.transaction():
+            self.db.execute(
+                "update cases set status = ?, acted_by = null, updated_at = ? "
+                "where id = ? and status = 'acted' and acted_by = ?",
+                [status, self.now_iso(), case_id, actor],
+            )
+
     # --- pending actions (first click stores, second click claims) ------------------------------

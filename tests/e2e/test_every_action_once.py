@@ -221,3 +221,60 @@ def test_a_double_confirm_and_a_confirm_after_a_restart_change_stripe_once(
         assert any("Already done" in text for text in answers(restarted)), answers(restarted)
         assert handoffs(restarted) == []
     assert stripe_writes(demo_sandbox) == writes
+
+
+def portal_cancel_on(client: stripe.StripeClient, customer_id: str) -> None:
+    [config] = client.v1.billing_portal.configurations.list().data
+    client.v1.billing_portal.configurations.update(
+        config.id, params={"features": {"subscription_cancel": {"enabled": True}}}
+    )
+
+
+# Actions without a Confirm: a link (portal session, hosted invoice page, receipt) or a resolution. A double
+# click must not create two of anything in Stripe nor post two handoffs.
+DIRECT: dict[str, Scenario] = {
+    "portal_link": Scenario("sam@example.com", "failed_payment"),
+    "portal_cancel": Scenario("nora@example.com", "missing_self_serve", prepare=portal_cancel_on),
+    "portal_payment_method": Scenario("sam@example.com", "failed_payment"),
+    "send_invoice_link": Scenario("sam@example.com", "failed_payment", changes_stripe=False),
+    "send_receipt": Scenario("yuki.annual@example.com", "missing_self_serve", changes_stripe=False),
+    "explain_billing": Scenario("team@acme.example", "team", changes_stripe=False),
+    "keep_both": Scenario("jane@example.com", "duplicate", changes_stripe=False),
+    "no_action": Scenario("pat@example.com", "product_failure", changes_stripe=False),
+}
+
+
+def direct_kinds() -> list[str]:
+    return sorted(str(action.kind) for action in ACTIONS if action.interaction is not Interaction.CONFIRM)
+
+
+def test_every_action_without_a_confirm_has_a_scenario_here() -> None:
+    missing = [kind for kind in direct_kinds() if kind not in DIRECT]
+    assert missing == [], f"add a Scenario for {missing} to DIRECT in {__file__}"
+
+
+@pytest.mark.parametrize("kind", direct_kinds())
+def test_a_double_click_on_an_action_without_a_confirm_changes_stripe_at_most_once(
+    demo_sandbox: SandboxServer,
+    demo_stripe_client: stripe.StripeClient,
+    tmp_path: Path,
+    clock: FixedClock,
+    kind: str,
+) -> None:
+    scenario = DIRECT[kind]
+    if scenario.prepare is not None:
+        scenario.prepare(demo_stripe_client, customer_id(demo_stripe_client, scenario.email))
+    with bot_for(demo_sandbox, tmp_path / "bot.db", clock) as bot:
+        options = classify(bot, scenario.email, scenario.bucket)
+        demo_sandbox.clear_log()
+        clicks = [
+            threading.Thread(target=bot.click, args=(options, ACTIONS[kind].button_id)) for _ in range(2)
+        ]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join()
+        bot.wait_idle()
+        writes = stripe_writes(demo_sandbox)
+        assert len(handoffs(bot)) <= 1, answers(bot)
+    assert len(writes) == (1 if scenario.changes_stripe else 0), writes
