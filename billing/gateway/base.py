@@ -54,7 +54,7 @@ CUSTOMER_EXPAND = ["invoice_settings.default_payment_method"]
 CARD_ONLY_CUSTOMER_EXPAND = [f"data.{path}" for path in CUSTOMER_EXPAND]
 LISTED_CUSTOMER_EXPAND = ["data.subscriptions", *CARD_ONLY_CUSTOMER_EXPAND]
 # Discounts expanded so a subscription names its coupons (a discount ID alone does not).
-SUBSCRIPTION_EXPAND = ["default_payment_method", "discounts"]
+SUBSCRIPTION_EXPAND = ["default_payment_method", "discounts.source.coupon"]
 # Invoices and charges found by search, each with its customer (and that customer's default card).
 SEARCHED_OWNER_EXPAND = ["data.customer", *(f"data.customer.{path}" for path in CUSTOMER_EXPAND)]
 # Account-wide listing: the subscription's own card, and the customer's default card (exactly four levels),

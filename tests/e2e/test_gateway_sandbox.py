@@ -215,3 +215,21 @@ def test_action_succeeded_audit_row_carries_the_request_ids_stripe_sent(demo_san
     [succeeded] = [row for row in store.audit_rows(case_id=case_id) if row["event"] == "action_succeeded"]
     assert succeeded["stripe_request_id"] == f"{cancel[1]},{refund[1]}"
     assert cancel[1].startswith("req_") and cancel[1] != refund[1]
+
+
+def test_a_coupon_on_a_subscription_lowers_its_mrr_in_the_lookup_and_the_account_listing(
+    demo_sandbox: SandboxServer, demo_stripe_client: stripe.StripeClient
+) -> None:
+    [pat] = demo_stripe_client.v1.customers.list(params={"email": "pat@example.com"}).data
+    [sub] = demo_stripe_client.v1.subscriptions.list(params={"customer": pat.id}).data
+    coupon = demo_stripe_client.v1.coupons.create(params={"percent_off": 25, "duration": "forever"})
+    demo_stripe_client.v1.subscriptions.update(sub.id, params={"discounts": [{"coupon": coupon.id}]})
+    gateway = StripeGateway(demo_sandbox.api_key, api_base=demo_sandbox.base_url, max_retries=0)
+    try:
+        [looked_up] = gateway.load_billing_records(gateway.get_customer(pat.id)).subscriptions
+        [listed] = [s for s, _ in gateway.iter_subscriptions(status="all") if s.id == sub.id]
+    finally:
+        gateway.close()
+    assert looked_up.monthly_recurring_revenue().amount == 1500  # $20.00/mo, 25% off
+    assert listed.monthly_recurring_revenue().amount == 1500
+    assert looked_up.coupon_ids == [coupon.id]

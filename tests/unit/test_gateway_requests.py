@@ -165,7 +165,7 @@ def test_load_billing_records_asks_for_expansions_not_follow_up_calls() -> None:
     gateway_with(http).load_billing_records(JANE)
     subscriptions = sent_to(http, "/v1/subscriptions")
     assert (subscriptions.params["customer"], subscriptions.params["status"]) == ("cus_Jane0001", "all")
-    assert subscriptions.expand() == ["data.default_payment_method", "data.discounts"]
+    assert subscriptions.expand() == ["data.default_payment_method", "data.discounts.source.coupon"]
     assert sent_to(http, "/v1/invoices").expand() == ["data.payments"]
     assert sent_to(http, "/v1/charges").expand() == ["data.refunds"]
     disputes = sent_to(http, "/v1/disputes")
