@@ -91,6 +91,12 @@ def recheck(step: Step, gateway: BillingGateway, pending: PendingAction) -> Subs
             f"{sub.id} changed since this was planned (now {item.quantity} × {item.price.label()}); "
             "nothing was changed. Look the customer up again."
         )
+    # A renewal since planning starts a new period: the proration shown on the prompt is not Stripe's any more.
+    if item.current_period_start > proration_date(step):
+        raise PreconditionFailed(
+            f"{sub.id} renewed on {item.current_period_start:%Y-%m-%d} after the proration was shown; nothing "
+            "was changed. Look the customer up again for the new figures."
+        )
     return sub
 
 

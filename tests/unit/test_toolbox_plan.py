@@ -211,3 +211,15 @@ def test_several_prices_to_switch_to_are_chosen_in_a_form() -> None:
 def test_no_switch_is_offered_without_another_interval_of_the_same_product() -> None:
     snapshot = subscribed(MONTHLY, [MONTHLY, YEARLY_EUR, OTHER_PRODUCT])
     assert definition(ActionKind.SWITCH_INTERVAL).target(Bucket.MISSING_SELF_SERVE, snapshot) is None
+
+
+def test_a_renewal_between_the_preview_and_the_confirm_is_refused_not_prorated_blindly() -> None:
+    gateway = team()
+    seats = definition(ActionKind.CHANGE_SEATS)
+    plan = seats.preview(seats.plan("sub_Team0001", snapshot_of(gateway), choices={"quantity": "3"}), gateway)
+    [step] = plan.steps
+    [item] = gateway.get_subscription("sub_Team0001").items
+    before_renewal = int((item.current_period_start - timedelta(days=1)).timestamp())
+    shown_last_period = step.model_copy(update={"params": {**step.params, "proration_date": before_renewal}})
+    with pytest.raises(PreconditionFailed, match="renewed on .* after the proration was shown"):
+        seats.recheck(shown_last_period, gateway, pending_for([shown_last_period]))
