@@ -60,9 +60,3 @@ class ApprovalRule:
             return True
         total = impact.amount + sum(m.amount for m in earlier if m.currency == impact.currency)
         return Money(amount=total, currency=impact.currency).major() > limit
-
-    def describe(self, currency: str) -> str:
-        limit = self.thresholds.get(currency.lower())
-        if limit is None:
-            return "no threshold is set for this currency"
-        return f"{currency.upper()} {limit}"
