@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 # One click on a card, handled by a CardFlow method: (flow, button value, Slack action, request body).
 Click = Callable[["CardFlow", ButtonValue, dict[str, Any], dict[str, Any]], None]
 # What a click on an action's button does, by the interaction its definition declares, and the lane it runs
-# on (filled below CardFlow). An amount modal's trigger_id lives 3 seconds: it must not queue behind lookups.
+# on (filled below CardFlow). A form's trigger_id lives 3 seconds, so its modal opens on the acking path
+# (open_form) and is filled on the lane.
 FLOWS: dict[Interaction, tuple[Click, Lane]] = {}
 
 
