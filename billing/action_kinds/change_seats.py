@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.action_kinds import item_changes, steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds import item_changes, wording
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription, live_subscriptions
 from billing.action_models import (
     ActionKind,
@@ -56,7 +57,7 @@ def proration_sentence(proration: int, currency: str, shown: InvoicePreview) -> 
 
 
 @register
-class ChangeSeats(ActionDefinition):
+class ChangeSeats(OneStepAction):
     kind = ActionKind.CHANGE_SEATS
     label = "Change seats…"
     button_id = "billing.change_seats"
@@ -69,7 +70,7 @@ class ChangeSeats(ActionDefinition):
         "prorates the rest of this period on the next invoice, as Stripe previewed it."
     )
     product_gap = None
-    step_names = (item_changes.STEP,)
+    step = item_changes.STEP
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         candidates = seated(snapshot)
@@ -152,26 +153,17 @@ class ChangeSeats(ActionDefinition):
         sentence = proration_sentence(proration, shown.currency, shown)
         return plan.model_copy(update={"summary": f"{plan.summary} {sentence}"})
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self._known(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         return item_changes.recheck(step, gateway, pending)
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self._known(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return item_changes.request(step)
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self._known(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return item_changes.send(step, gateway, params, key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self._known(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         return item_changes.find_effect(step, gateway)
-
-    @staticmethod
-    def _known(step: Step) -> None:
-        if step.name != item_changes.STEP:
-            raise steps.unknown_step(step)
 
     @staticmethod
     def _change(outcome: ActionOutcome) -> ItemChange | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.action_kinds import item_changes, steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds import item_changes, wording
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription, live_subscriptions
 from billing.action_models import (
     ActionKind,
@@ -85,7 +86,7 @@ def invoice_sentence(shown: InvoicePreview, credit: int) -> str:
 
 
 @register
-class SwitchInterval(ActionDefinition):
+class SwitchInterval(OneStepAction):
     kind = ActionKind.SWITCH_INTERVAL
     label = "Switch monthly/yearly…"
     button_id = "billing.switch_interval"
@@ -98,7 +99,7 @@ class SwitchInterval(ActionDefinition):
         "credits the unused time of the old one, as previewed before Confirm."
     )
     product_gap = "No self-serve switch between monthly and yearly billing"
-    step_names = (item_changes.STEP,)
+    step = item_changes.STEP
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         candidates = switchable(snapshot)
@@ -193,26 +194,17 @@ class SwitchInterval(ActionDefinition):
             }
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self._known(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         return item_changes.recheck(step, gateway, pending)
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self._known(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return item_changes.request(step)
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self._known(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return item_changes.send(step, gateway, params, key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self._known(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         return item_changes.find_effect(step, gateway)
-
-    @staticmethod
-    def _known(step: Step) -> None:
-        if step.name != item_changes.STEP:
-            raise steps.unknown_step(step)
 
     @staticmethod
     def _change(outcome: ActionOutcome) -> ItemChange | None:

@@ -1,19 +1,17 @@
-"""What the one-step subscription actions of the operator's toolbox share (undo a cancellation, pause and
-resume collection, extend a trial, apply a coupon): one Stripe step, a subscription chosen from the
-snapshot (a "target" SELECT when several fit), and its re-check on a fresh read."""
+"""What the subscription actions of the operator's toolbox share (undo a cancellation, pause and resume
+collection, extend a trial, apply a coupon): a subscription chosen from the snapshot (a "target" SELECT when
+several fit), its re-check on a fresh read, and reading dates and times from the form. Their one Stripe step
+is billing.action_kinds.one_step's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import ClassVar
 
 from billing.action_kinds import steps
-from billing.action_kinds.base import ActionDefinition
 from billing.action_kinds.targets import live_subscriptions
 from billing.action_models import (
     TARGET_FIELD,
-    ActionOutcome,
     Choice,
     Choices,
     FieldKind,
@@ -25,19 +23,6 @@ from billing.errors import PreconditionFailed
 from billing.models import Subscription
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
-
-
-class OneStepAction(ActionDefinition):
-    """An action of exactly one Stripe step, named `step`; its result is the step's return value."""
-
-    step: ClassVar[str]
-
-    def only(self, step: Step) -> None:
-        if step.name != self.step:
-            raise steps.unknown_step(step)
-
-    def changed(self, outcome: ActionOutcome) -> Subscription | None:
-        return outcome.result(self.step, Subscription)
 
 
 def candidates(snapshot: CustomerSnapshot, fits: Callable[[Subscription], bool]) -> list[Subscription]:
