@@ -9,13 +9,12 @@ from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.choosing import choice, day_text
 from billing.action_kinds.one_step import OneStepAction
+from billing.action_kinds.pickers import target_field
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
     Choices,
-    FieldKind,
     Form,
-    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -72,11 +71,9 @@ class AcceptDispute(OneStepAction):
             title="Accept a dispute",
             intro="Accepting a dispute loses its money for good. Choose the dispute to accept.",
             fields=[
-                FormField(
-                    name="target",
-                    label="Open dispute",
-                    kind=FieldKind.SELECT,
-                    choices=[choice(dispute.id, _label(dispute)) for dispute in disputes[:100]],
+                target_field(
+                    "Open dispute",
+                    [choice(dispute.id, _label(dispute)) for dispute in disputes[:100]],
                     initial=target if any(dispute.id == target for dispute in disputes) else None,
                 )
             ],

@@ -10,14 +10,13 @@ from typing import Any
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
 from billing.action_kinds.choosing import choice, day_text
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import card_label, live_subscriptions
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
     Choices,
-    FieldKind,
     Form,
-    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -145,11 +144,9 @@ class CancelProrated(ActionDefinition):
             submit="Continue",
             intro="The customer has several live subscriptions: choose the one to cancel today.",
             fields=[
-                FormField(
-                    name="target",
-                    label="Subscription",
-                    kind=FieldKind.SELECT,
-                    choices=[choice(p.subscription.id, _label(p)) for p in found[:100]],
+                target_field(
+                    "Subscription",
+                    [choice(p.subscription.id, _label(p)) for p in found[:100]],
                     initial=target if any(p.subscription.id == target for p in found) else None,
                 )
             ],

@@ -22,6 +22,7 @@ from billing.action_kinds.paid_invoices import (
     paid_by_disputed_charge,
     paying_charge,
 )
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import card_label, refuse_if_disputed
 from billing.action_models import (
     ActionKind,
@@ -96,13 +97,9 @@ class CreditNoteOnInvoice(OneStepAction):
             submit="Preview",
             intro="Stripe previews the credit note before you confirm; nothing changes until Confirm.",
             fields=[
-                FormField(
-                    name="target",
-                    label="Paid invoice",
-                    kind=FieldKind.SELECT,
-                    choices=[
-                        choice(invoice.id, invoice_label(snapshot, invoice)) for invoice in invoices[:100]
-                    ],
+                target_field(
+                    "Paid invoice",
+                    [choice(invoice.id, invoice_label(snapshot, invoice)) for invoice in invoices[:100]],
                     initial=chosen_invoice.id,
                 ),
                 FormField(

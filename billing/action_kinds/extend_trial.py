@@ -11,13 +11,13 @@ from typing import Any
 
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.choosing import day_text
 from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.time_value import value_of_days
 from billing.action_kinds.toolbox import (
     candidates,
     chosen_date,
-    day_text,
     from_unix,
     newest_id,
     recheck_subscription,

@@ -7,6 +7,7 @@ from typing import Any
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.one_step import OneStepAction
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import (
     card_label,
     latest_refundable_charge,
@@ -15,7 +16,6 @@ from billing.action_kinds.targets import (
     refundable_charges,
 )
 from billing.action_models import (
-    TARGET_FIELD,
     ActionKind,
     ActionOutcome,
     Choice,
@@ -98,13 +98,9 @@ class RefundCharge(OneStepAction):
                 "Choose the charge, how much of it, and why. You confirm on the card next; nothing moves yet."
             ),
             fields=[
-                FormField(
-                    name=TARGET_FIELD,
-                    label="Charge",
-                    kind=FieldKind.SELECT,
-                    choices=[
-                        Choice(value=charge.id, label=charge_choice(charge, snapshot)) for charge in charges
-                    ],
+                target_field(
+                    "Charge",
+                    [Choice(value=charge.id, label=charge_choice(charge, snapshot)) for charge in charges],
                     initial=chosen.id if chosen else None,
                 ),
                 FormField(

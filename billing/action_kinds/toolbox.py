@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
-from billing.action_kinds import steps
+from billing.action_kinds import choosing, steps
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import live_subscriptions
 from billing.action_models import (
-    TARGET_FIELD,
     Choice,
     Choices,
-    FieldKind,
     FormField,
     PendingAction,
     Step,
@@ -50,15 +49,7 @@ def target_fields(subs: list[Subscription], target: str) -> list[FormField]:
     if len(subs) <= 1:
         return []
     initial = target if any(sub.id == target for sub in subs) else None
-    return [
-        FormField(
-            name=TARGET_FIELD,
-            label="Subscription",
-            kind=FieldKind.SELECT,
-            choices=[subscription_choice(sub) for sub in subs],
-            initial=initial,
-        )
-    ]
+    return [target_field("Subscription", [subscription_choice(sub) for sub in subs], initial=initial)]
 
 
 def recheck_subscription(step: Step, gateway: BillingGateway, pending: PendingAction) -> Subscription:
@@ -69,7 +60,8 @@ def recheck_subscription(step: Step, gateway: BillingGateway, pending: PendingAc
 
 
 def chosen(choices: Choices | None, name: str, what: str) -> str:
-    value = (choices or {}).get(name, "").strip()
+    """The operator's choice, which the form requires."""
+    value = choosing.chosen(choices, name)
     if not value:
         raise PreconditionFailed(f"Choose {what} first; nothing was changed.")
     return value
@@ -85,10 +77,6 @@ def chosen_date(choices: Choices | None, name: str, what: str) -> date:
 
 def start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def day_text(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d}"
 
 
 def unix(moment: datetime) -> int:
