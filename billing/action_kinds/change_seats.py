@@ -3,11 +3,9 @@ Stripe's preview of the proration is on the Confirm prompt, and the change uses 
 
 from __future__ import annotations
 
-from typing import Any
-
 from billing.action_kinds import item_changes, wording
 from billing.action_kinds.base import IdFormat, register
-from billing.action_kinds.one_step import OneStepAction
+from billing.action_kinds.item_change_action import ItemChangeAction
 from billing.action_kinds.targets import live_subscription, live_subscriptions
 from billing.action_models import (
     ActionKind,
@@ -18,15 +16,12 @@ from billing.action_models import (
     Form,
     FormField,
     Interaction,
-    PendingAction,
     Plan,
     RevenueImpact,
-    Step,
-    TargetRead,
 )
-from billing.change_models import InvoicePreview, ItemChange
+from billing.change_models import InvoicePreview
 from billing.errors import PreconditionFailed
-from billing.models import Bucket, Subscription, WriteResult
+from billing.models import Bucket, Subscription
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -57,7 +52,7 @@ def proration_sentence(proration: int, currency: str, shown: InvoicePreview) -> 
 
 
 @register
-class ChangeSeats(OneStepAction):
+class ChangeSeats(ItemChangeAction):
     kind = ActionKind.CHANGE_SEATS
     label = "Change seats…"
     button_id = "billing.change_seats"
@@ -70,7 +65,6 @@ class ChangeSeats(OneStepAction):
         "prorates the rest of this period on the next invoice, as Stripe previewed it."
     )
     product_gap = None
-    step = item_changes.STEP
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         candidates = seated(snapshot)
@@ -152,22 +146,6 @@ class ChangeSeats(OneStepAction):
         proration = int(plan.steps[0].params["proration"])
         sentence = proration_sentence(proration, shown.currency, shown)
         return plan.model_copy(update={"summary": f"{plan.summary} {sentence}"})
-
-    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        return item_changes.recheck(step, gateway, pending)
-
-    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        return item_changes.request(step)
-
-    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        return item_changes.send(step, gateway, params, key)
-
-    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        return item_changes.find_effect(step, gateway)
-
-    @staticmethod
-    def _change(outcome: ActionOutcome) -> ItemChange | None:
-        return outcome.result(item_changes.STEP, ItemChange)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         change = self._change(outcome)

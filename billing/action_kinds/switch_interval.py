@@ -4,11 +4,9 @@ the unused time of the old one; the Confirm prompt shows that invoice as Stripe 
 
 from __future__ import annotations
 
-from typing import Any
-
 from billing.action_kinds import item_changes, wording
 from billing.action_kinds.base import IdFormat, register
-from billing.action_kinds.one_step import OneStepAction
+from billing.action_kinds.item_change_action import ItemChangeAction
 from billing.action_kinds.targets import live_subscription, live_subscriptions
 from billing.action_models import (
     ActionKind,
@@ -19,15 +17,12 @@ from billing.action_models import (
     Form,
     FormField,
     Interaction,
-    PendingAction,
     Plan,
     RevenueImpact,
-    Step,
-    TargetRead,
 )
 from billing.change_models import InvoicePreview, ItemChange
 from billing.errors import PreconditionFailed
-from billing.models import Bucket, Price, Subscription, WriteResult
+from billing.models import Bucket, Price, Subscription
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -86,7 +81,7 @@ def invoice_sentence(shown: InvoicePreview, credit: int) -> str:
 
 
 @register
-class SwitchInterval(OneStepAction):
+class SwitchInterval(ItemChangeAction):
     kind = ActionKind.SWITCH_INTERVAL
     label = "Switch monthly/yearly…"
     button_id = "billing.switch_interval"
@@ -99,7 +94,6 @@ class SwitchInterval(OneStepAction):
         "credits the unused time of the old one, as previewed before Confirm."
     )
     product_gap = "No self-serve switch between monthly and yearly billing"
-    step = item_changes.STEP
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         candidates = switchable(snapshot)
@@ -193,22 +187,6 @@ class SwitchInterval(OneStepAction):
                 "amount": shown.amount_due,
             }
         )
-
-    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        return item_changes.recheck(step, gateway, pending)
-
-    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        return item_changes.request(step)
-
-    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        return item_changes.send(step, gateway, params, key)
-
-    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        return item_changes.find_effect(step, gateway)
-
-    @staticmethod
-    def _change(outcome: ActionOutcome) -> ItemChange | None:
-        return outcome.result(item_changes.STEP, ItemChange)
 
     @staticmethod
     def _interval(change: ItemChange) -> str:
