@@ -119,18 +119,10 @@ class CancelAndRefund(ActionDefinition):
         raise steps.unknown_step(step)
 
     def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name == "cancel":
-            return steps.send_cancel(gateway, params, key)
-        if step.name == "refund":
-            return steps.send_refund(gateway, params, key)
-        raise steps.unknown_step(step)
+        return steps.send_cancel_or_refund(step, gateway, params, key)
 
     def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name == "cancel":
-            return steps.find_cancel(step, gateway)
-        if step.name == "refund":
-            return steps.find_refund(step, gateway, nonce=nonce)
-        raise steps.unknown_step(step)
+        return steps.find_cancel_or_refund(step, gateway, nonce=nonce)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         parts = []
