@@ -1,6 +1,8 @@
-"""The base of an action of exactly one Stripe step: it declares the step's name once (`step`; its
-`step_names` follow) and writes the four step methods without checking the name, because this base refuses
-any other step before calling them."""
+"""The bases of the actions of one Stripe step or none.
+
+An action of exactly one Stripe step declares the step's name once (`step`; its `step_names` follow) and
+writes the four step methods without checking the name, because its base refuses any other step before
+calling them. An action of no Stripe step writes none of them."""
 
 from __future__ import annotations
 
@@ -59,3 +61,24 @@ class OneStepAction(ActionDefinition):
 
     def changed(self, outcome: ActionOutcome) -> Subscription | None:
         return outcome.result(self.step, Subscription)
+
+
+class NoStepAction(ActionDefinition):
+    """An action that plans no Stripe step: the service never calls the step methods, which refuse any."""
+
+    step_names: ClassVar[tuple[str, ...]] = ()
+
+    def no_step(self, step: Step) -> ValueError:
+        return steps.unknown_step(step)
+
+    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
+        raise self.no_step(step)
+
+    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
+        raise self.no_step(step)
+
+    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
+        raise self.no_step(step)
+
+    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+        raise self.no_step(step)
