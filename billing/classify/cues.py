@@ -111,6 +111,8 @@ CUES: tuple[Cue, ...] = (
     _cue("same plan", D, 2, r"\b(same|identical) (plan|subscription|product|charge|description|amount)\b"),
     _cue("just me", D, 1.5, r"\b(just|only) me\b"),
     _cue("paying for two", D, 2, r"\bpaying for (2|two|both)\b"),
+    # Evidence only beside a monthly+yearly overlap (rules.py): the customer names one of its two plans.
+    _cue("names a billing period", D, 0, r"\b(monthly|yearly|annual|annually)\b"),
     # --- team / multi-seat
     _cue(
         "for another person",

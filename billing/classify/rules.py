@@ -45,6 +45,8 @@ OPEN_DISPUTE = 3.0
 PORTAL_BLOCKS_CANCEL = 1.5
 SEATS_OVER_TIME = 2.0
 OVERLAP_SHAPE = 2.5
+# "Cancel the monthly one" beside an overlap asks for the overlap's fix, not for a cancel button.
+OVERLAP_NAMED = 1.5
 SAME_PURCHASE_GAP = 24 * 3600
 DUPLICATE_WINDOW = 7 * 24 * 3600
 # A symptom (a failed renewal when the customer could not cancel, or stopped paying over a broken product).
@@ -237,10 +239,14 @@ class StateReading:
     def _overlap(self, tally: Tally, intent_seats: bool) -> None:
         """A monthly and a yearly of one product bought close together: a switch that left the old plan
         running, so a duplicate to end and refund, unless the words say each plan has its own user."""
-        for anomaly in self.anomalies:
-            if anomaly.kind == AnomalyKind.OVERLAPPING_PLANS:
-                tally.state(Bucket.TEAM if intent_seats else Bucket.DUPLICATE, OVERLAP_SHAPE, anomaly.summary)
-                return
+        overlaps = [anomaly for anomaly in self.anomalies if anomaly.kind == AnomalyKind.OVERLAPPING_PLANS]
+        if not overlaps:
+            return
+        if intent_seats:
+            tally.state(Bucket.TEAM, OVERLAP_SHAPE, overlaps[0].summary)
+            return
+        named = OVERLAP_NAMED if "names a billing period" in tally.cues else 0.0
+        tally.state(Bucket.DUPLICATE, OVERLAP_SHAPE + named, overlaps[0].summary)
 
     def _seats(self, tally: Tally, factor: float = 1.0) -> None:
         for sub in self.live:
