@@ -279,9 +279,8 @@ class CardFlow:
             self.operator.tell(portal_gap_text(check))
             return
         snapshot = self.finish(check.outcome)
-        if snapshot is None:
-            return
-        follow_up = follow_up_text(snapshot, check.outcome)
+        # The session exists even when the card could not be rebuilt: the operator gets its link either way.
+        follow_up = follow_up_text(snapshot, check.outcome) if snapshot is not None else ""
         self.operator.tell(portal_link_text(check.outcome.portal.url, follow_up))
 
     def send_link(self, value: ButtonValue, action: dict[str, Any], body: dict[str, Any]) -> None:
@@ -289,8 +288,9 @@ class CardFlow:
         outcome = self.actions.send_link(value.case or "", kind, value.target or "", self.user)
         link = outcome.result(LINK_RESULT, CustomerLink)
         snapshot = self.finish(outcome)
-        if snapshot is not None and link is not None:
-            self.operator.tell(customer_link_text(link, follow_up_text(snapshot, outcome)))
+        if link is not None:
+            follow_up = follow_up_text(snapshot, outcome) if snapshot is not None else ""
+            self.operator.tell(customer_link_text(link, follow_up))
 
     # --- after an action: card in its final state, one handoff in the thread -------------------------
     def finish(self, outcome: ActionOutcome) -> CustomerSnapshot | None:

@@ -132,10 +132,12 @@ def action_error_text(message: str, *, retryable: bool) -> str:
 
 
 def portal_link_text(url: str, follow_up: str) -> str:
-    return (
-        ":link: *Billing-portal link* (only you can see this; it is short-lived, so send it now):\n"
-        f"{url}\n\n*Text to send:*\n>{follow_up.replace('<link>', url)}"
-    )
+    """The follow-up names the customer, so it is escaped; only the bot's own <link> becomes the URL. Without
+    one (the card could not be rebuilt) the link still reaches the operator."""
+    text = ":link: *Billing-portal link* (only you can see this; it is short-lived, so send it now):\n" + url
+    if follow_up:
+        text += f"\n\n*Text to send:*\n>{escape(follow_up).replace('&lt;link&gt;', url)}"
+    return text
 
 
 PORTAL_NOT_SET_UP = (

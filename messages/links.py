@@ -11,9 +11,8 @@ TITLES = {"hosted_invoice": "Invoice payment page", "receipt": "Receipt"}
 
 def customer_link_text(link: CustomerLink, follow_up: str) -> str:
     """The follow-up names the customer, so it is escaped; only the bot's own <link> becomes the URL."""
-    text = escape(follow_up).replace("&lt;link&gt;", link.url)
-    return clip(
-        f":link: *{TITLES[link.kind]}* of {code(link.id)} (only you can see this; nothing changed in Stripe):\n"
-        f"{link.url}\n\n*Text to send:*\n>{text}",
-        SECTION_TEXT_LIMIT,
-    )
+    text = f":link: *{TITLES[link.kind]}* of {code(link.id)} (only you can see this; nothing changed in Stripe):\n"
+    text += link.url
+    if follow_up:
+        text += f"\n\n*Text to send:*\n>{escape(follow_up).replace('&lt;link&gt;', link.url)}"
+    return clip(text, SECTION_TEXT_LIMIT)

@@ -111,6 +111,8 @@ CUES: tuple[Cue, ...] = (
     _cue("same plan", D, 2, r"\b(same|identical) (plan|subscription|product|charge|description|amount)\b"),
     _cue("just me", D, 1.5, r"\b(just|only) me\b"),
     _cue("paying for two", D, 2, r"\bpaying for (2|two|both)\b"),
+    # Evidence only beside a monthly+yearly overlap (rules.py): the customer names one of its two plans.
+    _cue("names a billing period", D, 0, r"\b(monthly|yearly|annual|annually)\b"),
     # --- team / multi-seat
     _cue(
         "for another person",
@@ -130,6 +132,12 @@ CUES: tuple[Cue, ...] = (
     _cue("seat count", T, 2, rf"\b({COUNT}) ({SEAT_NOUNS}|ppl)\b"),
     _cue(
         "per seat", T, 2, r"\b(per|each|every) (seat|user|member|licence|license|person)\b|\b\d+ x \$?\d+\b"
+    ),
+    _cue(
+        "for the team",
+        T,
+        3,
+        r"\b(is|are|its|one|plan|yearly|monthly|annual) (is )?for (the|our|my) (team|company|office|staff|business)\b",
     ),
     _cue(
         "team words",
@@ -220,8 +228,24 @@ CUES: tuple[Cue, ...] = (
         "self-serve task",
         M,
         2,
-        r"\b(download|get|find|see) (my |the |our )?(invoices|invoice|receipts|receipt)\b"
-        r"|\b(switch|change|move) (from )?(monthly|yearly|annual|my plan)\b|\bfree plan\b",
+        r"\b(download|get|find|see|send)( me| us)? (my |the |our |an |a )?(invoices|invoice|receipts|receipt)\b"
+        r"|\b(switch|change|move)( me| us)? (to |from )?(monthly|yearly|annual|my plan)\b|\bfree plan\b",
+    ),
+    _cue(
+        "pause or extend",
+        M,
+        2.5,
+        r"\b(pause|pausing|freeze|suspend) (my |our |the )?(account|subscription|plan|membership|billing)\b"
+        r"|\b(on hold|more time to (evaluate|test|try|decide))\b|\b(extend|extension of) (my |the |our )?trial\b",
+    ),
+    _cue(
+        "undo a cancellation",
+        M,
+        3.5,
+        r"\b(cancelled|canceled|clicked cancel)\b(?: \S+){0,3} (by mistake|by accident|accidentally|accidentaly)\b"
+        r"|\b(accidentally|accidentaly|mistakenly) (cancelled|canceled|clicked cancel)\b"
+        r"|\b(undo|reverse|revert) (the |my )?cancel\w*\b"
+        r"|\b(reactivate|restore|resume|keep) (my |our |the )?(plan|subscription|account|membership)\b",
     ),
     # --- product failure
     _cue(

@@ -3,7 +3,9 @@
 The principles, in the order they are applied:
 1. A message in a language we do not read gets no suggestion, only the state facts, and says so.
 2. What the customer says they intended beats the account's shape: two subscriptions "for my husband"
-   are seats, not a duplicate; "charged 5 times" on a 5-seat subscription is a per-seat question.
+   are seats, not a duplicate; "charged 5 times" on a 5-seat subscription is a per-seat question; a
+   monthly and a yearly of one product bought close together is a switch that left the old plan running
+   (a duplicate to end and refund) unless the words say each plan has its own user ("the yearly is for the team").
 3. A card decline, an expired card or a checkout that errored while paying is a failed payment whatever
    words like "broken" appear (breakage in a clause about paying counts as a failed payment).
 4. A cancellation blocked by missing or unfindable self-serve controls is missing self-serve, even when a
@@ -42,6 +44,9 @@ PAYMENT_PROBLEM = 2.5
 OPEN_DISPUTE = 3.0
 PORTAL_BLOCKS_CANCEL = 1.5
 SEATS_OVER_TIME = 2.0
+OVERLAP_SHAPE = 2.5
+# "Cancel the monthly one" beside an overlap asks for the overlap's fix, not for a cancel button.
+OVERLAP_NAMED = 1.5
 SAME_PURCHASE_GAP = 24 * 3600
 DUPLICATE_WINDOW = 7 * 24 * 3600
 # A symptom (a failed renewal when the customer could not cancel, or stopped paying over a broken product).
@@ -68,6 +73,7 @@ TIMES = re.compile(
 )
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 PROBLEMS = (Bucket.FAILED_PAYMENT, Bucket.MISSING_SELF_SERVE, Bucket.PRODUCT_FAILURE)
+ACCIDENT_WEIGHT = next(cue.weight for cue in CUES if cue.name == "by accident")
 FAILED_PAYMENT_KINDS = frozenset(
     {AnomalyKind.PAST_DUE, AnomalyKind.UNPAID, AnomalyKind.INCOMPLETE, AnomalyKind.FAILED_PAYMENT}
 )
@@ -108,6 +114,7 @@ class RuleClassifier:
         tally = Tally()
         words = Words(text)
         _read_words(words, tally)
+        _mistake_is_the_cancellation(tally)
         _per_seat_charges(words, tally, state)
         word_scores = dict(tally.scores)
         state.weigh(tally, word_scores)
@@ -134,6 +141,12 @@ def _read_words(words: Words, tally: Tally) -> None:
                     bucket = Bucket.FAILED_PAYMENT
                 tally.words(bucket, cue.weight, words.quote(match), cue.name)
                 counted = True
+
+
+def _mistake_is_the_cancellation(tally: Tally) -> None:
+    """ "Cancelled by mistake": the accident is the cancellation, not a second purchase."""
+    if {"undo a cancellation", "by accident"} <= tally.cues:
+        tally.words(Bucket.DUPLICATE, -ACCIDENT_WEIGHT, "", "by accident")
 
 
 def _negated(words: Words, match: Match) -> bool:
@@ -180,7 +193,9 @@ class StateReading:
         intent_seats = bool(
             {"for another person", "not a duplicate", "intent: seats", "own login"} & tally.cues
         )
+        intent_seats = intent_seats or "for the team" in tally.cues
         self._same_product_pairs(tally, intent_seats)
+        self._overlap(tally, intent_seats)
         # Seats are a shape of account, not a problem: when the words name a problem, they are context.
         problem_named = any(word_scores[bucket] >= 3 for bucket in PROBLEMS)
         self._seats(tally, SYMPTOM_FACTOR if problem_named and word_scores[Bucket.TEAM] < 2 else 1.0)
@@ -195,6 +210,7 @@ class StateReading:
     def facts(self) -> list[str]:
         tally = Tally()
         self._same_product_pairs(tally, intent_seats=False)
+        self._overlap(tally, intent_seats=False)
         self._seats(tally)
         self._disputes(tally)
         self._payment_problems(tally, 1.0)
@@ -219,6 +235,18 @@ class StateReading:
                     tally.state(Bucket.DUPLICATE, 1.5, fact)
                     tally.state(Bucket.TEAM, 1.0, fact)
                 return
+
+    def _overlap(self, tally: Tally, intent_seats: bool) -> None:
+        """A monthly and a yearly of one product bought close together: a switch that left the old plan
+        running, so a duplicate to end and refund, unless the words say each plan has its own user."""
+        overlaps = [anomaly for anomaly in self.anomalies if anomaly.kind == AnomalyKind.OVERLAPPING_PLANS]
+        if not overlaps:
+            return
+        if intent_seats:
+            tally.state(Bucket.TEAM, OVERLAP_SHAPE, overlaps[0].summary)
+            return
+        named = OVERLAP_NAMED if "names a billing period" in tally.cues else 0.0
+        tally.state(Bucket.DUPLICATE, OVERLAP_SHAPE + named, overlaps[0].summary)
 
     def _seats(self, tally: Tally, factor: float = 1.0) -> None:
         for sub in self.live:

@@ -53,6 +53,7 @@ VOCABULARY = word_set("""
     dispute disputed disputing chargeback anywhere button option invoice invoices seats licence license
     licences licenses members colleague coworker employees expired insufficient update account
     accidentally accident downgrade unusable disappeared workspace
+    change changes changed switch pause trial receipt receipts yearly annual reactivate
     """)
 MIN_FUZZY_LENGTH = 5
 

@@ -104,6 +104,11 @@ class CaseBuilder:
         self.client.v1.billing_portal.configurations.create(
             params={"features": PORTALS[portal], "business_profile": {"headline": "Corpus"}}  # type: ignore[typeddict-item]
         )
+        # One product per name: pro and pro_year are one product on two intervals (an overlap's shape).
+        self.products = {
+            name: self.client.v1.products.create(params={"name": name}).id
+            for name in dict.fromkeys(spec["product"] for spec in PRICES.values())
+        }
         self.prices = {key: self._price(spec) for key, spec in PRICES.items()}
 
     def _price(self, spec: dict[str, Any]) -> str:
@@ -112,7 +117,7 @@ class CaseBuilder:
                 "currency": "usd",
                 "unit_amount": spec["unit_amount"],
                 "recurring": {"interval": spec["interval"]},
-                "product_data": {"name": spec["product"]},
+                "product": self.products[spec["product"]],
             }
         )
         return price.id

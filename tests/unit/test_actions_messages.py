@@ -120,3 +120,16 @@ def test_handoff_blocks_escape_customer_text_but_keep_mentions() -> None:
         },
     ]
     assert revenue_lines(RevenueImpact()) == ["Refunded: nothing", "MRR change: none"]
+
+
+def test_portal_link_text_escapes_the_customers_name_and_keeps_the_link_when_there_is_no_follow_up() -> None:
+    from messages.actions import portal_link_text
+
+    url = "https://billing.stripe.com/p/session/test_123"
+    assert portal_link_text(url, "Hi <!here> Jane, manage your billing here: <link>") == (
+        ":link: *Billing-portal link* (only you can see this; it is short-lived, so send it now):\n"
+        f"{url}\n\n*Text to send:*\n>Hi &lt;!here&gt; Jane, manage your billing here: {url}"
+    )
+    assert portal_link_text(url, "") == (
+        ":link: *Billing-portal link* (only you can see this; it is short-lived, so send it now):\n" + url
+    )

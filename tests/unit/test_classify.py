@@ -13,7 +13,7 @@ from billing.errors import BadQuery
 from billing.identity import parse_query, split_query
 from billing.models import BillingRecords, Bucket, Dispute, Subscription
 from billing.snapshot import find_anomalies
-from tests.unit.fake_gateway import T0, card, portal, records, subscription
+from tests.unit.fake_gateway import T0, card, portal, price, records, subscription
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DISPUTE = Dispute(
@@ -313,3 +313,92 @@ def test_little_evidence_is_little_confidence() -> None:
     assert classify(records(subscriptions=twins())).confidence == 0.62
     assert classify(one(), "refund please").confidence == 0.25
     assert classify(one(), "I can't find where to cancel").confidence == 1.0
+
+
+# --- a monthly and a yearly of one product: an accidental switch unless the words say otherwise ------
+
+
+def overlap(gap: timedelta = timedelta(hours=3), **monthly: object) -> list[Subscription]:
+    yearly_price = price("price_Year0001", unit_amount=20000, interval="year")
+    return [
+        subscription("sub_Mon00001", **monthly),  # type: ignore[arg-type]
+        subscription("sub_Yea00001", created=T0 + gap, item_price=yearly_price),
+    ]
+
+
+def test_a_silent_overlap_is_a_duplicate_with_the_overlap_as_evidence() -> None:
+    suggestion = classify(records(subscriptions=overlap()), "can you check my account?")
+    assert suggestion.bucket == Bucket.DUPLICATE
+    assert suggestion.facts[0].startswith("Pro on two billing periods, created 3 hours apart")
+    assert "sub_Mon00001" in suggestion.reason
+
+
+def test_a_switch_that_left_the_monthly_running_is_a_duplicate_even_when_they_ask_to_cancel() -> None:
+    words = "I moved to yearly, please cancel the monthly one"
+    assert classify(records(subscriptions=overlap(), portal_configurations=CANCEL_OFF), words).bucket == (
+        Bucket.DUPLICATE
+    )
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "one for me one for my wife",
+        "the yearly is for the team, the monthly is mine",
+        "not a duplicate, I want both",
+    ],
+)
+def test_an_overlap_the_customer_says_is_intended_is_team(words: str) -> None:
+    suggestion = classify(records(subscriptions=overlap()), words)
+    assert suggestion.bucket == Bucket.TEAM
+    assert any("two billing periods" in fact for fact in suggestion.facts)
+
+
+def test_words_about_a_decline_or_a_dispute_beat_the_overlap() -> None:
+    declined = records(subscriptions=overlap(status="past_due"))
+    assert classify(declined, "my card was declined on renewal").bucket == Bucket.FAILED_PAYMENT
+    disputed = records(subscriptions=overlap(), disputes=[DISPUTE])
+    assert classify(disputed, "I disputed it, the app was down all week").bucket == Bucket.PRODUCT_FAILURE
+
+
+def test_an_overlap_bought_weeks_apart_is_no_overlap() -> None:
+    assert classify(records(subscriptions=overlap(timedelta(days=30)))).bucket is None
+
+
+def test_an_unread_message_keeps_the_overlap_fact() -> None:
+    suggestion = classify(records(subscriptions=overlap()), "Hallo, ich wurde doppelt belastet")
+    assert suggestion.bucket is None
+    assert any("two billing periods" in fact for fact in suggestion.facts)
+
+
+# --- requests the newer tools answer still land in the bucket of their root cause --------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "bucket"),
+    [
+        ("can you pause my account for 2 months while I'm on leave", Bucket.MISSING_SELF_SERVE),
+        ("is possible to put my subscription on hold until march?", Bucket.MISSING_SELF_SERVE),
+        ("I need more time to evaluate, my trial ends tomorrow", Bucket.MISSING_SELF_SERVE),
+        ("please move me to yearly billing", Bucket.MISSING_SELF_SERVE),
+        ("I want change to annual payment", Bucket.MISSING_SELF_SERVE),
+        ("please send me the invoice, our company accounting needs it", Bucket.MISSING_SELF_SERVE),
+        ("I cancelled by mistake, please keep my plan", Bucket.MISSING_SELF_SERVE),
+        ("i accidentaly canceled, can you reactivate my subscription", Bucket.MISSING_SELF_SERVE),
+        ("we bought 10 seats but only need 6", Bucket.TEAM),
+    ],
+)
+def test_requests_for_the_newer_tools_keep_their_bucket(words: str, bucket: Bucket) -> None:
+    assert classify(one(quantity=10 if "seats" in words else 1), words).bucket == bucket
+
+
+def test_cancelled_by_mistake_is_not_a_second_purchase() -> None:
+    suggestion = classify(one(), "I cancelled by mistake, please keep my plan")
+    assert suggestion.runner_up != Bucket.DUPLICATE
+    assert "cancelled by mistake" in suggestion.quotes[0]
+
+
+def test_change_is_not_read_as_charge() -> None:
+    assert normalise("change") == "change"
+    assert normalise("chnage") == "change"
+    assert normalise("chagred") == "charged"
