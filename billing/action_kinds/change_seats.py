@@ -17,7 +17,6 @@ from billing.action_models import (
     FormField,
     Interaction,
     Plan,
-    RevenueImpact,
 )
 from billing.change_models import InvoicePreview
 from billing.errors import PreconditionFailed
@@ -153,9 +152,6 @@ class ChangeSeats(ItemChangeAction):
             return wording.no_change(outcome.kind)
         return f"changed {ids(change.id)} from {change.quantity_before} to {_seats(change.quantity)}"
 
-    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        return self.card_outcome(outcome, ids)
-
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         change = self._change(outcome)
         if change is None:
@@ -168,12 +164,6 @@ class ChangeSeats(ItemChangeAction):
             line += f"; proration {_signed(change.proration.amount, change.proration.currency)} on the next invoice"
             line += " (Stripe's preview before Confirm, same proration date)"
         return [line]
-
-    def revenue_effect(self, before: CustomerSnapshot, outcome: ActionOutcome) -> RevenueImpact:
-        change = self._change(outcome)
-        if change is None:
-            return RevenueImpact()
-        return wording.mrr_changed(before, change.subscription)
 
     def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:
         change = self._change(outcome)

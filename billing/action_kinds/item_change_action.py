@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.action_kinds import item_changes
+from billing.action_kinds import item_changes, wording
+from billing.action_kinds.base import IdFormat
 from billing.action_kinds.one_step import OneStepAction
-from billing.action_models import ActionOutcome, PendingAction, Step, TargetRead
+from billing.action_models import ActionOutcome, PendingAction, RevenueImpact, Step, TargetRead
 from billing.change_models import ItemChange
 from billing.models import WriteResult
 from billing.ports import BillingGateway
+from billing.snapshot import CustomerSnapshot
 
 
 class ItemChangeAction(OneStepAction):
@@ -31,3 +33,10 @@ class ItemChangeAction(OneStepAction):
     @staticmethod
     def _change(outcome: ActionOutcome) -> ItemChange | None:
         return outcome.result(item_changes.STEP, ItemChange)
+
+    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
+        return self.card_outcome(outcome, ids)
+
+    def revenue_effect(self, before: CustomerSnapshot, outcome: ActionOutcome) -> RevenueImpact:
+        change = self._change(outcome)
+        return wording.mrr_changed(before, change.subscription) if change else RevenueImpact()

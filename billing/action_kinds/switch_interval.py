@@ -18,7 +18,6 @@ from billing.action_models import (
     FormField,
     Interaction,
     Plan,
-    RevenueImpact,
 )
 from billing.change_models import InvoicePreview, ItemChange
 from billing.errors import PreconditionFailed
@@ -202,9 +201,6 @@ class SwitchInterval(ItemChangeAction):
             return wording.no_change(outcome.kind)
         return f"switched {ids(change.id)} to {self._interval(change)} billing"
 
-    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        return self.card_outcome(outcome, ids)
-
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         change = self._change(outcome)
         if change is None:
@@ -219,10 +215,6 @@ class SwitchInterval(ItemChangeAction):
         if change.proration is not None and change.proration.amount:
             line += f", less {(-change.proration).format()} unused time (as previewed before Confirm)"
         return [line]
-
-    def revenue_effect(self, before: CustomerSnapshot, outcome: ActionOutcome) -> RevenueImpact:
-        change = self._change(outcome)
-        return wording.mrr_changed(before, change.subscription) if change else RevenueImpact()
 
     def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:
         change = self._change(outcome)
