@@ -250,12 +250,7 @@ class CancelProrated(ActionDefinition):
         return "; ".join(parts) or wording.no_change(outcome.kind)
 
     def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        parts = []
-        if outcome.subscription is not None:
-            parts.append(wording.told_cancel(outcome.subscription, ids))
-        if outcome.refund is not None:
-            parts.append(wording.told_refund(outcome.refund, ids))
-        return "; ".join(parts) or wording.recorded(outcome.kind)
+        return wording.told_cancel_and_refund(outcome, ids)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         lines = []
