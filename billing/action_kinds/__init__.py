@@ -1,5 +1,7 @@
 """One definition per action kind, registered in ACTIONS. Adding an action: a module here (its definition),
-its gateway call, its sandbox support, its tests; nothing else names it."""
+its gateway call, its sandbox support, its tests; nothing else names it. An action of one Stripe step
+extends one_step.OneStepAction (item_change_action.ItemChangeAction for a subscription item's change), and
+its form's "which subscription / invoice / charge" SELECT is pickers.target_field."""
 
 from billing.action_kinds import (  # noqa: F401  (importing registers each definition)
     accept_dispute,

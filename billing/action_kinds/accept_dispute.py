@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.action_kinds import steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds import wording
+from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.choosing import choice, day_text
+from billing.action_kinds.one_step import OneStepAction
+from billing.action_kinds.pickers import target_field
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
     Choices,
-    FieldKind,
     Form,
-    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -43,7 +43,7 @@ def _label(dispute: Dispute) -> str:
 
 
 @register
-class AcceptDispute(ActionDefinition):
+class AcceptDispute(OneStepAction):
     kind = ActionKind.ACCEPT_DISPUTE
     label = "Accept dispute (lose the money)"
     button_id = "billing.accept_dispute"
@@ -57,7 +57,7 @@ class AcceptDispute(ActionDefinition):
         "charge); accepting the dispute ends it now instead of leaving it to run out unanswered."
     )
     product_gap = None
-    step_names = (STEP,)
+    step = STEP
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         disputes = open_disputes(snapshot)
@@ -71,11 +71,9 @@ class AcceptDispute(ActionDefinition):
             title="Accept a dispute",
             intro="Accepting a dispute loses its money for good. Choose the dispute to accept.",
             fields=[
-                FormField(
-                    name="target",
-                    label="Open dispute",
-                    kind=FieldKind.SELECT,
-                    choices=[choice(dispute.id, _label(dispute)) for dispute in disputes[:100]],
+                target_field(
+                    "Open dispute",
+                    [choice(dispute.id, _label(dispute)) for dispute in disputes[:100]],
                     initial=target if any(dispute.id == target for dispute in disputes) else None,
                 )
             ],
@@ -112,9 +110,7 @@ class AcceptDispute(ActionDefinition):
             ),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         dispute = gateway.get_dispute(step.object_id)
         if dispute.customer_id is not None and dispute.customer_id != pending.customer_id:
             raise PreconditionFailed(f"{dispute.id} is not this customer's dispute; nothing was changed.")
@@ -124,19 +120,13 @@ class AcceptDispute(ActionDefinition):
             )
         return dispute
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {"dispute": step.object_id}
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.close_dispute(params["dispute"], idempotency_key=key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         # disputes.close takes no metadata; a lost dispute is the effect, whoever closed it.
         dispute = gateway.get_dispute(step.object_id)
         return dispute if dispute.status == "lost" else None

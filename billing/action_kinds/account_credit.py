@@ -7,8 +7,9 @@ from typing import Any
 
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscriptions
-from billing.action_kinds.toolbox import OneStepAction, chosen
+from billing.action_kinds.toolbox import chosen
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
@@ -63,7 +64,6 @@ class AccountCredit(OneStepAction):
         "money back to the card."
     )
     product_gap = None
-    step_names = ("credit",)
     step = "credit"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
@@ -130,8 +130,7 @@ class AccountCredit(OneStepAction):
             impact=Money(amount=credit, currency=currency),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self.only(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         customer = gateway.get_customer(step.object_id)
         currency = step.params["currency"]
         if customer.id != pending.customer_id:
@@ -149,8 +148,7 @@ class AccountCredit(OneStepAction):
             )
         return customer
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self.only(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {
             "customer": step.object_id,
             "amount": step.amount or 0,
@@ -164,8 +162,7 @@ class AccountCredit(OneStepAction):
             },
         }
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self.only(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.add_customer_credit(
             params["customer"],
             amount=params["amount"],
@@ -175,8 +172,7 @@ class AccountCredit(OneStepAction):
             idempotency_key=key,
         )
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self.only(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         transactions = gateway.list_balance_transactions(step.object_id)
         return next((t for t in transactions if t.metadata.get(NONCE_METADATA) == nonce), None)
 

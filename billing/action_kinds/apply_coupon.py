@@ -9,10 +9,10 @@ from typing import Any
 
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.time_value import discount_per_invoice, monthly_discount, yearly_discount
 from billing.action_kinds.toolbox import (
-    OneStepAction,
     candidates,
     chosen,
     newest_id,
@@ -84,7 +84,6 @@ class ApplyCoupon(OneStepAction):
         "up part of future revenue instead of money already collected."
     )
     product_gap = None
-    step_names = ("coupon",)
     step = "coupon"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
@@ -145,8 +144,7 @@ class ApplyCoupon(OneStepAction):
             impact=yearly_discount(sub, coupon, snapshot.taken_at),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self.only(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         sub = recheck_subscription(step, gateway, pending)
         if sub.coupon_ids:
             raise PreconditionFailed(
@@ -162,16 +160,13 @@ class ApplyCoupon(OneStepAction):
             raise PreconditionFailed(f"Coupon {coupon.id} can no longer be applied; nothing was changed.")
         return sub
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self.only(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {"subscription": step.object_id, "coupon": step.params["coupon"]}
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self.only(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.apply_coupon(params["subscription"], coupon_id=params["coupon"], idempotency_key=key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self.only(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         sub = gateway.get_subscription(step.object_id)
         return sub if step.params["coupon"] in sub.coupon_ids else None
 

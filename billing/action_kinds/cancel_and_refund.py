@@ -119,18 +119,10 @@ class CancelAndRefund(ActionDefinition):
         raise steps.unknown_step(step)
 
     def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name == "cancel":
-            return steps.send_cancel(gateway, params, key)
-        if step.name == "refund":
-            return steps.send_refund(gateway, params, key)
-        raise steps.unknown_step(step)
+        return steps.send_cancel_or_refund(step, gateway, params, key)
 
     def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name == "cancel":
-            return steps.find_cancel(step, gateway)
-        if step.name == "refund":
-            return steps.find_refund(step, gateway, nonce=nonce)
-        raise steps.unknown_step(step)
+        return steps.find_cancel_or_refund(step, gateway, nonce=nonce)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         parts = []
@@ -141,12 +133,7 @@ class CancelAndRefund(ActionDefinition):
         return "; ".join(parts) or wording.no_change(outcome.kind)
 
     def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        parts = []
-        if outcome.subscription is not None:
-            parts.append(wording.told_cancel(outcome.subscription, ids))
-        if outcome.refund is not None:
-            parts.append(wording.told_refund(outcome.refund, ids))
-        return "; ".join(parts) or wording.recorded(outcome.kind)
+        return wording.told_cancel_and_refund(outcome, ids)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         lines = []

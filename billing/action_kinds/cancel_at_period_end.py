@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from billing.action_kinds import steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.pickers import plan_roles, subscription_field
 from billing.action_kinds.targets import (
     cancellable_subscription,
@@ -32,7 +33,7 @@ from billing.snapshot import CustomerSnapshot
 
 
 @register
-class CancelAtPeriodEnd(ActionDefinition):
+class CancelAtPeriodEnd(OneStepAction):
     kind = ActionKind.CANCEL_AT_PERIOD_END
     label = "Cancel at period end"
     button_id = "billing.cancel_at_period_end"
@@ -42,7 +43,7 @@ class CancelAtPeriodEnd(ActionDefinition):
     interaction = Interaction.CONFIRM
     why = "Cancelling at period end is reversible until the renewal date and the customer keeps what they paid for."
     product_gap = None
-    step_names = ("cancel",)
+    step = "cancel"
 
     def button_label(self, bucket: Bucket) -> str:
         return "Cancel duplicate at period end" if bucket is Bucket.DUPLICATE else self.label
@@ -95,24 +96,16 @@ class CancelAtPeriodEnd(ActionDefinition):
             impact=sub.yearly_contract_value(),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        if step.name != "cancel":
-            raise steps.unknown_step(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         return steps.recheck_cancel(step, gateway, pending)
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        if step.name != "cancel":
-            raise steps.unknown_step(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return steps.cancel_request(step, pending)
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name != "cancel":
-            raise steps.unknown_step(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return steps.send_cancel(gateway, params, key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name != "cancel":
-            raise steps.unknown_step(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         return steps.find_cancel(step, gateway)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:

@@ -10,14 +10,13 @@ from typing import Any
 from billing.action_kinds import steps, wording
 from billing.action_kinds.base import ActionDefinition, IdFormat, register
 from billing.action_kinds.choosing import choice, day_text
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import card_label, live_subscriptions
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
     Choices,
-    FieldKind,
     Form,
-    FormField,
     Interaction,
     PendingAction,
     Plan,
@@ -145,11 +144,9 @@ class CancelProrated(ActionDefinition):
             submit="Continue",
             intro="The customer has several live subscriptions: choose the one to cancel today.",
             fields=[
-                FormField(
-                    name="target",
-                    label="Subscription",
-                    kind=FieldKind.SELECT,
-                    choices=[choice(p.subscription.id, _label(p)) for p in found[:100]],
+                target_field(
+                    "Subscription",
+                    [choice(p.subscription.id, _label(p)) for p in found[:100]],
                     initial=target if any(p.subscription.id == target for p in found) else None,
                 )
             ],
@@ -239,18 +236,10 @@ class CancelProrated(ActionDefinition):
         raise steps.unknown_step(step)
 
     def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name == "cancel":
-            return steps.send_cancel(gateway, params, key)
-        if step.name == "refund":
-            return steps.send_refund(gateway, params, key)
-        raise steps.unknown_step(step)
+        return steps.send_cancel_or_refund(step, gateway, params, key)
 
     def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name == "cancel":
-            return steps.find_cancel(step, gateway)
-        if step.name == "refund":
-            return steps.find_refund(step, gateway, nonce=nonce)
-        raise steps.unknown_step(step)
+        return steps.find_cancel_or_refund(step, gateway, nonce=nonce)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         parts = []
@@ -261,12 +250,7 @@ class CancelProrated(ActionDefinition):
         return "; ".join(parts) or wording.no_change(outcome.kind)
 
     def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        parts = []
-        if outcome.subscription is not None:
-            parts.append(wording.told_cancel(outcome.subscription, ids))
-        if outcome.refund is not None:
-            parts.append(wording.told_refund(outcome.refund, ids))
-        return "; ".join(parts) or wording.recorded(outcome.kind)
+        return wording.told_cancel_and_refund(outcome, ids)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         lines = []

@@ -3,10 +3,9 @@ Stripe's preview of the proration is on the Confirm prompt, and the change uses 
 
 from __future__ import annotations
 
-from typing import Any
-
-from billing.action_kinds import item_changes, steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds import item_changes, wording
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.item_change_action import ItemChangeAction
 from billing.action_kinds.targets import live_subscription, live_subscriptions
 from billing.action_models import (
     ActionKind,
@@ -17,15 +16,11 @@ from billing.action_models import (
     Form,
     FormField,
     Interaction,
-    PendingAction,
     Plan,
-    RevenueImpact,
-    Step,
-    TargetRead,
 )
-from billing.change_models import InvoicePreview, ItemChange
+from billing.change_models import InvoicePreview
 from billing.errors import PreconditionFailed
-from billing.models import Bucket, Subscription, WriteResult
+from billing.models import Bucket, Subscription
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -56,7 +51,7 @@ def proration_sentence(proration: int, currency: str, shown: InvoicePreview) -> 
 
 
 @register
-class ChangeSeats(ActionDefinition):
+class ChangeSeats(ItemChangeAction):
     kind = ActionKind.CHANGE_SEATS
     label = "Change seats…"
     button_id = "billing.change_seats"
@@ -69,7 +64,6 @@ class ChangeSeats(ActionDefinition):
         "prorates the rest of this period on the next invoice, as Stripe previewed it."
     )
     product_gap = None
-    step_names = (item_changes.STEP,)
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         candidates = seated(snapshot)
@@ -152,39 +146,11 @@ class ChangeSeats(ActionDefinition):
         sentence = proration_sentence(proration, shown.currency, shown)
         return plan.model_copy(update={"summary": f"{plan.summary} {sentence}"})
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self._known(step)
-        return item_changes.recheck(step, gateway, pending)
-
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self._known(step)
-        return item_changes.request(step)
-
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self._known(step)
-        return item_changes.send(step, gateway, params, key)
-
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self._known(step)
-        return item_changes.find_effect(step, gateway)
-
-    @staticmethod
-    def _known(step: Step) -> None:
-        if step.name != item_changes.STEP:
-            raise steps.unknown_step(step)
-
-    @staticmethod
-    def _change(outcome: ActionOutcome) -> ItemChange | None:
-        return outcome.result(item_changes.STEP, ItemChange)
-
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         change = self._change(outcome)
         if change is None:
             return wording.no_change(outcome.kind)
         return f"changed {ids(change.id)} from {change.quantity_before} to {_seats(change.quantity)}"
-
-    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        return self.card_outcome(outcome, ids)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         change = self._change(outcome)
@@ -198,12 +164,6 @@ class ChangeSeats(ActionDefinition):
             line += f"; proration {_signed(change.proration.amount, change.proration.currency)} on the next invoice"
             line += " (Stripe's preview before Confirm, same proration date)"
         return [line]
-
-    def revenue_effect(self, before: CustomerSnapshot, outcome: ActionOutcome) -> RevenueImpact:
-        change = self._change(outcome)
-        if change is None:
-            return RevenueImpact()
-        return wording.mrr_changed(before, change.subscription)
 
     def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:
         change = self._change(outcome)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from billing.action_kinds import steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.choosing import (
     choice,
     chosen_amount,
     chosen_option,
     major_text,
 )
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.paid_invoices import (
     credit_left,
     creditable_invoices,
@@ -21,6 +22,7 @@ from billing.action_kinds.paid_invoices import (
     paid_by_disputed_charge,
     paying_charge,
 )
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import card_label, refuse_if_disputed
 from billing.action_models import (
     ActionKind,
@@ -63,7 +65,7 @@ def _reason_words(reason: str) -> str:
 
 
 @register
-class CreditNoteOnInvoice(ActionDefinition):
+class CreditNoteOnInvoice(OneStepAction):
     kind = ActionKind.CREDIT_NOTE
     label = "Credit note…"
     button_id = "billing.credit_note"
@@ -78,7 +80,7 @@ class CreditNoteOnInvoice(ActionDefinition):
         "that invoice the way the books need it, with the money back on the card or on the customer's balance."
     )
     product_gap = None
-    step_names = (STEP,)
+    step = STEP
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         invoices = creditable_invoices(snapshot)
@@ -95,13 +97,9 @@ class CreditNoteOnInvoice(ActionDefinition):
             submit="Preview",
             intro="Stripe previews the credit note before you confirm; nothing changes until Confirm.",
             fields=[
-                FormField(
-                    name="target",
-                    label="Paid invoice",
-                    kind=FieldKind.SELECT,
-                    choices=[
-                        choice(invoice.id, invoice_label(snapshot, invoice)) for invoice in invoices[:100]
-                    ],
+                target_field(
+                    "Paid invoice",
+                    [choice(invoice.id, invoice_label(snapshot, invoice)) for invoice in invoices[:100]],
                     initial=chosen_invoice.id,
                 ),
                 FormField(
@@ -221,9 +219,7 @@ class CreditNoteOnInvoice(ActionDefinition):
         shown = f"{plan.summary} Stripe's preview: credit note {preview.money()} on {preview.invoice_id}, all of it after payment."
         return plan.model_copy(update={"summary": shown})
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         invoice = gateway.get_invoice(step.object_id)
         if invoice.customer_id != pending.customer_id:
             raise PreconditionFailed(f"{invoice.id} no longer belongs to this customer; nothing was changed.")
@@ -253,9 +249,7 @@ class CreditNoteOnInvoice(ActionDefinition):
         # The charge as it was is what the handoff's "before" needs: the credit note's refund lands on it.
         return charge
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         metadata = {
             "billing_ops_case": pending.case_id,
             NONCE_METADATA: pending.nonce,
@@ -264,14 +258,10 @@ class CreditNoteOnInvoice(ActionDefinition):
         }
         return _draft(step, metadata=metadata).model_dump()
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.create_credit_note(CreditNoteDraft.model_validate(params), idempotency_key=key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         notes = gateway.list_credit_notes(step.object_id)
         return next((note for note in notes if note.metadata.get(NONCE_METADATA) == nonce), None)
 

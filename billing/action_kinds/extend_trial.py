@@ -11,13 +11,13 @@ from typing import Any
 
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.choosing import day_text
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.time_value import value_of_days
 from billing.action_kinds.toolbox import (
-    OneStepAction,
     candidates,
     chosen_date,
-    day_text,
     from_unix,
     newest_id,
     recheck_subscription,
@@ -70,7 +70,6 @@ class ExtendTrial(OneStepAction):
         "the delay of the first charge and keeps a likely customer."
     )
     product_gap = None
-    step_names = ("trial",)
     step = "trial"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
@@ -135,8 +134,7 @@ class ExtendTrial(OneStepAction):
             impact=value_of_days(sub, extra),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self.only(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         sub = recheck_subscription(step, gateway, pending)
         if not in_trial(sub) or sub.trial_end is None:
             raise PreconditionFailed(f"{sub.id} is no longer in a trial ({sub.status}); nothing was changed.")
@@ -147,18 +145,15 @@ class ExtendTrial(OneStepAction):
             )
         return sub
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self.only(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {"subscription": step.object_id, "trial_end": step.params["trial_end"]}
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self.only(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.set_trial_end(
             params["subscription"], trial_end=from_unix(params["trial_end"]), idempotency_key=key
         )
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self.only(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         sub = gateway.get_subscription(step.object_id)
         return sub if sub.trial_end == from_unix(step.params["trial_end"]) else None
 

@@ -9,10 +9,10 @@ from typing import Any, cast, get_args
 
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.time_value import renewals, total
 from billing.action_kinds.toolbox import (
-    OneStepAction,
     candidates,
     chosen,
     chosen_date,
@@ -84,7 +84,6 @@ class PauseCollection(OneStepAction):
         "subscription and resumes billing on its own, where a cancellation would lose the customer."
     )
     product_gap = None
-    step_names = ("pause",)
     step = "pause"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
@@ -154,19 +153,16 @@ class PauseCollection(OneStepAction):
             impact=held_back if held_back.amount else None,
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self.only(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         sub = recheck_subscription(step, gateway, pending)
         if not pausable(sub):
             raise PreconditionFailed(f"{sub.id} is now {describe_state(sub)}; nothing was changed.")
         return sub
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self.only(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {"subscription": step.object_id, **step.params}
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self.only(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.pause_collection(
             params["subscription"],
             behavior=cast(PauseBehavior, params["behavior"]),
@@ -174,8 +170,7 @@ class PauseCollection(OneStepAction):
             idempotency_key=key,
         )
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self.only(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         sub = gateway.get_subscription(step.object_id)
         pause = sub.pause_collection
         planned = (step.params["behavior"], from_unix(step.params["resumes_at"]))
@@ -237,7 +232,6 @@ class ResumeCollection(OneStepAction):
     interaction = Interaction.CONFIRM
     why = "The customer is ready to pay again: resuming collection bills the subscription from its next invoice."
     product_gap = None
-    step_names = ("resume",)
     step = "resume"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
@@ -278,23 +272,19 @@ class ResumeCollection(OneStepAction):
             ),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self.only(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         sub = recheck_subscription(step, gateway, pending)
         if sub.pause_collection is None:
             raise PreconditionFailed(f"{sub.id} is no longer paused; nothing was changed.")
         return sub
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self.only(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {"subscription": step.object_id}
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self.only(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.resume_collection(params["subscription"], idempotency_key=key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self.only(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         sub = gateway.get_subscription(step.object_id)
         return sub if sub.pause_collection is None else None
 

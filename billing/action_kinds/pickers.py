@@ -122,16 +122,20 @@ def invoice_label(invoice: Invoice) -> str:
 # --- the "target" field of a form ------------------------------------------------------------------------
 
 
+def target_field(label: str, choices: list[Choice], *, initial: str | None) -> FormField:
+    """The form's "target" SELECT: which subscription, invoice, charge or dispute the action acts on. Every
+    action builds it here; the caller decides the choices' labels and which one is chosen at first."""
+    return FormField(name=TARGET_FIELD, label=label, kind=FieldKind.SELECT, choices=choices, initial=initial)
+
+
 def subscription_field(
     snapshot: CustomerSnapshot, subs: list[Subscription], roles: dict[str, str], *, initial: str, label: str
 ) -> FormField:
     """A select of subscriptions (value: the ID the action acts on), each named by its role, price and card."""
     card = snapshot.customer.default_payment_method
-    return FormField(
-        name=TARGET_FIELD,
-        label=label,
-        kind=FieldKind.SELECT,
-        choices=[Choice(value=sub.id, label=subscription_label(sub, roles[sub.id], card)) for sub in subs],
+    return target_field(
+        label,
+        [Choice(value=sub.id, label=subscription_label(sub, roles[sub.id], card)) for sub in subs],
         initial=initial if any(sub.id == initial for sub in subs) else subs[0].id,
     )
 
@@ -147,10 +151,8 @@ def plan_roles(snapshot: CustomerSnapshot, subs: list[Subscription]) -> dict[str
 
 
 def invoice_field(invoices: list[Invoice], *, initial: str) -> FormField:
-    return FormField(
-        name=TARGET_FIELD,
-        label="Invoice to charge",
-        kind=FieldKind.SELECT,
-        choices=[Choice(value=invoice.id, label=invoice_label(invoice)) for invoice in invoices],
+    return target_field(
+        "Invoice to charge",
+        [Choice(value=invoice.id, label=invoice_label(invoice)) for invoice in invoices],
         initial=initial if any(invoice.id == initial for invoice in invoices) else invoices[0].id,
     )

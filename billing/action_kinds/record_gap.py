@@ -4,11 +4,11 @@ case and ranked by `billing-bot audit --gaps`. A Confirm with no Stripe step: no
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from billing.action_kinds import steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds import wording
+from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.choosing import chosen
+from billing.action_kinds.one_step import NoStepAction
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
@@ -17,16 +17,12 @@ from billing.action_models import (
     Form,
     FormField,
     Interaction,
-    PendingAction,
     Plan,
     RevenueImpact,
-    Step,
-    TargetRead,
 )
 from billing.classify.complaint import clean_complaint
 from billing.errors import PreconditionFailed
-from billing.models import Bucket, WriteResult
-from billing.ports import BillingGateway
+from billing.models import Bucket
 from billing.snapshot import CustomerSnapshot
 
 GAP_FIELD = "gap"
@@ -42,7 +38,7 @@ def gap_text(typed: str) -> str:
 
 
 @register
-class RecordGap(ActionDefinition):
+class RecordGap(NoStepAction):
     kind = ActionKind.RECORD_GAP
     label = "Record a product gap…"
     button_id = "billing.record_gap"
@@ -57,7 +53,6 @@ class RecordGap(ActionDefinition):
         "the ranking the product team reads (billing-bot audit --gaps)."
     )
     product_gap = None
-    step_names = ()
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         return ""
@@ -95,19 +90,6 @@ class RecordGap(ActionDefinition):
             gaps=[gap],
             summary=f"Record the product gap “{gap}” for this case? Nothing changes in Stripe.",
         )
-
-    # No Stripe step: the service never calls these.
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        raise steps.unknown_step(step)
-
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        raise steps.unknown_step(step)
-
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        raise steps.unknown_step(step)
-
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        raise steps.unknown_step(step)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         return "recorded a product gap (no change in Stripe)"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from billing.action_kinds import steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import (
     card_label,
     latest_refundable_charge,
@@ -14,7 +16,6 @@ from billing.action_kinds.targets import (
     refundable_charges,
 )
 from billing.action_models import (
-    TARGET_FIELD,
     ActionKind,
     ActionOutcome,
     Choice,
@@ -71,7 +72,7 @@ def _parse_amount(typed: str, currency: str) -> int:
 
 
 @register
-class RefundCharge(ActionDefinition):
+class RefundCharge(OneStepAction):
     kind = ActionKind.REFUND
     label = "Refund charge…"
     button_id = "billing.refund_charge"
@@ -81,7 +82,7 @@ class RefundCharge(ActionDefinition):
     interaction = Interaction.CONFIRM
     why = "The customer paid for something that did not work; a refund of that charge makes it right."
     product_gap = None
-    step_names = ("refund",)
+    step = "refund"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         charge = latest_refundable_charge(snapshot)
@@ -97,13 +98,9 @@ class RefundCharge(ActionDefinition):
                 "Choose the charge, how much of it, and why. You confirm on the card next; nothing moves yet."
             ),
             fields=[
-                FormField(
-                    name=TARGET_FIELD,
-                    label="Charge",
-                    kind=FieldKind.SELECT,
-                    choices=[
-                        Choice(value=charge.id, label=charge_choice(charge, snapshot)) for charge in charges
-                    ],
+                target_field(
+                    "Charge",
+                    [Choice(value=charge.id, label=charge_choice(charge, snapshot)) for charge in charges],
                     initial=chosen.id if chosen else None,
                 ),
                 FormField(
@@ -167,14 +164,10 @@ class RefundCharge(ActionDefinition):
             impact=Money(amount=refund, currency=charge.currency),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        if step.name != "refund":
-            raise steps.unknown_step(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         return steps.recheck_refund(step, gateway, pending)
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        if step.name != "refund":
-            raise steps.unknown_step(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return steps.refund_request(
             step,
             pending,
@@ -182,14 +175,10 @@ class RefundCharge(ActionDefinition):
             reason=str(step.params.get("reason") or "requested_by_customer"),
         )
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name != "refund":
-            raise steps.unknown_step(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return steps.send_refund(gateway, params, key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name != "refund":
-            raise steps.unknown_step(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         return steps.find_refund(step, gateway, nonce=nonce)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:

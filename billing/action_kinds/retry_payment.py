@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from billing.action_kinds import steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.pickers import invoice_field
 from billing.action_kinds.targets import open_invoice, open_invoices
 from billing.action_models import (
@@ -28,7 +29,7 @@ from billing.snapshot import CustomerSnapshot
 
 
 @register
-class RetryPayment(ActionDefinition):
+class RetryPayment(OneStepAction):
     kind = ActionKind.RETRY_PAYMENT
     label = "Retry payment"
     button_id = "billing.retry_payment"
@@ -38,7 +39,7 @@ class RetryPayment(ActionDefinition):
     interaction = Interaction.CONFIRM
     why = "The open invoice can be collected now, which reactivates the subscription."
     product_gap = None
-    step_names = ("pay",)
+    step = "pay"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         invoice = open_invoice(snapshot)
@@ -81,24 +82,16 @@ class RetryPayment(ActionDefinition):
             summary=f"Charge {money} for invoice {invoice.id} to {method} now?",
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        if step.name != "pay":
-            raise steps.unknown_step(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         return steps.recheck_pay(step, gateway, pending)
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        if step.name != "pay":
-            raise steps.unknown_step(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return steps.pay_request(step)
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        if step.name != "pay":
-            raise steps.unknown_step(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return steps.send_pay(gateway, params, key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        if step.name != "pay":
-            raise steps.unknown_step(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         return steps.find_pay(step, gateway)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.action_kinds import steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds import wording
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_models import (
     ActionKind,
     ActionOutcome,
@@ -56,7 +57,7 @@ def verify(invoice: Invoice, *, customer_id: str) -> None:
 
 
 @register
-class SendInvoice(ActionDefinition):
+class SendInvoice(OneStepAction):
     kind = ActionKind.SEND_INVOICE
     label = "Email the invoice again"
     button_id = "billing.send_invoice"
@@ -69,7 +70,7 @@ class SendInvoice(ActionDefinition):
         "link, and nothing is charged."
     )
     product_gap = None
-    step_names = (STEP,)
+    step = STEP
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         invoice = emailed_open_invoice(snapshot)
@@ -96,30 +97,21 @@ class SendInvoice(ActionDefinition):
             summary=f"Have Stripe email invoice {_name(invoice)} ({due} due) to {to} again? Nothing is charged.",
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self._known(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         invoice = gateway.get_invoice(step.object_id)
         verify(invoice, customer_id=pending.customer_id)
         return invoice
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self._known(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {"invoice": step.object_id}
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self._known(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.send_invoice(params["invoice"], idempotency_key=key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         """Stripe keeps no "sent" mark on the invoice: an unknown outcome is resent with the same idempotency
         key, which Stripe replays instead of emailing twice."""
-        self._known(step)
         return None
-
-    @staticmethod
-    def _known(step: Step) -> None:
-        if step.name != STEP:
-            raise steps.unknown_step(step)
 
     @staticmethod
     def _sent(outcome: ActionOutcome) -> Invoice | None:

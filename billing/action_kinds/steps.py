@@ -8,7 +8,14 @@ from typing import Any
 from billing.action_kinds.targets import refuse_if_disputed
 from billing.action_models import PendingAction, Step
 from billing.errors import PreconditionFailed
-from billing.models import LIVE_SUBSCRIPTION_STATUSES, Charge, Invoice, Refund, Subscription
+from billing.models import (
+    LIVE_SUBSCRIPTION_STATUSES,
+    Charge,
+    Invoice,
+    Refund,
+    Subscription,
+    WriteResult,
+)
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.reconcile import NONCE_METADATA
@@ -152,6 +159,25 @@ def send_pay(gateway: BillingGateway, params: Params, key: str) -> Invoice:
 def find_pay(step: Step, gateway: BillingGateway) -> Invoice | None:
     invoice = gateway.get_invoice(step.object_id)
     return invoice if invoice.status == "paid" else None
+
+
+# --- an action made of the cancel and the refund step (their re-check and request vary per action) -----
+
+
+def send_cancel_or_refund(step: Step, gateway: BillingGateway, params: Params, key: str) -> WriteResult:
+    if step.name == "cancel":
+        return send_cancel(gateway, params, key)
+    if step.name == "refund":
+        return send_refund(gateway, params, key)
+    raise unknown_step(step)
+
+
+def find_cancel_or_refund(step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
+    if step.name == "cancel":
+        return find_cancel(step, gateway)
+    if step.name == "refund":
+        return find_refund(step, gateway, nonce=nonce)
+    raise unknown_step(step)
 
 
 def unknown_step(step: Step) -> ValueError:

@@ -4,10 +4,9 @@ the unused time of the old one; the Confirm prompt shows that invoice as Stripe 
 
 from __future__ import annotations
 
-from typing import Any
-
-from billing.action_kinds import item_changes, steps, wording
-from billing.action_kinds.base import ActionDefinition, IdFormat, register
+from billing.action_kinds import item_changes, wording
+from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.item_change_action import ItemChangeAction
 from billing.action_kinds.targets import live_subscription, live_subscriptions
 from billing.action_models import (
     ActionKind,
@@ -18,15 +17,11 @@ from billing.action_models import (
     Form,
     FormField,
     Interaction,
-    PendingAction,
     Plan,
-    RevenueImpact,
-    Step,
-    TargetRead,
 )
 from billing.change_models import InvoicePreview, ItemChange
 from billing.errors import PreconditionFailed
-from billing.models import Bucket, Price, Subscription, WriteResult
+from billing.models import Bucket, Price, Subscription
 from billing.money import format_money
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
@@ -85,7 +80,7 @@ def invoice_sentence(shown: InvoicePreview, credit: int) -> str:
 
 
 @register
-class SwitchInterval(ActionDefinition):
+class SwitchInterval(ItemChangeAction):
     kind = ActionKind.SWITCH_INTERVAL
     label = "Switch monthly/yearly…"
     button_id = "billing.switch_interval"
@@ -98,7 +93,6 @@ class SwitchInterval(ActionDefinition):
         "credits the unused time of the old one, as previewed before Confirm."
     )
     product_gap = "No self-serve switch between monthly and yearly billing"
-    step_names = (item_changes.STEP,)
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
         candidates = switchable(snapshot)
@@ -193,31 +187,6 @@ class SwitchInterval(ActionDefinition):
             }
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self._known(step)
-        return item_changes.recheck(step, gateway, pending)
-
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self._known(step)
-        return item_changes.request(step)
-
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self._known(step)
-        return item_changes.send(step, gateway, params, key)
-
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self._known(step)
-        return item_changes.find_effect(step, gateway)
-
-    @staticmethod
-    def _known(step: Step) -> None:
-        if step.name != item_changes.STEP:
-            raise steps.unknown_step(step)
-
-    @staticmethod
-    def _change(outcome: ActionOutcome) -> ItemChange | None:
-        return outcome.result(item_changes.STEP, ItemChange)
-
     @staticmethod
     def _interval(change: ItemChange) -> str:
         return (
@@ -231,9 +200,6 @@ class SwitchInterval(ActionDefinition):
         if change is None:
             return wording.no_change(outcome.kind)
         return f"switched {ids(change.id)} to {self._interval(change)} billing"
-
-    def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        return self.card_outcome(outcome, ids)
 
     def handoff_outcome(self, outcome: ActionOutcome) -> list[str]:
         change = self._change(outcome)
@@ -249,10 +215,6 @@ class SwitchInterval(ActionDefinition):
         if change.proration is not None and change.proration.amount:
             line += f", less {(-change.proration).format()} unused time (as previewed before Confirm)"
         return [line]
-
-    def revenue_effect(self, before: CustomerSnapshot, outcome: ActionOutcome) -> RevenueImpact:
-        change = self._change(outcome)
-        return wording.mrr_changed(before, change.subscription) if change else RevenueImpact()
 
     def follow_up(self, snapshot: CustomerSnapshot, outcome: ActionOutcome) -> str:
         change = self._change(outcome)

@@ -1,22 +1,19 @@
-"""What the one-step subscription actions of the operator's toolbox share (undo a cancellation, pause and
-resume collection, extend a trial, apply a coupon): one Stripe step, a subscription chosen from the
-snapshot (a "target" SELECT when several fit), and its re-check on a fresh read."""
+"""What the subscription actions of the operator's toolbox share (undo a cancellation, pause and resume
+collection, extend a trial, apply a coupon): a subscription chosen from the snapshot (a "target" SELECT when
+several fit), its re-check on a fresh read, and reading dates and times from the form. Their one Stripe step
+is billing.action_kinds.one_step's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import ClassVar
 
-from billing.action_kinds import steps
-from billing.action_kinds.base import ActionDefinition
+from billing.action_kinds import choosing, steps
+from billing.action_kinds.pickers import target_field
 from billing.action_kinds.targets import live_subscriptions
 from billing.action_models import (
-    TARGET_FIELD,
-    ActionOutcome,
     Choice,
     Choices,
-    FieldKind,
     FormField,
     PendingAction,
     Step,
@@ -25,19 +22,6 @@ from billing.errors import PreconditionFailed
 from billing.models import Subscription
 from billing.ports import BillingGateway
 from billing.snapshot import CustomerSnapshot
-
-
-class OneStepAction(ActionDefinition):
-    """An action of exactly one Stripe step, named `step`; its result is the step's return value."""
-
-    step: ClassVar[str]
-
-    def only(self, step: Step) -> None:
-        if step.name != self.step:
-            raise steps.unknown_step(step)
-
-    def changed(self, outcome: ActionOutcome) -> Subscription | None:
-        return outcome.result(self.step, Subscription)
 
 
 def candidates(snapshot: CustomerSnapshot, fits: Callable[[Subscription], bool]) -> list[Subscription]:
@@ -65,15 +49,7 @@ def target_fields(subs: list[Subscription], target: str) -> list[FormField]:
     if len(subs) <= 1:
         return []
     initial = target if any(sub.id == target for sub in subs) else None
-    return [
-        FormField(
-            name=TARGET_FIELD,
-            label="Subscription",
-            kind=FieldKind.SELECT,
-            choices=[subscription_choice(sub) for sub in subs],
-            initial=initial,
-        )
-    ]
+    return [target_field("Subscription", [subscription_choice(sub) for sub in subs], initial=initial)]
 
 
 def recheck_subscription(step: Step, gateway: BillingGateway, pending: PendingAction) -> Subscription:
@@ -84,7 +60,8 @@ def recheck_subscription(step: Step, gateway: BillingGateway, pending: PendingAc
 
 
 def chosen(choices: Choices | None, name: str, what: str) -> str:
-    value = (choices or {}).get(name, "").strip()
+    """The operator's choice, which the form requires."""
+    value = choosing.chosen(choices, name)
     if not value:
         raise PreconditionFailed(f"Choose {what} first; nothing was changed.")
     return value
@@ -100,10 +77,6 @@ def chosen_date(choices: Choices | None, name: str, what: str) -> date:
 
 def start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def day_text(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d}"
 
 
 def unix(moment: datetime) -> int:

@@ -7,9 +7,9 @@ from typing import Any
 
 from billing.action_kinds import wording
 from billing.action_kinds.base import IdFormat, register
+from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.toolbox import (
-    OneStepAction,
     candidates,
     newest_id,
     recheck_subscription,
@@ -52,7 +52,6 @@ class UndoCancellation(OneStepAction):
         "their plan, price and renewal date unchanged."
     )
     product_gap = None
-    step_names = ("uncancel",)
     step = "uncancel"
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
@@ -92,23 +91,19 @@ class UndoCancellation(OneStepAction):
             ),
         )
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        self.only(step)
+    def recheck_step(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
         sub = recheck_subscription(step, gateway, pending)
         if not sub.cancel_at_period_end:
             raise PreconditionFailed(f"{sub.id} is no longer set to cancel; nothing was changed.")
         return sub
 
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        self.only(step)
+    def request_step(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
         return {"subscription": step.object_id}
 
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        self.only(step)
+    def send_step(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
         return gateway.undo_scheduled_cancellation(params["subscription"], idempotency_key=key)
 
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        self.only(step)
+    def find_step_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
         sub = gateway.get_subscription(step.object_id)
         return sub if sub.is_live and not sub.cancel_at_period_end else None
 

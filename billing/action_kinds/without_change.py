@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from billing.action_kinds.base import ActionDefinition, IdFormat
+from billing.action_kinds.base import IdFormat
+from billing.action_kinds.one_step import NoStepAction
 from billing.action_kinds.wording import no_change, recorded
 from billing.action_models import (
     ActionOutcome,
     Choices,
     Interaction,
-    PendingAction,
     Plan,
     RevenueImpact,
     Step,
-    TargetRead,
 )
-from billing.models import Bucket, WriteResult
-from billing.ports import BillingGateway
+from billing.models import Bucket
 from billing.snapshot import CustomerSnapshot
 
 
-class WithoutChange(ActionDefinition):
+class WithoutChange(NoStepAction):
     moves_money: ClassVar[bool] = False
     changes_mrr: ClassVar[bool] = False
     interaction: ClassVar[Interaction] = Interaction.RESOLVE
     product_gap: ClassVar[str | None] = None
-    step_names: ClassVar[tuple[str, ...]] = ()
     offered_in: ClassVar[Mapping[Bucket, int]]
 
     def target(self, bucket: Bucket, snapshot: CustomerSnapshot) -> str | None:
@@ -43,17 +40,8 @@ class WithoutChange(ActionDefinition):
     ) -> Plan:
         raise ValueError(f"{self.kind} moves no money and needs no plan")
 
-    def recheck(self, step: Step, gateway: BillingGateway, pending: PendingAction) -> TargetRead:
-        raise ValueError(f"{self.kind} has no Stripe steps")
-
-    def request(self, step: Step, pending: PendingAction, *, first_confirmed_by: str) -> dict[str, Any]:
-        raise ValueError(f"{self.kind} has no Stripe steps")
-
-    def send(self, step: Step, gateway: BillingGateway, params: dict[str, Any], key: str) -> WriteResult:
-        raise ValueError(f"{self.kind} has no Stripe steps")
-
-    def find_effect(self, step: Step, gateway: BillingGateway, *, nonce: str) -> WriteResult | None:
-        raise ValueError(f"{self.kind} has no Stripe steps")
+    def no_step(self, step: Step) -> ValueError:
+        return ValueError(f"{self.kind} has no Stripe steps")
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         return no_change(outcome.kind)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from billing.action_kinds.base import IdFormat
-from billing.action_models import RevenueImpact
+from billing.action_models import ActionOutcome, RevenueImpact
 from billing.models import Refund, Subscription
 from billing.money import Money, format_money
 from billing.snapshot import CustomerSnapshot
@@ -82,6 +82,16 @@ def told_cancel(sub: Subscription, ids: IdFormat) -> str:
 
 def told_refund(refund: Refund, ids: IdFormat) -> str:
     return f"refunded {refund.money()} ({ids(refund.id)})"
+
+
+def told_cancel_and_refund(outcome: ActionOutcome, ids: IdFormat) -> str:
+    """What a cancel + refund action moved, as far as it went."""
+    parts = []
+    if outcome.subscription is not None:
+        parts.append(told_cancel(outcome.subscription, ids))
+    if outcome.refund is not None:
+        parts.append(told_refund(outcome.refund, ids))
+    return "; ".join(parts) or recorded(outcome.kind)
 
 
 def cancel_line(sub: Subscription) -> str:
