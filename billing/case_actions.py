@@ -148,7 +148,7 @@ class CaseActions:
     # --- choices that move no money ----------------------------------------------------------------
     def resolve_without_change(self, case_id: str, kind: str, actor: str) -> ActionOutcome:
         action = definition(kind)
-        if action.moves_money or action.interaction is not Interaction.RESOLVE:
+        if action.step_names or action.interaction is not Interaction.RESOLVE:
             raise ValueError(f"{kind} changes billing; it needs request + confirm")
         case = self.open_case(case_id)
         self._require_operator(actor, case, str(kind))

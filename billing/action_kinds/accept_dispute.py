@@ -47,7 +47,6 @@ class AcceptDispute(OneStepAction):
     kind = ActionKind.ACCEPT_DISPUTE
     label = "Accept dispute (lose the money)"
     button_id = "billing.accept_dispute"
-    moves_money = True
     changes_mrr = False
     # Last of the money actions: it gives up the whole charge for good. Offered only where a dispute is open.
     offered_in = {Bucket.DUPLICATE: 4, Bucket.PRODUCT_FAILURE: 10}

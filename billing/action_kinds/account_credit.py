@@ -55,7 +55,6 @@ class AccountCredit(OneStepAction):
     kind = ActionKind.ACCOUNT_CREDIT
     label = "Add account credit…"
     button_id = "billing.account_credit"
-    moves_money = True
     changes_mrr = False
     offered_in = {Bucket.TEAM: 7, Bucket.PRODUCT_FAILURE: 3}
     interaction = Interaction.CONFIRM

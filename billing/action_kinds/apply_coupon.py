@@ -75,7 +75,6 @@ class ApplyCoupon(OneStepAction):
     kind = ActionKind.APPLY_COUPON
     label = "Apply coupon…"
     button_id = "billing.apply_coupon"
-    moves_money = True
     changes_mrr = True
     offered_in = {Bucket.TEAM: 6, Bucket.PRODUCT_FAILURE: 2}
     interaction = Interaction.CONFIRM

@@ -35,7 +35,6 @@ DECLARED = (
     "kind",
     "label",
     "button_id",
-    "moves_money",
     "changes_mrr",
     "offered_in",
     "interaction",
@@ -49,7 +48,6 @@ class ActionDefinition(ABC):
     kind: ClassVar[str]
     label: ClassVar[str]  # the button's text (button_label() may vary it per bucket)
     button_id: ClassVar[str]  # Slack action_id of the button
-    moves_money: ClassVar[bool]
     changes_mrr: ClassVar[bool]
     offered_in: ClassVar[Mapping[Bucket, int]]  # bucket -> rank in its ladder, safest first
     interaction: ClassVar[Interaction]

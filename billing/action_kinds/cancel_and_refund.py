@@ -47,7 +47,6 @@ class CancelAndRefund(ActionDefinition):
     kind = ActionKind.CANCEL_AND_REFUND
     label = "Cancel duplicate now + refund"
     button_id = "billing.cancel_duplicate"
-    moves_money = True
     changes_mrr = True
     offered_in = {Bucket.DUPLICATE: 1}
     interaction = Interaction.CONFIRM

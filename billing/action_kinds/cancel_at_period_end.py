@@ -37,7 +37,6 @@ class CancelAtPeriodEnd(OneStepAction):
     kind = ActionKind.CANCEL_AT_PERIOD_END
     label = "Cancel at period end"
     button_id = "billing.cancel_at_period_end"
-    moves_money = True
     changes_mrr = True
     offered_in = {Bucket.DUPLICATE: 0, Bucket.MISSING_SELF_SERVE: 3, Bucket.PRODUCT_FAILURE: 6}
     interaction = Interaction.CONFIRM

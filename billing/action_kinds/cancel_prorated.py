@@ -119,7 +119,6 @@ class CancelProrated(ActionDefinition):
     kind = ActionKind.CANCEL_PRORATED
     label = "Cancel now + refund unused time"
     button_id = "billing.cancel_prorated"
-    moves_money = True
     changes_mrr = True
     # After the reversible choices (portal, cancel at period end, a plain refund): it ends the service today.
     offered_in = {Bucket.MISSING_SELF_SERVE: 9, Bucket.PRODUCT_FAILURE: 7}

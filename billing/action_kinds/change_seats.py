@@ -55,7 +55,6 @@ class ChangeSeats(ItemChangeAction):
     kind = ActionKind.CHANGE_SEATS
     label = "Change seats…"
     button_id = "billing.change_seats"
-    moves_money = True  # the proration is billed on the next invoice
     changes_mrr = True
     offered_in = {Bucket.TEAM: 3}
     interaction = Interaction.CONFIRM

@@ -69,7 +69,6 @@ class CreditNoteOnInvoice(OneStepAction):
     kind = ActionKind.CREDIT_NOTE
     label = "Credit note…"
     button_id = "billing.credit_note"
-    moves_money = True
     changes_mrr = False
     # A product failure or seats bought by mistake, on an invoice already paid: after a plain refund (which
     # needs no accounting choices), before anything that ends the subscription.

@@ -61,7 +61,6 @@ class ExtendTrial(OneStepAction):
     kind = ActionKind.EXTEND_TRIAL
     label = "Extend trial…"
     button_id = "billing.extend_trial"
-    moves_money = True
     changes_mrr = False
     offered_in = {Bucket.TEAM: 5, Bucket.MISSING_SELF_SERVE: 8, Bucket.PRODUCT_FAILURE: 0}
     interaction = Interaction.CONFIRM

@@ -75,7 +75,6 @@ class PauseCollection(OneStepAction):
     kind = ActionKind.PAUSE_COLLECTION
     label = "Pause collection…"
     button_id = "billing.pause_collection"
-    moves_money = True
     changes_mrr = False
     offered_in = {Bucket.FAILED_PAYMENT: 6, Bucket.MISSING_SELF_SERVE: 6, Bucket.PRODUCT_FAILURE: 1}
     interaction = Interaction.CONFIRM
@@ -225,7 +224,6 @@ class ResumeCollection(OneStepAction):
     kind = ActionKind.RESUME_COLLECTION
     label = "Resume collection"
     button_id = "billing.resume_collection"
-    moves_money = True
     changes_mrr = False
     # Offered only when collection is paused: the customer is ready to pay again.
     offered_in = {Bucket.FAILED_PAYMENT: 5, Bucket.MISSING_SELF_SERVE: 5, Bucket.PRODUCT_FAILURE: 9}

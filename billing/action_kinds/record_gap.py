@@ -42,7 +42,6 @@ class RecordGap(NoStepAction):
     kind = ActionKind.RECORD_GAP
     label = "Record a product gap…"
     button_id = "billing.record_gap"
-    moves_money = False
     changes_mrr = False
     # Where tickets come from the product rather than billing; last, as it closes the case without a billing
     # change (the duplicate and failed-payment buckets record their own gap).

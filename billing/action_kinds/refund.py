@@ -76,7 +76,6 @@ class RefundCharge(OneStepAction):
     kind = ActionKind.REFUND
     label = "Refund charge…"
     button_id = "billing.refund_charge"
-    moves_money = True
     changes_mrr = False
     offered_in = {Bucket.PRODUCT_FAILURE: 4}
     interaction = Interaction.CONFIRM

@@ -33,7 +33,6 @@ class RetryPayment(OneStepAction):
     kind = ActionKind.RETRY_PAYMENT
     label = "Retry payment"
     button_id = "billing.retry_payment"
-    moves_money = True
     changes_mrr = False
     offered_in = {Bucket.FAILED_PAYMENT: 4}
     interaction = Interaction.CONFIRM

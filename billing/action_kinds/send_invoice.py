@@ -61,7 +61,6 @@ class SendInvoice(OneStepAction):
     kind = ActionKind.SEND_INVOICE
     label = "Email the invoice again"
     button_id = "billing.send_invoice"
-    moves_money = True  # changes Stripe through a Confirm (an email goes out); nothing is charged
     changes_mrr = False
     offered_in = {Bucket.FAILED_PAYMENT: 3}
     interaction = Interaction.CONFIRM

@@ -84,7 +84,6 @@ class SwitchInterval(ItemChangeAction):
     kind = ActionKind.SWITCH_INTERVAL
     label = "Switch monthly/yearly…"
     button_id = "billing.switch_interval"
-    moves_money = True  # the new period is invoiced (and charged) at once
     changes_mrr = True
     offered_in = {Bucket.TEAM: 4, Bucket.MISSING_SELF_SERVE: 7}
     interaction = Interaction.CONFIRM

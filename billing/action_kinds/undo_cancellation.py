@@ -42,7 +42,6 @@ class UndoCancellation(OneStepAction):
     kind = ActionKind.UNDO_CANCELLATION
     label = "Undo scheduled cancellation"
     button_id = "billing.undo_cancellation"
-    moves_money = True
     changes_mrr = True
     # Offered only when a subscription is set to cancel; nothing is given up, so it comes first.
     offered_in = {Bucket.MISSING_SELF_SERVE: 4, Bucket.PRODUCT_FAILURE: 8}

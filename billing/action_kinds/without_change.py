@@ -21,7 +21,6 @@ from billing.snapshot import CustomerSnapshot
 
 
 class WithoutChange(NoStepAction):
-    moves_money: ClassVar[bool] = False
     changes_mrr: ClassVar[bool] = False
     interaction: ClassVar[Interaction] = Interaction.RESOLVE
     product_gap: ClassVar[str | None] = None

@@ -50,7 +50,6 @@ def test_every_built_in_kind_is_registered_with_every_part() -> None:
         assert action.label and action.why and action.button_id.startswith("billing.")
         assert action.offered_in, f"{action.kind} is offered in no bucket"
         assert not getattr(type(action), "__abstractmethods__", None)
-        assert action.moves_money == bool(action.step_names)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +69,7 @@ def test_a_money_action_changes_mrr_exactly_when_it_declares_so(
     before = world.gateway.snapshot(customer_id, matched_on="email")
     outcome = world.service.confirm(world.service.request(case_id, kind, target, OPERATOR).nonce, OPERATOR)
     handoff = build_handoff(before, world.service.case(case_id), outcome, gaps=[])
-    assert definition(kind).moves_money
+    assert definition(kind).step_names
     assert bool(handoff.revenue.mrr_change) == definition(kind).changes_mrr
 
 
@@ -99,7 +98,6 @@ class ToyCancelNow(ActionDefinition):
     kind: ClassVar[str] = "toy_cancel_now"
     label: ClassVar[str] = "Cancel now, no refund"
     button_id: ClassVar[str] = "billing.toy_cancel_now"
-    moves_money = True
     changes_mrr = True
     offered_in = {Bucket.PRODUCT_FAILURE: 99}
     interaction = Interaction.CONFIRM
