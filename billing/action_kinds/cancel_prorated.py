@@ -241,12 +241,7 @@ class CancelProrated(ActionDefinition):
         return steps.find_cancel_or_refund(step, gateway, nonce=nonce)
 
     def card_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
-        parts = []
-        if outcome.subscription is not None:
-            parts.append(wording.cancel_part(outcome.subscription, ids))
-        if outcome.refund is not None:
-            parts.append(f"{wording.refund_part(outcome.refund, ids)} (unused time)")
-        return "; ".join(parts) or wording.no_change(outcome.kind)
+        return wording.cancel_and_refund_outcome(outcome, ids, refund_note=" (unused time)")
 
     def operator_outcome(self, outcome: ActionOutcome, ids: IdFormat) -> str:
         return wording.told_cancel_and_refund(outcome, ids)

@@ -22,6 +22,7 @@ from billing.action_kinds.toolbox import (
     start_of,
     target_fields,
     unix,
+    which_subscription,
 )
 from billing.action_models import (
     ActionKind,
@@ -236,14 +237,12 @@ class ResumeCollection(OneStepAction):
         return newest_id(snapshot, paused)
 
     def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
-        subs = candidates(snapshot, paused)
-        if len(subs) <= 1:
-            return None
-        return Form(
+        return which_subscription(
+            snapshot,
+            paused,
+            target,
             title="Resume collection",
-            submit="Review",
             intro="Several subscriptions are paused: choose the one to collect again.",
-            fields=target_fields(subs, target),
         )
 
     def plan(

@@ -14,6 +14,7 @@ from billing.action_kinds.targets import live_subscriptions
 from billing.action_models import (
     Choice,
     Choices,
+    Form,
     FormField,
     PendingAction,
     Step,
@@ -50,6 +51,21 @@ def target_fields(subs: list[Subscription], target: str) -> list[FormField]:
         return []
     initial = target if any(sub.id == target for sub in subs) else None
     return [target_field("Subscription", [subscription_choice(sub) for sub in subs], initial=initial)]
+
+
+def which_subscription(
+    snapshot: CustomerSnapshot,
+    fits: Callable[[Subscription], bool],
+    target: str,
+    *,
+    title: str,
+    intro: str,
+) -> Form | None:
+    """The form of an action whose only choice is which of several fitting subscriptions; None for one."""
+    subs = candidates(snapshot, fits)
+    if len(subs) <= 1:
+        return None
+    return Form(title=title, submit="Review", intro=intro, fields=target_fields(subs, target))
 
 
 def recheck_subscription(step: Step, gateway: BillingGateway, pending: PendingAction) -> Subscription:

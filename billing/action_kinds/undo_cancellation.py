@@ -10,10 +10,9 @@ from billing.action_kinds.base import IdFormat, register
 from billing.action_kinds.one_step import OneStepAction
 from billing.action_kinds.targets import live_subscription
 from billing.action_kinds.toolbox import (
-    candidates,
     newest_id,
     recheck_subscription,
-    target_fields,
+    which_subscription,
 )
 from billing.action_models import (
     ActionKind,
@@ -57,14 +56,12 @@ class UndoCancellation(OneStepAction):
         return newest_id(snapshot, scheduled_to_cancel)
 
     def form(self, target: str, snapshot: CustomerSnapshot) -> Form | None:
-        scheduled = candidates(snapshot, scheduled_to_cancel)
-        if len(scheduled) <= 1:
-            return None
-        return Form(
+        return which_subscription(
+            snapshot,
+            scheduled_to_cancel,
+            target,
             title="Undo a cancellation",
-            submit="Review",
             intro="Several subscriptions are set to cancel: choose the one the customer keeps.",
-            fields=target_fields(scheduled, target),
         )
 
     def plan(

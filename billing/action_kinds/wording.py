@@ -68,6 +68,16 @@ def refund_part(refund: Refund, ids: IdFormat) -> str:
     return f"refunded {refund.money()} of {ids(refund.charge_id or '')}"
 
 
+def cancel_and_refund_outcome(outcome: ActionOutcome, ids: IdFormat, *, refund_note: str = "") -> str:
+    """The card's DONE line of a cancel followed by a refund: what of the two happened."""
+    parts = []
+    if outcome.subscription is not None:
+        parts.append(cancel_part(outcome.subscription, ids))
+    if outcome.refund is not None:
+        parts.append(refund_part(outcome.refund, ids) + refund_note)
+    return "; ".join(parts) or no_change(outcome.kind)
+
+
 def recorded(kind: str) -> str:
     return f"recorded {kind.replace('_', ' ')} (no change in Stripe)"
 
